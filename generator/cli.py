@@ -1,0 +1,104 @@
+"""The command line: the only place that prints and exits."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from .build import build
+from .config import load_config
+from .content import BuildOptions
+from .errors import BuildFailed, SiteError
+from .newpost import new_article
+
+EXIT_OK, EXIT_SITE_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(prog="broadsheet", description="A static site generator for news blogs.")
+    main_parser.add_argument("--version", action="version", version=f"broadsheet {__version__}")
+    commands = main_parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    build_parser = commands.add_parser("build", help="build the site into the output folder")
+    _site_option(build_parser)
+    build_parser.add_argument("--output", metavar="DIR", type=Path,
+                              help="the output folder (default: output/ in the site folder)")
+    build_parser.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    build_parser.add_argument("--future", action="store_true", help="include articles dated in the future")
+    build_parser.add_argument("--base-url", metavar="URL", help="override base_url from config.yaml")
+    build_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
+
+    new_parser = commands.add_parser("new", help="start a new article")
+    new_parser.add_argument("title", help="the article's headline")
+    _site_option(new_parser)
+    new_parser.add_argument("--tags", default="", help="comma-separated tags, e.g. --tags Ukraine,NATO")
+    new_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
+    return main_parser
+
+
+def _site_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--site", metavar="DIR", type=Path, default=Path("."),
+                     help="the site folder, holding config.yaml and content/ (default: .)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on a wrong command line, 0 for --help
+        return int(exc.code or 0)
+    try:
+        if args.command == "build":
+            return _build(args)
+        return _new(args)
+    except BuildFailed as failed:
+        return _report(failed.errors, args.command)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: say so plainly
+        if args.verbose:
+            traceback.print_exc()
+        else:
+            print(f"broadsheet: internal error: {type(exc).__name__}: {exc} "
+                  "(run again with --verbose for the traceback, and please report it)", file=sys.stderr)
+        return EXIT_SITE_ERRORS
+
+
+def _build(args: argparse.Namespace) -> int:
+    report = build(args.site, args.output, BuildOptions(drafts=args.drafts, future=args.future), args.base_url)
+    print(f"built {report.articles} articles and {report.pages} pages into {_shown(report.output_dir)}: "
+          f"{report.written} files written, {report.unchanged} unchanged, {report.removed} removed "
+          f"in {report.seconds:.2f} s")
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    config = load_config(args.site)
+    tags = [t.strip() for t in args.tags.split(",") if t.strip()]
+    path = new_article(config, args.title, tags, datetime.now(timezone.utc))
+    print(_shown(path))
+    return EXIT_OK
+
+
+def _report(errors: tuple[SiteError, ...], command: str) -> int:
+    cwd = Path.cwd()
+    for error in errors:
+        print(error.format(relative_to=cwd), file=sys.stderr)
+    count = len(errors)
+    summary = f"{count} error{'s' if count != 1 else ''}"
+    if command == "build":
+        summary = f"build failed with {summary}; the output folder was left as it was"
+    print(summary, file=sys.stderr)
+    return EXIT_SITE_ERRORS
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)

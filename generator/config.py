@@ -1,0 +1,213 @@
+"""config.yaml: read, validate (every problem at once, with its line), default."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import yamlutil
+from .errors import BuildFailed, SiteError
+
+DEFAULT_EXTENSIONS = ("extra", "smarty", "toc", "sane_lists")
+PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    items: int = 20
+    full_content: bool = True
+
+
+@dataclass(frozen=True)
+class MarkdownSettings:
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    extension_configs: dict[str, dict[str, Any]] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated site settings, with every path resolved."""
+
+    site_dir: Path
+    config_path: Path
+    title: str
+    base_url: str  # absolute, ends in "/"
+    description: str = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    author: str = ""
+    theme: str = "default"
+    permalink: str = "/{year}/{month}/{day}/{slug}/"
+    per_page: int = 10
+    feed: FeedSettings = FeedSettings()
+    markdown: MarkdownSettings = MarkdownSettings()
+
+    @property
+    def content_dir(self) -> Path:
+        return self.site_dir / "content"
+
+    @property
+    def themes_dir(self) -> Path:
+        return self.site_dir / "themes"
+
+    @property
+    def root(self) -> str:
+        """The path part of base_url: "/" or "/news/"."""
+        return urlsplit(self.base_url).path
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+# key -> (expected type(s), human description)
+_TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "title": (str, "a text"),
+    "base_url": (str, "an absolute URL such as https://example.org/"),
+    "description": (str, "a text"),
+    "language": (str, "a language code such as en"),
+    "timezone": (str, "an IANA time zone such as Europe/London"),
+    "author": (str, "a name"),
+    "theme": (str, "a theme name"),
+    "permalink": (str, "a pattern such as /{year}/{month}/{day}/{slug}/"),
+    "per_page": (int, "a whole number of at least 1"),
+    "feed": (dict, "a mapping with items and content"),
+    "markdown": (dict, "a mapping with extensions and extension_configs"),
+}
+_FEED_KEYS = {"items": (int, "a whole number of at least 1"), "content": (str, "full or summary")}
+_MARKDOWN_KEYS = {
+    "extensions": (list, "a list of Python-Markdown extension names"),
+    "extension_configs": (dict, "a mapping of extension name to its options"),
+}
+_REQUIRED = ("title", "base_url")
+
+
+def load_config(site_dir: Path, base_url_override: str | None = None) -> Config:
+    """Read site_dir/config.yaml. Raises BuildFailed with every problem found."""
+    path = site_dir / "config.yaml"
+    if not path.is_file():
+        raise BuildFailed([SiteError(
+            "no config.yaml here; a site needs config.yaml with at least `title` and `base_url` "
+            "(use --site DIR to point at the site folder)", path)])
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BuildFailed([SiteError("config.yaml is not UTF-8 text", path, 1)]) from exc
+    try:
+        data = yamlutil.load(text) if text.strip() else {}
+    except yamlutil.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        raise BuildFailed([SiteError(f"invalid YAML: {exc.problem or exc}", path, line, col)]) from exc
+    except yamlutil.YAMLError as exc:
+        raise BuildFailed([SiteError(f"invalid YAML: {exc}", path, 1)]) from exc
+    if not isinstance(data, dict):
+        raise BuildFailed([SiteError("config.yaml must be a mapping of settings (key: value)", path, 1)])
+
+    lines = yamlutil.top_level_key_lines(text) if text.strip() else {}
+    errors: list[SiteError] = []
+
+    def err(message: str, key: str | None, key_lines: dict[str, int] = lines) -> None:
+        errors.append(SiteError(message, path, key_lines.get(key, 1) if key else 1))
+
+    values = _check_keys(data, _TOP_LEVEL, "", err)
+    for key in _REQUIRED:
+        if key not in data:
+            err(f"missing required setting `{key}`: {_TOP_LEVEL[key][1]}", None)
+
+    if base_url_override is not None:
+        values["base_url"] = base_url_override
+    if "base_url" in values:
+        base_url = values["base_url"]
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            err(f"`base_url` must be an absolute http(s) URL such as https://example.org/news/, not {base_url!r}",
+                "base_url")
+        elif not base_url.endswith("/"):
+            values["base_url"] = base_url + "/"
+    if "timezone" in values:
+        try:
+            zoneinfo.ZoneInfo(values["timezone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            err(f"unknown time zone {values['timezone']!r}; use an IANA name such as UTC or Europe/London",
+                "timezone")
+    if "per_page" in values and values["per_page"] < 1:
+        err("`per_page` must be at least 1", "per_page")
+    if "permalink" in values:
+        problem = _permalink_problem(values["permalink"])
+        if problem:
+            err(problem, "permalink")
+    if "theme" in values and not re.fullmatch(r"[A-Za-z0-9_.-]+", values["theme"]):
+        err(f"`theme` must be a theme folder name, not {values['theme']!r}", "theme")
+
+    if "feed" in values:
+        feed_lines = yamlutil.nested_key_lines(text, "feed")
+        feed = _check_keys(values["feed"], _FEED_KEYS, "feed.",
+                           lambda m, k: err(m, k, feed_lines) if k else err(m, "feed"))
+        if feed.get("items", 1) < 1:
+            err("`feed.items` must be at least 1", "items", feed_lines)
+        if feed.get("content", "full") not in ("full", "summary"):
+            err(f"`feed.content` must be full or summary, not {feed['content']!r}", "content", feed_lines)
+        values["feed"] = FeedSettings(items=feed.get("items", 20), full_content=feed.get("content", "full") == "full")
+    if "markdown" in values:
+        md_lines = yamlutil.nested_key_lines(text, "markdown")
+        md = _check_keys(values["markdown"], _MARKDOWN_KEYS, "markdown.",
+                         lambda m, k: err(m, k, md_lines) if k else err(m, "markdown"))
+        extensions = md.get("extensions", list(DEFAULT_EXTENSIONS))
+        if not all(isinstance(e, str) for e in extensions):
+            err("`markdown.extensions` must be a list of extension names", "extensions", md_lines)
+            extensions = list(DEFAULT_EXTENSIONS)
+        values["markdown"] = MarkdownSettings(tuple(extensions), md.get("extension_configs", {}))
+
+    if errors:
+        raise BuildFailed(errors)
+    return Config(site_dir=site_dir, config_path=path, **values)
+
+
+def _check_keys(data: dict, schema: dict, prefix: str, err) -> dict[str, Any]:
+    """Known keys with values of the right type; an error for each other key."""
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        key = str(key)
+        if key not in schema:
+            close = difflib.get_close_matches(key, schema, n=1, cutoff=0.6)
+            hint = f"; did you mean `{prefix}{close[0]}`?" if close else f"; known settings: {', '.join(schema)}"
+            err(f"unknown setting `{prefix}{key}`{hint}", key)
+            continue
+        expected, description = schema[key]
+        if isinstance(value, bool) or not isinstance(value, expected):
+            err(f"`{prefix}{key}` must be {description}, not {_describe(value)}", key)
+            continue
+        values[key] = value
+    return values
+
+
+def _permalink_problem(pattern: str) -> str | None:
+    if not pattern.startswith("/"):
+        return f"`permalink` must start with /, as in /{{year}}/{{slug}}/, not {pattern!r}"
+    names = re.findall(r"\{([^}]*)\}", pattern)
+    unknown = [n for n in names if n not in PERMALINK_FIELDS]
+    if unknown:
+        return (f"`permalink` has unknown placeholder {{{unknown[0]}}}; "
+                f"use {', '.join('{' + n + '}' for n in PERMALINK_FIELDS)}")
+    if "slug" not in names:
+        return "`permalink` must contain {slug} so that every article gets its own URL"
+    return None
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false)"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
