@@ -1,0 +1,39 @@
+# The two commands of the quick start: `make build` and `make test`.
+# Everything the tests need is installed from here, so a fresh clone works.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
+
+.PHONY: build test check-python java clean
+
+build: $(INSTALLED)
+	$(BIN)/broadsheet build
+
+test: $(INSTALLED) $(VNU_JAR) java
+	$(BIN)/python -m pytest
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Broadsheet needs Python 3.11 or newer; set PYTHON=python3.x")'
+
+$(INSTALLED): pyproject.toml | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+# The Nu Html Checker, from the npm registry (versions pinned in package-lock.json).
+$(VNU_JAR): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# vnu.jar runs on Java 11 or newer; install Debian's headless runtime when there is none.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		echo "installing a Java runtime for the Nu Html Checker"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+
+clean:
+	rm -rf $(VENV) node_modules output .pytest_cache

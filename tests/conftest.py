@@ -1,0 +1,90 @@
+"""Fixtures: whole sites written inline, the CLI run as a user runs it."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+MINIMAL_CONFIG = """\
+title: Test Gazette
+base_url: https://example.org/
+timezone: UTC
+author: Test Desk
+per_page: 2
+"""
+
+
+def article(title: str = "A headline", date: str = "2022-02-28", body: str = "Some text.", **fields: str) -> str:
+    """An article's text; extra fields are written into the front matter as given."""
+    lines = [f"title: {title}", f"date: {date}"] + [f"{k}: {v}" for k, v in fields.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
+
+
+@dataclass
+class Result:
+    status: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def make_site(tmp_path: Path):
+    """make_site({"content/a.md": "...", ...}) -> site folder; config.yaml is added unless given."""
+
+    def make(files: dict[str, str | bytes], config: str | None = MINIMAL_CONFIG) -> Path:
+        site = tmp_path / "site"
+        site.mkdir(exist_ok=True)
+        if config is not None and "config.yaml" not in files:
+            (site / "config.yaml").write_text(config, encoding="utf-8")
+        (site / "content").mkdir(exist_ok=True)
+        for name, text in files.items():
+            path = site / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(text, bytes):
+                path.write_bytes(text)
+            else:
+                path.write_text(textwrap.dedent(text) if name.endswith(".yaml") else text, encoding="utf-8")
+        return site
+
+    return make
+
+
+@pytest.fixture
+def run(capsys, monkeypatch):
+    """run("build", "--site", path) -> Result(status, stdout, stderr), in-process like the console script."""
+
+    def invoke(*args: str | Path, cwd: Path | None = None) -> Result:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        status = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Result(status, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def sample_site(tmp_path: Path) -> Path:
+    """A copy of the repository's own site (config.yaml and content/), never written in place."""
+    site = tmp_path / "sample"
+    site.mkdir()
+    shutil.copy(REPO / "config.yaml", site / "config.yaml")
+    shutil.copytree(REPO / "content", site / "content")
+    return site
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file below folder with its bytes and mtime: to assert that nothing changed."""
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
