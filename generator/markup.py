@@ -33,6 +33,9 @@ def is_relative_reference(url: str) -> bool:
     """A link into the site's own source files: not absolute, not root-relative, not a bare #anchor."""
     if not url or url.startswith(("#", "/", "?")):
         return False
+    if url.startswith(markdown.util.AMP_SUBSTITUTE):
+        return False  # an <address@example.org> autolink: Python-Markdown hides its mailto: as entities
+
     parts = urlsplit(url)
     return not parts.scheme and not parts.netloc
 
