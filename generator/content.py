@@ -152,8 +152,9 @@ def load_content(config: Config, options: BuildOptions, now: datetime) -> Conten
         rendered = renderer.render(body, resolver)
         problems.extend(rendered.problems)
         summary_text, summary_html = _summary(h, body, rendered.html, renderer, resolver)
+        searched_from: dict[str, int] = {}
         for problem in problems:
-            line, col = _locate(h.doc, problem.target)
+            line, col = _locate(h.doc, problem.target, searched_from)
             errors.append(SiteError(problem.message, h.doc.path, line, col))
         if h.is_page:
             pages.append(Page(h.doc.path, h.title, h.slug, h.path, rendered.html, summary_text,
@@ -387,6 +388,10 @@ def _summary(h: _Header, body: str, content_html: str, renderer: MarkdownRendere
 
 def _make_resolver(folder: Path, content_dir: Path, targets: dict[str, str], excluded: dict[str, str], link):
     def resolve(url: str) -> str | LinkProblem:
+        if "{{" in url or "{%" in url:
+            return LinkProblem(url, f"links to {url!r}: template tags such as {{{{ ... }}}} (Jekyll's Liquid) are "
+                                    "not run in Markdown; link to the other .md file by its relative path, "
+                                    "or write the URL itself, such as /2016/03/01/slug/")
         parts = urlsplit(url)
         relative = unquote(parts.path)
         if not relative:
@@ -407,9 +412,12 @@ def _make_resolver(folder: Path, content_dir: Path, targets: dict[str, str], exc
     return resolve
 
 
-def _locate(doc: SourceDocument, target: str) -> tuple[int, int | None]:
-    """Python-Markdown keeps no source positions: find the target's text in the body instead."""
-    offset = doc.text.find(target, len(doc.text) - len(doc.body))
+def _locate(doc: SourceDocument, target: str, searched_from: dict[str, int]) -> tuple[int, int | None]:
+    """Python-Markdown keeps no source positions: find the target's text in the body instead.
+    Problems come in document order, so the same target twice is found at its next place."""
+    start = searched_from.get(target, len(doc.text) - len(doc.body))
+    offset = doc.text.find(target, start)
     if offset == -1:
         return doc.body_first_line, None
+    searched_from[target] = offset + len(target)
     return line_of(doc.text, offset)
