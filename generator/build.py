@@ -34,7 +34,7 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     now = now or datetime.now(timezone.utc)
     config = load_config(site_dir, base_url)
     output_dir = output_dir if output_dir is not None else site_dir / "output"
-    problem = check_output_dir(site_dir, output_dir, config.config_path)
+    problem = check_output_dir(site_dir, output_dir)
     if problem:
         raise BuildFailed([problem])
 
@@ -56,7 +56,7 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
 
     site = build_site(config, content)
     files = render_site(site, theme, env)
-    collisions = find_collisions(files)
+    collisions = find_collisions(files, site_dir)
     if collisions:
         raise BuildFailed(collisions)
     report = write_output(files, output_dir)

@@ -14,6 +14,11 @@ from . import yamlutil
 from .errors import SiteError, line_of
 
 _FENCE = re.compile(r"^---[ \t]*$", re.M)
+_UNCLOSED = {  # PyYAML's context -> what to do; the error is then shown where the quote or bracket opened
+    "while scanning a quoted scalar": "the quote opened here is never closed; add the closing quote",
+    "while parsing a flow sequence": "the [ opened here is never closed; add ] at the end of the list",
+    "while parsing a flow mapping": "the { opened here is never closed; add }",
+}
 
 
 @dataclass(frozen=True)
@@ -64,14 +69,21 @@ def read_document(path: Path) -> SourceDocument | SiteError:
         meta = yamlutil.load(meta_text) if meta_text.strip() else {}
     except yamlutil.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = meta_first_line + mark.line if mark else 1
-        col = mark.column + 1 if mark else None
         problem = exc.problem or str(exc)
         hint = ""
-        if "\t" in problem or "'\\t'" in problem:
+        # An unclosed quote or bracket is found only where the block ends: point at where it opened.
+        unclosed = _UNCLOSED.get(exc.context or "")
+        if unclosed and exc.context_mark and exc.problem_mark and exc.problem_mark.line > exc.context_mark.line:
+            mark, hint = exc.context_mark, f" ({unclosed})"
+        elif "\t" in problem or "'\\t'" in problem:
             hint = "; YAML does not allow tabs for indentation, use spaces"
         elif "mapping values are not allowed" in problem:
             hint = "; a value containing ': ' must be quoted"
+        elif "did not find expected key" in problem and mark and _has_quote(meta_text, mark.line):
+            hint = ("; a quote inside a quoted value ends it early: write it twice inside single quotes "
+                    "('it''s') or use the other kind of quotes (\"it's\")")
+        line = meta_first_line + mark.line if mark else 1
+        col = mark.column + 1 if mark else None
         return SiteError(f"invalid YAML in front matter: {problem}{hint}", path, line, col)
     except yamlutil.YAMLError as exc:
         return SiteError(f"invalid YAML in front matter: {exc}", path, meta_first_line)
@@ -85,3 +97,8 @@ def read_document(path: Path) -> SourceDocument | SiteError:
         meta_first_line=meta_first_line, body=body,
         body_first_line=text.count("\n", 0, body_start + 1) + 1 if body_start != -1 else 1,
     )
+
+
+def _has_quote(text: str, line_index: int) -> bool:
+    lines = text.split("\n")
+    return line_index < len(lines) and ("'" in lines[line_index] or '"' in lines[line_index])

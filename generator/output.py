@@ -31,39 +31,40 @@ class WriteReport:
     removed: int
 
 
-def check_output_dir(site_dir: Path, output_dir: Path, config_path: Path) -> SiteError | None:
+def check_output_dir(site_dir: Path, output_dir: Path) -> SiteError | None:
     """Refuse an output folder that would overwrite or delete the site's own sources."""
     out = output_dir.resolve()
     for name in ("content", "themes"):
         source = (site_dir / name).resolve()
         if out == source or source.is_relative_to(out):
             return SiteError(f"the output folder {output_dir} is or contains the site's {name}/ folder; "
-                             "choose another with --output (the default is output/)", config_path)
+                             "choose another with --output (the default is output/)")
         if out.is_relative_to(source):
             return SiteError(f"the output folder {output_dir} is inside the site's {name}/ folder; "
-                             "choose another with --output (the default is output/)", config_path)
+                             "choose another with --output (the default is output/)")
     if out.exists() and not out.is_dir():
-        return SiteError(f"the output folder {output_dir} is a file, not a folder", config_path)
+        return SiteError(f"the output folder {output_dir} is a file, not a folder")
     if out.is_dir() and not (out / MANIFEST).is_file() and any(
             not entry.name.startswith(".") for entry in out.iterdir()):
         return SiteError(f"the output folder {output_dir} already holds files that Broadsheet did not write; "
-                         "empty it or choose another with --output, so that nothing of yours is deleted",
-                         config_path)
+                         "empty it or choose another with --output, so that nothing of yours is deleted")
     return None
 
 
-def find_collisions(files: Iterable[OutputFile]) -> list[SiteError]:
-    """Two things written to the same file: name both."""
+def find_collisions(files: Iterable[OutputFile], site_dir: Path) -> list[SiteError]:
+    """Two things written to the same file: name both, located at the second when it is a file of the site."""
     first: dict[str, OutputFile] = {}
     errors: list[SiteError] = []
     for file in files:
-        key = file.path
-        if key in first:
-            errors.append(SiteError(
-                f"{file.source} and {first[key].source} would both be written to /{file.path}; "
-                "give one of them another slug, date or file name"))
-        else:
-            first[key] = file
+        if file.path not in first:
+            first[file.path] = file
+            continue
+        candidate = site_dir / file.source
+        located = candidate.is_file()
+        errors.append(SiteError(
+            f"{file.source} and {first[file.path].source} would both be written to /{file.path}; "
+            "give one of them another slug, date or file name",
+            candidate if located else None, 1 if located and candidate.suffix in (".md", ".markdown") else None))
     return errors
 
 
@@ -92,8 +93,10 @@ def write_output(files: list[OutputFile], output_dir: Path) -> WriteReport:
             else:
                 staged_path.write_bytes(file.data or b"")
             staged.append(file.path)
-        (staging / MANIFEST).write_text("".join(f"{f.path}\n" for f in sorted(files, key=lambda f: f.path)),
-                                        encoding="utf-8")
+        manifest = "".join(f"{path}\n" for path in sorted(f.path for f in files))
+        manifest_changed = _read_text(out / MANIFEST) != manifest
+        if manifest_changed:
+            (staging / MANIFEST).write_text(manifest, encoding="utf-8")
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise BuildFailed([SiteError(f"cannot write the output: {exc}", output_dir)]) from exc
@@ -112,7 +115,8 @@ def write_output(files: list[OutputFile], output_dir: Path) -> WriteReport:
         _ensure_inside(target.parent, out)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / relative, target)
-    os.replace(staging / MANIFEST, out / MANIFEST)
+    if manifest_changed:
+        os.replace(staging / MANIFEST, out / MANIFEST)
     shutil.rmtree(staging)
     return WriteReport(written=len(staged), unchanged=unchanged, removed=removed)
 
@@ -141,13 +145,16 @@ def _same(target: Path, file: OutputFile) -> bool:
         return False
 
 
-def _read_manifest(out: Path) -> set[str]:
+def _read_text(path: Path) -> str | None:
     try:
-        lines = (out / MANIFEST).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return set()
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _read_manifest(out: Path) -> set[str]:
     result = set()
-    for line in lines:
+    for line in (_read_text(out / MANIFEST) or "").splitlines():
         pure = PurePosixPath(line)
         if line and not pure.is_absolute() and ".." not in pure.parts:
             result.add(line)

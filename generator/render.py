@@ -31,6 +31,13 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment) -> list[Outpu
     config = site.config
     files: list[OutputFile] = []
 
+    def shown(path: Path) -> str:
+        """A source as the user knows it: relative to the site folder where it is inside it."""
+        try:
+            return path.relative_to(config.site_dir).as_posix()
+        except ValueError:
+            return str(path)
+
     for list_page in site.index:
         files.append(renderer.page("index.html", list_page.path, source="front page",
                                    meta=views.meta(list_page.path, None if list_page.number == 1
@@ -42,7 +49,7 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment) -> list[Outpu
     for i, article in enumerate(articles):
         view = views.article(article)
         files.append(renderer.page(
-            "article.html", article.path, source=str(article.source),
+            "article.html", article.path, source=shown(article.source),
             meta=views.meta(article.path, article.title, article.summary_text, "article", article.image),
             article=view,
             newer=views.article(articles[i - 1]) if i > 0 else None,
@@ -50,7 +57,7 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment) -> list[Outpu
         ))
 
     for page in site.pages:
-        files.append(renderer.page("page.html", page.path, source=str(page.source),
+        files.append(renderer.page("page.html", page.path, source=shown(page.source),
                                    meta=views.meta(page.path, page.title, page.summary_text),
                                    page=views.page(page)))
 
@@ -81,9 +88,9 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment) -> list[Outpu
     files.append(OutputFile("robots.txt", "robots.txt", feeds.robots(site)))
 
     for relative, source in theme.static_files.items():
-        files.append(OutputFile(f"theme/{relative}", str(source), copy_from=source))
+        files.append(OutputFile(f"theme/{relative}", shown(source), copy_from=source))
     for static in site.files:
-        files.append(OutputFile(static.path, str(static.source), copy_from=static.source))
+        files.append(OutputFile(static.path, shown(static.source), copy_from=static.source))
 
     if renderer.errors:
         raise BuildFailed(renderer.errors)

@@ -15,6 +15,8 @@ from datetime import datetime
 def slugify(text: str) -> str:
     """ASCII, lower-case, words joined by hyphens: "Rail & Bus!" -> "rail-bus"."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    # An apostrophe joins, as the curly one (dropped as non-ASCII) does: "Council's" -> "councils".
+    ascii_text = ascii_text.replace("'", "")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug
 
