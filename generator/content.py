@@ -226,7 +226,16 @@ def _read_header(path: Path, content_dir: Path, config: Config, options: BuildOp
             else:
                 date = parsed
 
-    draft = meta.get("draft", False) is True or doc.meta.get("published") is False
+    draft = False
+    for key, means_draft in (("draft", True), ("published", False)):
+        value = doc.meta.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, bool):
+            errors.append(SiteError(f"`{key}` must be true or false (without quotes), not {value!r}",
+                                    path, doc.line_of_key(key)))
+        elif value is means_draft:
+            draft = True
     if len(errors) > before:
         return None
     assert is_page or date is not None

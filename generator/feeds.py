@@ -24,6 +24,7 @@ for prefix, uri in (("atom", ATOM), ("content", CONTENT), ("dc", DC)):
 GENERATOR = "Broadsheet"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
+_FRAGMENT_ONLY = re.compile(r'(\s(?:href|src)=")#')
 
 
 def rss(site: Site, articles: Sequence[Article], self_path: str, title: str, link_path: str) -> bytes:
@@ -52,9 +53,10 @@ def rss(site: Site, articles: Sequence[Article], self_path: str, title: str, lin
             _text(item, f"{{{DC}}}creator", author)
         for tag in article.tags:
             _text(item, "category", tag)
-        _text(item, "description", _absolute_links(article.summary_html, origin))
+        page_url = u.absolute(article.path)
+        _text(item, "description", _absolute_links(article.summary_html, origin, page_url))
         if config.feed.full_content:
-            _text(item, f"{{{CONTENT}}}encoded", _absolute_links(article.content_html, origin))
+            _text(item, f"{{{CONTENT}}}encoded", _absolute_links(article.content_html, origin, page_url))
     return _serialise(root)
 
 
@@ -87,9 +89,10 @@ def atom(site: Site, articles: Sequence[Article]) -> bytes:
             _text(ET.SubElement(entry, f"{{{ATOM}}}author"), f"{{{ATOM}}}name", name)
         for tag in article.tags:
             ET.SubElement(entry, f"{{{ATOM}}}category", {"term": slugify(tag), "label": tag})
-        _text(entry, f"{{{ATOM}}}summary", _absolute_links(article.summary_html, origin)).set("type", "html")
+        page_url = u.absolute(article.path)
+        _text(entry, f"{{{ATOM}}}summary", _absolute_links(article.summary_html, origin, page_url)).set("type", "html")
         if config.feed.full_content:
-            _text(entry, f"{{{ATOM}}}content", _absolute_links(article.content_html, origin)).set("type", "html")
+            _text(entry, f"{{{ATOM}}}content", _absolute_links(article.content_html, origin, page_url)).set("type", "html")
     return _serialise(feed)
 
 
@@ -130,9 +133,11 @@ def _origin(base_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _absolute_links(html: str, origin: str) -> str:
-    """Feed readers show content away from the site: root-relative links must become absolute."""
-    return _ROOT_RELATIVE.sub(rf"\g<1>{origin}/", html)
+def _absolute_links(html: str, origin: str, page_url: str) -> str:
+    """Feed readers show content away from the site: root-relative links must become absolute,
+    and a bare #fragment (footnotes) must point into the article, not into the feed."""
+    html = _ROOT_RELATIVE.sub(rf"\g<1>{origin}/", html)
+    return _FRAGMENT_ONLY.sub(lambda m: f"{m.group(1)}{page_url}#", html)
 
 
 def _newest(articles: Sequence[Article]) -> datetime:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import html
 import re
-import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import markdown
 from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+from markdown.postprocessors import Postprocessor
 
 # resolve(target) -> new URL, or an error message
 LinkResolver = Callable[[str], "str | LinkProblem"]
@@ -33,34 +32,37 @@ def is_relative_reference(url: str) -> bool:
     """A link into the site's own source files: not absolute, not root-relative, not a bare #anchor."""
     if not url or url.startswith(("#", "/", "?")):
         return False
-    if url.startswith(markdown.util.AMP_SUBSTITUTE):
-        return False  # an <address@example.org> autolink: Python-Markdown hides its mailto: as entities
-
     parts = urlsplit(url)
     return not parts.scheme and not parts.netloc
 
 
-class _RewriteLinks(Treeprocessor):
+_LINKING_TAG = re.compile(r"<(?:a|img|source|audio|video)\b[^>]*>", re.I)
+_URL_ATTRIBUTE = re.compile(r"""(\s(?:href|src)\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.I)
+
+
+class _RewriteLinks(Postprocessor):
+    """Rewrites relative href/src in the finished HTML: Markdown links and images and
+    raw HTML alike (a treeprocessor would not see the raw HTML, which is stashed)."""
+
     def __init__(self, md: markdown.Markdown, owner: "MarkdownRenderer"):
         super().__init__(md)
         self.owner = owner
 
-    def run(self, root: etree.Element) -> None:
-        resolve = self.owner.resolver
-        if resolve is None:
-            return
-        for element in root.iter():
-            attribute = "href" if element.tag == "a" else "src" if element.tag == "img" else None
-            if attribute is None:
-                continue
-            url = element.get(attribute)
-            if url is None or not is_relative_reference(url):
-                continue
-            result = resolve(url)
-            if isinstance(result, LinkProblem):
-                self.owner.problems.append(result)
-            else:
-                element.set(attribute, result)
+    def run(self, text: str) -> str:
+        if self.owner.resolver is None:
+            return text
+        return _LINKING_TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(self._rewrite, tag.group(0)), text)
+
+    def _rewrite(self, match: re.Match) -> str:
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        url = html.unescape(value)
+        if not is_relative_reference(url):
+            return match.group(0)
+        result = self.owner.resolver(url)
+        if isinstance(result, LinkProblem):
+            self.owner.problems.append(result)
+            return match.group(0)
+        return f'{match.group(1)}"{html.escape(result)}"'
 
 
 class _RewriteLinksExtension(Extension):
@@ -69,8 +71,8 @@ class _RewriteLinksExtension(Extension):
         self.owner = owner
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's name
-        # After "inline" (links exist) and before "prettify"; footnotes and toc run at lower priorities.
-        md.treeprocessors.register(_RewriteLinks(md, self.owner), "broadsheet_links", 15)
+        # Below "raw_html" (30): the raw HTML is back in place when this runs.
+        md.postprocessors.register(_RewriteLinks(md, self.owner), "broadsheet_links", 5)
 
 
 class MarkdownRenderer:

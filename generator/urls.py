@@ -10,15 +10,22 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 
 def slugify(text: str) -> str:
-    """ASCII, lower-case, words joined by hyphens: "Rail & Bus!" -> "rail-bus"."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    # An apostrophe joins, as the curly one (dropped as non-ASCII) does: "Council's" -> "councils".
-    ascii_text = ascii_text.replace("'", "")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug
+    """Lower-case words joined by hyphens: "Rail & Bus!" -> "rail-bus", "Café" -> "cafe".
+
+    Accents come off Latin letters; letters of other scripts stay as they are
+    ("Україна" -> "україна"), as in Hugo, and are percent-encoded in links.
+    An apostrophe joins: "Council's" -> "councils".
+    """
+    text = unicodedata.normalize("NFC", text.lower().replace("'", "").replace("\u2019", ""))
+    letters = []
+    for char in text:
+        base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        letters.append(base if base.isascii() else char)
+    return re.sub(r"[\W_]+", "-", "".join(letters)).strip("-")
 
 
 def article_path(pattern: str, date: datetime, slug: str, category: str | None) -> str:
@@ -56,7 +63,12 @@ class Urls:
     root: str  # "/" or "/news/"
 
     def link(self, path: str) -> str:
-        return self.root + path.lstrip("/")
+        return self.root + _encode(path.lstrip("/"))
 
     def absolute(self, path: str) -> str:
-        return self.base_url + path.lstrip("/")
+        return self.base_url + _encode(path.lstrip("/"))
+
+
+def _encode(path: str) -> str:
+    """Percent-encode what a URL cannot hold as it is (spaces, non-ASCII); leave encoded parts alone."""
+    return quote(path, safe="/%:@!$&'()*+,;=~#?")

@@ -139,6 +139,14 @@ def test_apostrophe_inside_single_quotes_says_how_to_quote_it(built, run):
     error_at(result, "content/2022-03-01-bad.md:2", "invalid yaml", "quote", "it''s")
 
 
+def test_quoted_draft_flag_is_an_error_not_a_publication(built, run):
+    site, before = built()
+    write(site, "content/2022-03-01-bad.md", article("Not yet", "2022-03-01", "Body.", draft='"true"'))
+    result = run("build", "--site", ".", cwd=site)
+    assert_failed(result, site, before)
+    error_at(result, "content/2022-03-01-bad.md:4", "`draft`", "true or false")
+
+
 # 2.-6. Front matter content.
 
 def test_front_matter_never_closed(built, run):
