@@ -13,7 +13,7 @@ from __future__ import annotations
 import filecmp
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -68,7 +68,7 @@ def find_collisions(files: Iterable[OutputFile], site_dir: Path) -> list[SiteErr
     return errors
 
 
-def write_output(files: list[OutputFile], output_dir: Path) -> WriteReport:
+def write_output(files: Sequence[OutputFile], output_dir: Path) -> WriteReport:
     output_dir.mkdir(parents=True, exist_ok=True)
     out = output_dir.resolve()
     for file in files:
