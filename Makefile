@@ -7,13 +7,16 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: build test check-python java clean
+.PHONY: build test serve check-python java chromium clean
 
 build: $(INSTALLED)
 	$(BIN)/broadsheet build
 
-test: $(INSTALLED) $(VNU_JAR) java
+test: $(INSTALLED) $(VNU_JAR) java chromium
 	$(BIN)/python -m pytest
+
+serve: $(INSTALLED)
+	$(BIN)/broadsheet serve
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Broadsheet needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -34,6 +37,12 @@ java:
 	@command -v java >/dev/null 2>&1 || { \
 		echo "installing a Java runtime for the Nu Html Checker"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+
+# The live-reload tests drive Debian's Chromium with Playwright (pip package, no browser download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Chromium for the live-reload tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 clean:
 	rm -rf $(VENV) node_modules output .pytest_cache

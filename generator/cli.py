@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import traceback
@@ -33,6 +34,14 @@ def parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--base-url", metavar="URL", help="override base_url from config.yaml")
     build_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
 
+    serve_parser = commands.add_parser("serve", help="preview the site with live reload while you write")
+    _site_option(serve_parser)
+    serve_parser.add_argument("--host", default="127.0.0.1",
+                              help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve_parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve_parser.add_argument("--open", action="store_true", help="open the site in a web browser")
+    serve_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
+
     new_parser = commands.add_parser("new", help="start a new article")
     new_parser.add_argument("title", help="the article's headline")
     _site_option(new_parser)
@@ -54,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _build(args)
+        if args.command == "serve":
+            return _serve(args)
         return _new(args)
     except BuildFailed as failed:
         return _report(failed.errors, args.command)
@@ -75,6 +86,21 @@ def _build(args: argparse.Namespace) -> int:
           f"{report.written} files written, {report.unchanged} unchanged, {report.removed} removed "
           f"in {report.seconds:.2f} s")
     return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .server import PortInUse, ServeOptions, serve  # tornado is loaded only when serving
+
+    logging.basicConfig(format="%(message)s", level=logging.INFO, stream=sys.stderr)
+    logging.getLogger("tornado").setLevel(logging.WARNING)
+    logging.getLogger("tornado.access").setLevel(logging.ERROR)  # a missing favicon is not news
+    logging.getLogger("livereload").setLevel(logging.WARNING)
+    try:
+        return serve(ServeOptions(args.site, args.host, args.port, args.open))
+    except PortInUse:
+        print(f"broadsheet: error: port {args.port} on {args.host} is already in use by another program; "
+              f"stop that program or choose another port with --port {args.port + 1}", file=sys.stderr)
+        return EXIT_SITE_ERRORS
 
 
 def _new(args: argparse.Namespace) -> int:

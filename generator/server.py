@@ -1,0 +1,281 @@
+"""`broadsheet serve`: build, serve, watch, rebuild, reload the browser; never die on a broken file.
+
+The preview is built into a private temporary folder (never output/: it
+includes drafts and scheduled articles) by the same code as `build`, with
+--drafts --future and base_url pointed at this server. Pages are served from
+there with the LiveReload script added on the way out, so nothing of the
+preview is ever written into the site. The LiveReload protocol (WebSocket
+handshake, livereload.js) is the livereload package's; the watching, the
+settling of bursts and the serving are ours, so that a rebuild happens once
+per burst of saves and a half-written site is never served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import html
+import json
+import logging
+import mimetypes
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from tornado import httpserver, netutil, web
+
+from .build import render
+from .config import load_config
+from .content import BuildOptions
+from .errors import BuildFailed, SiteError
+from .output import write_output
+from .theme import installed_themes_dir
+from .watch import Change, Watcher
+
+log = logging.getLogger("broadsheet.serve")
+
+RELOAD_SCRIPT = (
+    b'<script>(function(){var s=document.createElement("script");'
+    b's.src="/livereload.js?port="+(location.port||(location.protocol==="https:"?443:80));'
+    b"document.head.appendChild(s);})();</script>"
+)
+
+
+class PortInUse(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    site_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    open_browser: bool = False
+
+
+class Preview:
+    """The built preview and what the server needs to know about it; shared by the
+    watcher thread (which rebuilds) and the event loop (which serves)."""
+
+    def __init__(self, site_dir: Path, folder: Path):
+        self.site_dir = site_dir
+        self.folder = folder  # the preview is written here
+        self.lock = threading.Lock()  # held while files are swapped in, and while one is read
+        self.root = "/"
+        self.errors: tuple[SiteError, ...] = ()
+        self.built_once = False
+
+    def rebuild(self, address: str) -> bool:
+        """Build everything again (drafts and scheduled articles shown). False when the site has errors."""
+        started = time.perf_counter()
+        try:
+            root = load_config(self.site_dir).root
+            rendered = render(self.site_dir, BuildOptions(drafts=True, future=True), base_url=address + root)
+            with self.lock:
+                write_output(rendered.files, self.folder)
+                self.root, self.errors, self.built_once = root, (), True
+        except BuildFailed as failed:
+            errors = failed.errors
+        except Exception as exc:  # noqa: BLE001 - a bug of ours must not stop the preview either
+            log.exception("internal error while building")
+            errors = (SiteError(f"internal error: {type(exc).__name__}: {exc}"),)
+        else:
+            log.info("built %d articles and %d pages in %.2f s", rendered.articles, rendered.pages,
+                     time.perf_counter() - started)
+            return True
+        with self.lock:
+            self.errors = errors
+        for error in errors:
+            log.error("%s", error.format(relative_to=Path.cwd()))
+        log.error("the preview shows these errors until they are fixed; fix the file and save")
+        return False
+
+    def sources(self) -> list[Path]:
+        """What to watch: config.yaml, content/, the site's themes, and the installed ones."""
+        return [self.site_dir / "config.yaml", self.site_dir / "content", self.site_dir / "themes",
+                installed_themes_dir()]
+
+
+class SiteHandler(web.RequestHandler):
+    """Serves the preview folder under the site's root path, and nothing outside it."""
+
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def set_default_headers(self) -> None:
+        # Always the current build: a cached page would be a stale page.
+        self.set_header("Cache-Control", "no-store")
+
+    def head(self) -> None:
+        self.get()
+
+    def get(self) -> None:
+        path = unquote(self.request.path)
+        if "\x00" in path or "\\" in path or ".." in path.split("/"):
+            return self._not_found()
+        root = self.preview.root
+        if not path.startswith(root):
+            if path + "/" == root or path == "/":
+                return self.redirect(root)
+            return self._not_found()
+        relative = path[len(root):]
+        with self.preview.lock:  # decide and read under the lock, reply after it
+            errors, built_once = self.preview.errors, self.preview.built_once
+            target = self._file_for(relative)
+            is_folder = target is None and bool(relative) and (self.preview.folder / relative).is_dir()
+            data = target.read_bytes() if target is not None else None
+        is_page = path.endswith(("/", ".html")) or (target is not None and target.suffix == ".html")
+        if errors and (is_page or not built_once):
+            return self._send(error_page(errors), "error.html", status=500)
+        if is_folder and not path.endswith("/"):
+            return self.redirect(self.request.path + "/")
+        if target is None or data is None:
+            return self._not_found()
+        self._send(data, target.name)
+
+    def _file_for(self, relative: str) -> Path | None:
+        folder = self.preview.folder
+        candidate = folder / relative
+        if relative == "" or relative.endswith("/"):
+            candidate = candidate / "index.html"
+        # The real path must stay inside the preview: a symlink must not lead out of it.
+        real = os.path.realpath(candidate)
+        if not real.startswith(os.path.realpath(folder) + os.sep) or not os.path.isfile(real):
+            return None
+        return Path(real)
+
+    def _send(self, data: bytes, name: str, status: int = 200) -> None:
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if content_type == "text/html":
+            data = _with_reload_script(data)
+        if content_type.startswith("text/") or content_type.endswith(("xml", "javascript", "json")):
+            content_type += "; charset=utf-8"
+        self.set_status(status)
+        self.set_header("Content-Type", content_type)
+        self.finish(data)
+
+    def _not_found(self) -> None:
+        with self.preview.lock:
+            page = self._file_for("404.html")
+            data = page.read_bytes() if page else b"<!DOCTYPE html><title>Not found</title><p>Not found</p>"
+        self._send(data, "404.html", status=404)
+
+
+def error_page(errors: tuple[SiteError, ...]) -> bytes:
+    """A page of its own (the theme itself may be what is broken)."""
+    items = "\n".join(f"<li><code>{html.escape(e.format(relative_to=Path.cwd()))}</code></li>" for e in errors)
+    count = f"{len(errors)} error{'s' if len(errors) != 1 else ''}"
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Build failed: {count}</title>
+<style>
+body {{ font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #fff5f5; color: #1a1a1a; }}
+main {{ max-width: 60rem; margin: 0 auto; padding: 2rem 1rem; }}
+h1 {{ color: #a40000; font-size: 1.5rem; }}
+li {{ margin: .75rem 0; }}
+code {{ white-space: pre-wrap; word-break: break-word; font-size: .95rem; }}
+</style>
+</head>
+<body>
+<main class="broadsheet-build-errors">
+<h1>The site could not be built: {count}</h1>
+<p>Fix the file and save it: this page reloads by itself. The terminal shows the same messages.</p>
+<ol>
+{items}
+</ol>
+</main>
+</body>
+</html>
+""".encode()
+
+
+def _with_reload_script(data: bytes) -> bytes:
+    index = data.rfind(b"</head>")
+    if index == -1:
+        index = data.rfind(b"</body>")
+    if index == -1:
+        return data + RELOAD_SCRIPT
+    return data[:index] + RELOAD_SCRIPT + data[index:]
+
+
+def reload_browsers(change: Change) -> None:
+    """Tell every open tab to reload; a change to stylesheets alone is swapped in without a reload."""
+    path = "*"
+    if change.paths and all(p.endswith(".css") and f"{os.sep}static{os.sep}" in p for p in change.paths):
+        path = "/theme/" + Path(next(iter(change.paths))).name
+    message = json.dumps({"command": "reload", "path": path, "liveCSS": True, "liveImg": True})
+    for waiter in list(LiveReloadHandler.waiters):
+        try:
+            waiter.write_message(message)
+        except Exception:  # noqa: BLE001 - a tab that went away
+            LiveReloadHandler.waiters.discard(waiter)
+
+
+def serve(options: ServeOptions) -> int:
+    """Run until Ctrl-C (or SIGTERM). Raises PortInUse when the port is taken."""
+    try:
+        sockets = netutil.bind_sockets(options.port, options.host)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(options.port) from exc
+        raise
+    port = sockets[0].getsockname()[1]
+    shown_host = "localhost" if options.host in ("0.0.0.0", "::") else options.host
+    if ":" in shown_host:
+        shown_host = f"[{shown_host}]"
+    address = f"http://{shown_host}:{port}"
+
+    scratch = Path(tempfile.mkdtemp(prefix="broadsheet-serve-"))
+    preview = Preview(options.site_dir, scratch / "site")
+    try:
+        preview.rebuild(address)
+        return asyncio.run(_run(options, preview, sockets, address))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+async def _run(options: ServeOptions, preview: Preview, sockets, address: str) -> int:
+    loop = asyncio.get_running_loop()
+    app = web.Application([
+        (r"/livereload", LiveReloadHandler),
+        (r"/livereload\.js", LiveReloadJSHandler),
+        (r"/.*", SiteHandler, {"preview": preview}),
+    ])
+    server = httpserver.HTTPServer(app)
+    server.add_sockets(sockets)
+
+    def on_change(change: Change) -> None:  # in the watcher's thread
+        shown = ", ".join(sorted(os.path.relpath(p, options.site_dir) for p in change.paths)[:5])
+        log.info("changed: %s%s", shown, " ..." if len(change.paths) > 5 else "")
+        preview.rebuild(address)
+        loop.call_soon_threadsafe(reload_browsers, change)
+
+    watcher = Watcher(preview.sources, on_change)
+    watcher.start()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    url = address + preview.root
+    log.info("serving %s (drafts and scheduled articles shown); Ctrl-C to stop", url)
+    if options.open_browser:
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        watcher.stop()
+        server.stop()
+        for waiter in list(LiveReloadHandler.waiters):
+            waiter.close()
+    return 0
