@@ -82,9 +82,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     report = build(args.site, args.output, BuildOptions(drafts=args.drafts, future=args.future), args.base_url)
-    print(f"built {report.articles} articles and {report.pages} pages into {_shown(report.output_dir)}: "
-          f"{report.written} files written, {report.unchanged} unchanged, {report.removed} removed "
-          f"in {report.seconds:.2f} s")
+    print(f"built {_count(report.articles, 'article')} and {_count(report.pages, 'page')} into "
+          f"{_shown(report.output_dir)}: {_count(report.written, 'file')} written, {report.unchanged} unchanged, "
+          f"{report.removed} removed in {report.seconds:.2f} s")
     return EXIT_OK
 
 
@@ -121,6 +121,10 @@ def _report(errors: tuple[SiteError, ...], command: str) -> int:
         summary = f"build failed with {summary}; the output folder was left as it was"
     print(summary, file=sys.stderr)
     return EXIT_SITE_ERRORS
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _shown(path: Path) -> str:

@@ -120,8 +120,8 @@ class _Header:
 def load_content(config: Config, options: BuildOptions, now: datetime) -> Content:
     """Read and render everything under content/. Raises BuildFailed with every problem."""
     content_dir = config.content_dir
-    markdown_files, other_files = _discover(content_dir)
     errors: list[SiteError] = []
+    markdown_files, other_files = _discover(content_dir, config.site_dir, errors)
 
     headers: list[_Header] = []
     for path in markdown_files:
@@ -169,16 +169,28 @@ def load_content(config: Config, options: BuildOptions, now: datetime) -> Conten
     return Content(tuple(articles), tuple(pages), files)
 
 
-def _discover(content_dir: Path) -> tuple[list[Path], list[Path]]:
-    """Markdown files and other files, sorted; hidden files and folders are skipped."""
+def _discover(content_dir: Path, site_dir: Path, errors: list[SiteError]) -> tuple[list[Path], list[Path]]:
+    """Markdown files and other files, sorted; hidden files and folders are skipped.
+
+    A symbolic link that leads outside the site folder is refused: what the site
+    publishes must be in the site, not wherever a link happens to point."""
     markdown_files: list[Path] = []
     other_files: list[Path] = []
+    site_real = os.path.realpath(site_dir)
     for folder, dirnames, filenames in os.walk(content_dir):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
+        for name in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(folder, d))]:
             if name.startswith("."):
                 continue
             path = Path(folder) / name
+            if path.is_symlink():
+                real = os.path.realpath(path)
+                if not real.startswith(site_real + os.sep):
+                    errors.append(SiteError(f"symbolic link to {real}, outside the site folder; copy the "
+                                            "file into content/ instead", path))
+                    continue
+                if path.is_dir():
+                    continue  # folders behind links are not followed (a loop would never end)
             (markdown_files if name.endswith((".md", ".markdown")) else other_files).append(path)
     return markdown_files, other_files
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +35,10 @@ class BuildFailed(Exception):
 
 def _display_path(path: Path, relative_to: Path | None) -> str:
     if relative_to is not None:
-        try:
-            return str(path.resolve().relative_to(relative_to.resolve()))
-        except ValueError:
-            pass
+        # abspath, not resolve(): a symbolic link is shown as itself, not as what it points to.
+        absolute, base = os.path.abspath(path), os.path.abspath(relative_to)
+        if absolute.startswith(base + os.sep):
+            return os.path.relpath(absolute, base)
     return str(path)
 
 

@@ -147,6 +147,16 @@ def test_quoted_draft_flag_is_an_error_not_a_publication(built, run):
     error_at(result, "content/2022-03-01-bad.md:4", "`draft`", "true or false")
 
 
+def test_symlink_leading_outside_the_site_is_refused(built, run, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for publication")
+    site, before = built()
+    (site / "content" / "leak.txt").symlink_to(secret)
+    result = run("build", "--site", ".", cwd=site)
+    assert_failed(result, site, before)
+    error_at(result, "content/leak.txt", "symbolic link", "outside the site folder")
+
+
 # 2.-6. Front matter content.
 
 def test_front_matter_never_closed(built, run):
