@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from . import yamlutil
 from .errors import BuildFailed, SiteError
 
-DEFAULT_EXTENSIONS = ("extra", "smarty", "toc", "sane_lists")
+DEFAULT_EXTENSIONS = ("extra", "toc", "sane_lists")
 PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
 
 
@@ -27,6 +27,7 @@ class FeedSettings:
 class MarkdownSettings:
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     extension_configs: dict[str, dict[str, Any]] = field(default_factory=dict, hash=False)
+    smart_quotes: bool = True  # curly quotes, dashes, ellipses (typography.py), without smarty's cost
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ _FEED_KEYS = {"items": (int, "a whole number of at least 1"), "content": (str, "
 _MARKDOWN_KEYS = {
     "extensions": (list, "a list of Python-Markdown extension names"),
     "extension_configs": (dict, "a mapping of extension name to its options"),
+    "smart_quotes": (bool, "true or false"),
 }
 _REQUIRED = ("title", "base_url")
 
@@ -163,7 +165,8 @@ def load_config(site_dir: Path, base_url_override: str | None = None) -> Config:
         if not all(isinstance(e, str) for e in extensions):
             err("`markdown.extensions` must be a list of extension names", "extensions", md_lines)
             extensions = list(DEFAULT_EXTENSIONS)
-        values["markdown"] = MarkdownSettings(tuple(extensions), md.get("extension_configs", {}))
+        values["markdown"] = MarkdownSettings(tuple(extensions), md.get("extension_configs", {}),
+                                              md.get("smart_quotes", True))
 
     if errors:
         raise BuildFailed(errors)

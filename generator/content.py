@@ -139,7 +139,8 @@ def load_content(config: Config, options: BuildOptions, now: datetime) -> Conten
         else:
             excluded[key] = h.excluded_reason
 
-    renderer = MarkdownRenderer(config.markdown.extensions, config.markdown.extension_configs)
+    renderer = MarkdownRenderer(config.markdown.extensions, config.markdown.extension_configs,
+                                config.markdown.smart_quotes)
     link = urls.Urls(config.base_url, config.root).link
     articles: list[Article] = []
     pages: list[Page] = []

@@ -12,6 +12,8 @@ import markdown
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 
+from .typography import smarten
+
 # resolve(target) -> new URL, or an error message
 LinkResolver = Callable[[str], "str | LinkProblem"]
 
@@ -78,7 +80,8 @@ class _RewriteLinksExtension(Extension):
 class MarkdownRenderer:
     """One Markdown instance reused for every document (reset between them: far cheaper than a new one)."""
 
-    def __init__(self, extensions: tuple[str, ...], extension_configs: dict):
+    def __init__(self, extensions: tuple[str, ...], extension_configs: dict, smart_quotes: bool = True):
+        self.smart_quotes = smart_quotes
         self.resolver: LinkResolver | None = None
         self.problems: list[LinkProblem] = []
         self._md = markdown.Markdown(
@@ -94,6 +97,8 @@ class MarkdownRenderer:
             output = self._md.reset().convert(text)
         finally:
             self.resolver = None
+        if self.smart_quotes:
+            output = smarten(output)
         return Rendered(output, tuple(self.problems))
 
 
