@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .cache import ContentCache, cache_file
 from .config import Config, load_config
 from .content import BuildOptions, load_content
 from .errors import BuildFailed, SiteError
@@ -21,38 +23,53 @@ class BuildReport:
     output_dir: Path
     articles: int
     pages: int
+    bodies_rendered: int  # Markdown bodies converted; the others came from the cache
+    rendered: int  # output files made again; the others were known to be unchanged
     written: int
     unchanged: int
     removed: int
     seconds: float
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class RenderedSite:
-    """Every file of the site, in memory (copied files by reference), not yet written."""
+    """Every file of the site planned (path, fingerprint, how to make it), nothing made yet."""
 
     config: Config
     files: tuple[OutputFile, ...]
     articles: int
     pages: int
+    bodies_rendered: int
 
 
 def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions = BuildOptions(),
-          base_url: str | None = None, now: datetime | None = None) -> BuildReport:
-    """Build the site; raises BuildFailed with every problem found, leaving output/ as it was."""
+          base_url: str | None = None, now: datetime | None = None, use_cache: bool = True,
+          progress: Callable[[str], None] | None = None) -> BuildReport:
+    """Build the site; raises BuildFailed with every problem found, leaving output/ as it was.
+
+    use_cache=False builds cold: the cache is not read, only written afresh."""
     started = time.perf_counter()
     output_dir = output_dir if output_dir is not None else site_dir / "output"
     problem = check_output_dir(site_dir, output_dir)
     if problem:
         raise BuildFailed([problem])
-    rendered = render(site_dir, options, base_url, now)
-    report = write_output(rendered.files, output_dir)
-    return BuildReport(output_dir, rendered.articles, rendered.pages, report.written, report.unchanged,
-                       report.removed, time.perf_counter() - started)
+    cache, warning = ContentCache.load(cache_file(site_dir)) if use_cache else (ContentCache(cache_file(site_dir)), None)
+    rendered = render(site_dir, options, base_url, now, cache)
+    if progress:
+        progress(f"{rendered.articles} articles read ({rendered.bodies_rendered} rendered, "
+                 f"{rendered.articles + rendered.pages - rendered.bodies_rendered} from the cache)")
+    report = write_output(rendered.files, output_dir,
+                          (lambda done, total: progress(f"{done} of {total} files made")) if progress else None,
+                          trust_manifest=use_cache)
+    _save(cache)
+    return BuildReport(output_dir, rendered.articles, rendered.pages, rendered.bodies_rendered, report.rendered,
+                       report.written, report.unchanged, report.removed, time.perf_counter() - started,
+                       (warning,) if warning else ())
 
 
 def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str | None = None,
-           now: datetime | None = None) -> RenderedSite:
+           now: datetime | None = None, cache: ContentCache | None = None) -> RenderedSite:
     """Every stage but the write: what `build` would write, or BuildFailed with every problem."""
     now = now or datetime.now(timezone.utc)
     config = load_config(site_dir, base_url)
@@ -61,12 +78,12 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     errors: list[SiteError] = []
     content = theme = env = None
     try:
-        content = load_content(config, options, now)
+        content = load_content(config, options, now, cache)
     except BuildFailed as failed:
         errors.extend(failed.errors)
     try:
         theme = load_theme(config)
-        env = make_environment(theme)
+        env = make_environment(theme, cache_file(site_dir).parent / "templates" if cache is not None else None)
     except BuildFailed as failed:
         errors.extend(failed.errors)
     if errors:
@@ -74,8 +91,17 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     assert content is not None and theme is not None and env is not None
 
     site = build_site(config, content)
-    files = render_site(site, theme, env)
+    files = render_site(site, theme, env, options)
     collisions = find_collisions(files, site_dir)
     if collisions:
         raise BuildFailed(collisions)
-    return RenderedSite(config, tuple(files), len(site.articles), len(site.pages))
+    return RenderedSite(config, tuple(files), len(site.articles), len(site.pages), content.rendered)
+
+
+def _save(cache: ContentCache) -> None:
+    if not cache.changed:
+        return
+    try:
+        cache.save()
+    except OSError:
+        pass  # a cache that cannot be written only makes the next build slower

@@ -32,6 +32,8 @@ def parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     build_parser.add_argument("--future", action="store_true", help="include articles dated in the future")
     build_parser.add_argument("--base-url", metavar="URL", help="override base_url from config.yaml")
+    build_parser.add_argument("--no-cache", action="store_true",
+                              help="build everything afresh, ignoring the cache in .cache/broadsheet/")
     build_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
 
     serve_parser = commands.add_parser("serve", help="preview the site with live reload while you write")
@@ -81,11 +83,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    report = build(args.site, args.output, BuildOptions(drafts=args.drafts, future=args.future), args.base_url)
+    progress = _Progress() if sys.stderr.isatty() else None
+    report = build(args.site, args.output, BuildOptions(drafts=args.drafts, future=args.future), args.base_url,
+                   use_cache=not args.no_cache, progress=progress)
+    if progress:
+        progress.clear()
+    for warning in report.warnings:
+        print(f"broadsheet: warning: {warning}", file=sys.stderr)
     print(f"built {_count(report.articles, 'article')} and {_count(report.pages, 'page')} into "
           f"{_shown(report.output_dir)}: {_count(report.written, 'file')} written, {report.unchanged} unchanged, "
-          f"{report.removed} removed in {report.seconds:.2f} s")
+          f"{report.removed} removed in {report.seconds:.2f} s "
+          f"({report.bodies_rendered} Markdown converted, {report.rendered} files rendered)")
     return EXIT_OK
+
+
+class _Progress:
+    """One line on a terminal, rewritten as the build goes."""
+
+    def __call__(self, message: str) -> None:
+        print(f"\r\033[K{message}", end="", file=sys.stderr, flush=True)
+
+    def clear(self) -> None:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
 def _serve(args: argparse.Namespace) -> int:

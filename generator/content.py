@@ -9,46 +9,22 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import dataclass
-from datetime import date as date_type
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from html import escape
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from . import urls
+from .bodies import BodyJob, cached_body, render_bodies, render_key
+from .cache import BodyResult, ContentCache, Entry, digest
 from .config import Config
 from .errors import BuildFailed, SiteError, line_of
+from .fields import Fields, fields_key, read_fields
 from .frontmatter import SourceDocument, read_document
-from .markup import LinkProblem, is_relative_reference, MarkdownRenderer, first_paragraph, plain_text, strip_footnote_refs
+from .markup import LinkProblem, is_relative_reference, plain_text
 
 WORDS_PER_MINUTE = 230
-MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.M)
-_JEKYLL_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)$")
-_DATE = re.compile(
-    r"^(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})"
-    r"(?:[T ]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<f>\d+))?)?)?"
-    r"\s*(?P<tz>Z|[+-]\d{1,2}(?::?\d{2})?)?$",
-    re.I,
-)
-
-# Our field name -> the names other generators use for it, in order of preference.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "title": ("title",),
-    "date": ("date", "published", "pubdate", "publishdate"),
-    "updated": ("updated", "lastmod", "modified", "last_modified_at", "updated_at"),
-    "summary": ("summary", "description", "excerpt"),
-    "author": ("author", "authors"),
-    "tags": ("tags", "keywords"),
-    "category": ("category", "categories"),
-    "image": ("image", "cover", "featured_image"),
-    "image_alt": ("image_alt", "alt"),
-    "slug": ("slug",),
-    "draft": ("draft",),
-    "weight": ("weight", "order"),
-}
 
 
 @dataclass(frozen=True)
@@ -69,6 +45,7 @@ class Article:
     summary_html: str
     summary_text: str
     content_html: str
+    content_digest: str  # of content_html: what pages that show it depend on
     image: str | None  # a URL (root-relative or absolute)
     image_alt: str
     slug: str
@@ -100,74 +77,154 @@ class Content:
     articles: tuple[Article, ...]
     pages: tuple[Page, ...]
     files: tuple[StaticFile, ...]
+    rendered: int = 0  # Markdown bodies rendered (the others came from the cache)
 
 
-@dataclass(frozen=True)
-class _Header:
-    """What the first pass learns about a Markdown file."""
+@dataclass
+class _Source:
+    """A Markdown file as the first pass leaves it."""
 
-    doc: SourceDocument
-    is_page: bool
-    title: str
-    slug: str
-    path: str
-    date: datetime | None
-    meta: dict[str, Any]
+    key: str  # path relative to the site folder: the cache key
+    path: Path
+    source_digest: str
+    raw: bytes
+    doc: SourceDocument | None  # None when its fields came from the cache; made again when needed
+    meta: dict
+    fields: Fields
     included: bool
     excluded_reason: str
 
+    def document(self) -> SourceDocument:
+        if self.doc is None:
+            doc = read_document(self.path, self.raw, self.meta)
+            assert not isinstance(doc, SiteError)  # it was read without error when it was cached
+            self.doc = doc
+        return self.doc
 
-def load_content(config: Config, options: BuildOptions, now: datetime) -> Content:
-    """Read and render everything under content/. Raises BuildFailed with every problem."""
+
+def load_content(config: Config, options: BuildOptions, now: datetime,
+                 cache: ContentCache | None = None) -> Content:
+    """Read and render everything under content/. Raises BuildFailed with every problem.
+
+    With a cache, a file whose bytes are unchanged is not parsed again, and a body
+    whose text, settings and link targets are unchanged is not rendered again;
+    the cache is updated with what this build learnt."""
     content_dir = config.content_dir
     errors: list[SiteError] = []
     markdown_files, other_files = _discover(content_dir, config.site_dir, errors)
+    old_entries = cache.entries if cache else {}
+    new_entries: dict[str, Entry] = {}
+    key_for_fields = fields_key(config)
+    pages_dir = str(content_dir / "pages") + os.sep
+    site_prefix = len(str(config.site_dir)) + 1
 
-    headers: list[_Header] = []
+    sources: list[_Source] = []
     for path in markdown_files:
-        header = _read_header(path, content_dir, config, options, now, errors)
-        if header is not None:
-            headers.append(header)
+        key = str(path)[site_prefix:].replace(os.sep, "/")
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            errors.append(SiteError(f"cannot read file: {exc.strerror}", path))
+            continue
+        source_digest = digest(raw)
+        entry = old_entries.get(key)
+        same_bytes = entry is not None and entry.source_digest == source_digest
+        doc: SourceDocument | None = None
+        if same_bytes and entry.fields is not None and entry.fields_key == key_for_fields:
+            meta, fields = entry.meta, Fields.from_record(entry.fields)
+        else:
+            read = read_document(path, raw, entry.meta if same_bytes else None)
+            if isinstance(read, SiteError):
+                errors.append(read)
+                continue
+            doc, meta = read, read.meta
+            found = read_fields(doc, str(path).startswith(pages_dir), config, errors)
+            if found is None:
+                new_entries[key] = Entry(source_digest, meta)
+                continue
+            fields = found
+        new_entries[key] = Entry(source_digest, meta, fields_key=key_for_fields, fields=fields.to_record())
+        included, reason = True, ""
+        if fields.draft and not options.drafts:
+            included, reason = False, "is a draft (draft: true) and is not built without --drafts"
+        elif fields.date is not None and fields.date > now and not options.future:
+            included, reason = False, (f"is dated in the future ({fields.date.isoformat()}) "
+                                       "and is not built without --future")
+        sources.append(_Source(key, path, source_digest, raw, doc, meta, fields, included, reason))
 
     files = tuple(StaticFile(p, p.relative_to(content_dir).as_posix()) for p in other_files)
     targets: dict[str, str] = {os.path.normpath(f.source): quote(f.path) for f in files}
     excluded: dict[str, str] = {}
-    for h in headers:
-        key = os.path.normpath(h.doc.path)
-        if h.included:
-            targets[key] = h.path.lstrip("/")
+    for source in sources:
+        if source.included:
+            targets[os.path.normpath(source.path)] = source.fields.path.lstrip("/")
         else:
-            excluded[key] = h.excluded_reason
+            excluded[os.path.normpath(source.path)] = source.excluded_reason
 
-    renderer = MarkdownRenderer(config.markdown.extensions, config.markdown.extension_configs,
-                                config.markdown.smart_quotes)
     link = urls.Urls(config.base_url, config.root).link
+    key_now = render_key(config.markdown)
+    included = [s for s in sources if s.included]
+    resolvers = {s.key: _make_resolver(s.path.parent, content_dir, targets, excluded, link) for s in included}
+    bodies: dict[str, BodyResult] = {}
+    problems: dict[str, tuple[LinkProblem, ...]] = {}
+    to_render: list[BodyJob] = []
+    for source in included:
+        cached = cached_body(cache, source.key, resolvers[source.key], source.source_digest, key_now)
+        if cached is not None:
+            bodies[source.key] = cached
+        else:
+            to_render.append(BodyJob(source.key, source.document().body, resolvers[source.key]))
+    for job, rendered in zip(to_render, render_bodies(to_render, config.markdown)):
+        bodies[job.key], problems[job.key] = rendered.result, rendered.problems
+
     articles: list[Article] = []
     pages: list[Page] = []
-    for h in headers:
-        if not h.included:
-            continue
-        resolver = _make_resolver(h.doc.path.parent, content_dir, targets, excluded, link)
-        problems: list[LinkProblem] = []
-        body = h.doc.body
-        rendered = renderer.render(body, resolver)
-        problems.extend(rendered.problems)
-        summary_text, summary_html = _summary(h, body, rendered.html, renderer, resolver)
+    for source in included:
+        body, fields = bodies[source.key], source.fields
         searched_from: dict[str, int] = {}
-        for problem in problems:
-            line, col = _locate(h.doc, problem.target, searched_from)
-            errors.append(SiteError(problem.message, h.doc.path, line, col))
-        if h.is_page:
-            pages.append(Page(h.doc.path, h.title, h.slug, h.path, rendered.html, summary_text,
-                              _weight(h, errors)))
+        for problem in problems.get(source.key, ()):
+            line, col = _locate(source.document(), problem.target, searched_from)
+            errors.append(SiteError(problem.message, source.path, line, col))
+        if not problems.get(source.key):
+            new_entries[source.key].render_key, new_entries[source.key].body = key_now, body
+        if fields.summary:
+            summary_text, summary_html = fields.summary, f"<p>{escape(fields.summary, quote=False)}</p>"
+        else:
+            summary_text, summary_html = plain_text(body.auto_summary_html), body.auto_summary_html
+        if fields.is_page:
+            pages.append(Page(source.path, fields.title, fields.slug, fields.path, body.html, summary_text,
+                              fields.weight))
             continue
-        article = _article(h, config, rendered.html, summary_html, summary_text, resolver, now, errors)
-        if article is not None:
-            articles.append(article)
+        image = _image(source, resolvers[source.key], errors)
+        assert fields.date is not None
+        articles.append(Article(
+            source=source.path, title=fields.title, date=fields.date, updated=fields.updated,
+            authors=fields.authors or ((config.author,) if config.author else ()),
+            tags=fields.tags, category=fields.category,
+            summary_html=summary_html, summary_text=summary_text, content_html=body.html,
+            content_digest=body.html_digest, image=image, image_alt=fields.image_alt,
+            slug=fields.slug, path=fields.path, draft=fields.draft, scheduled=fields.date > now,
+            reading_minutes=max(1, math.ceil(fields.words / WORDS_PER_MINUTE)),
+        ))
 
+    if cache is not None:
+        cache.changed = cache.entries != new_entries
+        cache.entries = new_entries
     if errors:
         raise BuildFailed(errors)
-    return Content(tuple(articles), tuple(pages), files)
+    return Content(tuple(articles), tuple(pages), files, rendered=len(to_render))
+
+
+def _image(source: _Source, resolver, errors: list[SiteError]) -> str | None:
+    """The lead image's URL: a relative one is resolved like a link in the body."""
+    image = source.fields.image
+    if image is None or not is_relative_reference(image):
+        return image
+    result = resolver(image)
+    if isinstance(result, LinkProblem):
+        errors.append(SiteError(f"`image`: {result.message}", source.path, source.document().line_of_key("image")))
+        return None
+    return result
 
 
 def _discover(content_dir: Path, site_dir: Path, errors: list[SiteError]) -> tuple[list[Path], list[Path]]:
@@ -196,219 +253,9 @@ def _discover(content_dir: Path, site_dir: Path, errors: list[SiteError]) -> tup
     return markdown_files, other_files
 
 
-def _read_header(path: Path, content_dir: Path, config: Config, options: BuildOptions,
-                 now: datetime, errors: list[SiteError]) -> _Header | None:
-    doc = read_document(path)
-    if isinstance(doc, SiteError):
-        errors.append(doc)
-        return None
-    meta = _normalise(doc.meta)
-    is_page = path.relative_to(content_dir).parts[0] == "pages"
-    before = len(errors)
-
-    title = meta.get("title")
-    if title is None or (isinstance(title, str) and not title.strip()):
-        errors.append(SiteError("missing `title`: add a line such as `title: Council approves budget` "
-                                "to the front matter", path, doc.line_of_key("title")))
-    elif not isinstance(title, (str, int, float)):
-        errors.append(SiteError("`title` must be a text", path, doc.line_of_key("title")))
-    title = str(title).strip() if isinstance(title, (str, int, float)) and not isinstance(title, bool) else ""
-
-    stem = path.stem
-    name_date: str | None = None
-    name_match = _JEKYLL_NAME.match(stem)
-    if name_match:
-        name_date, stem = name_match.groups()
-    raw_slug = meta.get("slug")
-    slug = urls.slugify(str(raw_slug)) if raw_slug not in (None, "") else urls.slugify(stem)
-    if not slug:
-        errors.append(SiteError(f"cannot make a URL slug from {str(raw_slug or path.stem)!r}; "
-                                "add `slug: some-words` to the front matter", path, doc.line_of_key("slug")))
-
-    date: datetime | None = None
-    if not is_page:
-        raw_date = meta.get("date", name_date)
-        if raw_date is None:
-            errors.append(SiteError("missing `date`: add a line such as `date: 2022-02-28` or "
-                                    "`date: 2022-02-28 14:30` to the front matter, or name the file "
-                                    "2022-02-28-slug.md", path, doc.line_of_key("date")))
-        else:
-            parsed = parse_date(raw_date, config)
-            if isinstance(parsed, str):
-                errors.append(SiteError(f"`date`: {parsed}", path, doc.line_of_key(_key_used(doc.meta, "date"))))
-            else:
-                date = parsed
-
-    draft = False
-    for key, means_draft in (("draft", True), ("published", False)):
-        value = doc.meta.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, bool):
-            errors.append(SiteError(f"`{key}` must be true or false (without quotes), not {value!r}",
-                                    path, doc.line_of_key(key)))
-        elif value is means_draft:
-            draft = True
-    if len(errors) > before:
-        return None
-    assert is_page or date is not None
-    path_on_site = urls.page_path(slug) if is_page else urls.article_path(
-        config.permalink, date, slug, _category(meta.get("category")))
-    included, reason = True, ""
-    if draft and not options.drafts:
-        included, reason = False, "is a draft (draft: true) and is not built without --drafts"
-    elif date is not None and date > now and not options.future:
-        included, reason = False, f"is dated in the future ({date.isoformat()}) and is not built without --future"
-    return _Header(doc, is_page, title, slug, path_on_site, date, meta, included, reason)
-
-
-def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
-    """Our names for the fields, whichever generator's names the author used."""
-    meta: dict[str, Any] = {}
-    lowered = {k.lower(): v for k, v in raw.items()}
-    for name, aliases in ALIASES.items():
-        for alias in aliases:
-            if alias in lowered:
-                meta[name] = lowered[alias]
-                break
-    return meta
-
-
-def _key_used(raw: dict[str, Any], name: str) -> str:
-    lowered = {k.lower(): k for k in raw}
-    return next((lowered[a] for a in ALIASES[name] if a in lowered), name)
-
-
-def parse_date(value: Any, config: Config) -> datetime | str:
-    """A datetime in the site's time zone when none is given; else a message saying what is wrong."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, date_type):
-        parsed = datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        match = _DATE.match(value.strip())
-        if match is None:
-            return (f"cannot read {value!r} as a date; write it as 2022-02-28, 2022-02-28 14:30 "
-                    "or 2022-02-28T14:30:00+02:00")
-        g = match.groupdict()
-        try:
-            parsed = datetime(int(g["y"]), int(g["mo"]), int(g["d"]), int(g["h"] or 0), int(g["mi"] or 0),
-                              int(g["s"] or 0), int((g["f"] or "0")[:6].ljust(6, "0")))
-        except ValueError as exc:
-            return f"{value!r} is not a real date ({exc}); write it as YYYY-MM-DD"
-        if g["tz"]:
-            parsed = parsed.replace(tzinfo=_offset(g["tz"]))
-    else:
-        return f"expected a date such as 2022-02-28, not {type(value).__name__} {value!r}"
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=config.tz)
-    return parsed
-
-
-def _offset(text: str) -> timezone:
-    if text.upper() == "Z":
-        return timezone.utc
-    sign = -1 if text[0] == "-" else 1
-    digits = text[1:].replace(":", "")
-    hours, minutes = (int(digits), 0) if len(digits) <= 2 else (int(digits[:-2]), int(digits[-2:]))
-    return timezone(sign * timedelta(hours=hours, minutes=minutes))
-
-
-def _category(value: Any) -> str | None:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return str(value).strip() if value not in (None, "") else None
-
-
-def _names(value: Any) -> tuple[str, ...] | None:
-    """A list of names or one comma-separated string; None when it is neither."""
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-        return tuple(str(v).strip() for v in value if str(v).strip())
-    return None
-
-
-def _article(h: _Header, config: Config, content_html: str, summary_html: str, summary_text: str,
-             resolver, now: datetime, errors: list[SiteError]) -> Article | None:
-    doc, meta = h.doc, h.meta
-    before = len(errors)
-    tags = _names(meta.get("tags"))
-    if tags is None:
-        errors.append(SiteError("`tags` must be a list such as [Ukraine, NATO] or a comma-separated text "
-                                "such as `Ukraine, NATO`", doc.path, doc.line_of_key(_key_used(doc.meta, "tags"))))
-    authors = _names(meta.get("author"))
-    if authors is None:
-        errors.append(SiteError("`author` must be a name or a list of names", doc.path,
-                                doc.line_of_key(_key_used(doc.meta, "author"))))
-    updated = None
-    if meta.get("updated") not in (None, ""):
-        parsed = parse_date(meta["updated"], config)
-        if isinstance(parsed, str):
-            errors.append(SiteError(f"`updated`: {parsed}", doc.path, doc.line_of_key(_key_used(doc.meta, "updated"))))
-        else:
-            updated = parsed
-    image = None
-    raw_image = meta.get("image")
-    if isinstance(raw_image, dict):  # Jekyll themes often use image: {path: ...}
-        raw_image = raw_image.get("path") or raw_image.get("src")
-    if raw_image not in (None, "", False):
-        if not isinstance(raw_image, str):
-            errors.append(SiteError("`image` must be a file name or URL", doc.path, doc.line_of_key("image")))
-        elif is_relative_reference(raw_image):
-            result = resolver(raw_image)
-            if isinstance(result, LinkProblem):
-                errors.append(SiteError(f"`image`: {result.message}", doc.path, doc.line_of_key("image")))
-            else:
-                image = result
-        else:
-            image = raw_image
-    for tag in tags or ():
-        if not urls.slugify(tag):
-            errors.append(SiteError(f"tag {tag!r} has no letters or digits to make its URL from", doc.path,
-                                    doc.line_of_key(_key_used(doc.meta, "tags"))))
-    if len(errors) > before:
-        return None
-    assert h.date is not None and tags is not None and authors is not None
-    words = len(doc.body.split())
-    return Article(
-        source=doc.path, title=h.title, date=h.date, updated=updated,
-        authors=authors or ((config.author,) if config.author else ()),
-        tags=tags, category=_category(meta.get("category")),
-        summary_html=summary_html, summary_text=summary_text, content_html=content_html,
-        image=image, image_alt=str(meta.get("image_alt") or ""),
-        slug=h.slug, path=h.path, draft=meta.get("draft", False) is True,
-        scheduled=h.date > now, reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
-    )
-
-
-def _weight(h: _Header, errors: list[SiteError]) -> int:
-    weight = h.meta.get("weight", 0)
-    if isinstance(weight, bool) or not isinstance(weight, int):
-        errors.append(SiteError("`weight` must be a whole number", h.doc.path, h.doc.line_of_key("weight")))
-        return 0
-    return weight
-
-
-def _summary(h: _Header, body: str, content_html: str, renderer: MarkdownRenderer,
-             resolver) -> tuple[str, str]:
-    """(plain text, HTML): front matter summary, else the text before <!-- more -->, else the first paragraph."""
-    given = h.meta.get("summary")
-    if isinstance(given, str) and given.strip():
-        text = " ".join(given.split())
-        return text, f"<p>{escape(text, quote=False)}</p>"
-    marker = MORE_MARKER.search(body)
-    if marker:  # its link problems are reported once, from the whole body
-        part = renderer.render(body[:marker.start()], resolver)
-        summary_html = strip_footnote_refs(part.html)
-    else:
-        summary_html = strip_footnote_refs(first_paragraph(content_html))
-    return plain_text(summary_html), summary_html
-
-
 def _make_resolver(folder: Path, content_dir: Path, targets: dict[str, str], excluded: dict[str, str], link):
+    folder_text, content_text = str(folder), os.path.normpath(content_dir)
+
     def resolve(url: str) -> str | LinkProblem:
         if "{{" in url or "{%" in url:
             return LinkProblem(url, f"links to {url!r}: template tags such as {{{{ ... }}}} (Jekyll's Liquid) are "
@@ -418,14 +265,14 @@ def _make_resolver(folder: Path, content_dir: Path, targets: dict[str, str], exc
         relative = unquote(parts.path)
         if not relative:
             return url
-        target = os.path.normpath(folder / relative)
+        target = os.path.normpath(os.path.join(folder_text, relative))
         suffix = ("?" + parts.query if parts.query else "") + ("#" + parts.fragment if parts.fragment else "")
         if target in targets:
             return link(targets[target]) + suffix
-        shown = os.path.relpath(target, content_dir)
+        shown = os.path.relpath(target, content_text)
         if target in excluded:
             return LinkProblem(url, f"links to {shown}, which {excluded[target]}")
-        if not target.startswith(os.path.normpath(content_dir) + os.sep):
+        if not target.startswith(content_text + os.sep):
             return LinkProblem(url, f"links to {url}, which is outside content/")
         if os.path.isdir(target):
             return LinkProblem(url, f"links to the folder {shown}; link to a file in it instead")

@@ -39,11 +39,8 @@ class SourceDocument:
         return self.meta_first_line + self.meta_text.count("\n", 0, match.start())
 
 
-def read_document(path: Path) -> SourceDocument | SiteError:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return SiteError(f"cannot read file: {exc.strerror}", path)
+def read_document(path: Path, raw: bytes, known_meta: dict[str, Any] | None = None) -> SourceDocument | SiteError:
+    """Split a source file; known_meta, from the build cache for the same bytes, spares parsing the YAML."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -66,7 +63,7 @@ def read_document(path: Path) -> SourceDocument | SiteError:
     body = "" if body_start == -1 else text[body_start + 1:]
     meta_first_line = 2
     try:
-        meta = yamlutil.load(meta_text) if meta_text.strip() else {}
+        meta = known_meta if known_meta is not None else yamlutil.load(meta_text) if meta_text.strip() else {}
     except yamlutil.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or str(exc)

@@ -11,14 +11,16 @@ anyone else's.
 from __future__ import annotations
 
 import filecmp
+import multiprocessing
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+import stat
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .errors import BuildFailed, SiteError
-from .render import OutputFile
+from .render import OutputFile, RenderFailed
 
 MANIFEST = ".broadsheet-manifest"
 STAGING = ".broadsheet-staging"
@@ -29,6 +31,7 @@ class WriteReport:
     written: int
     unchanged: int
     removed: int
+    rendered: int  # files made again (rendered or compared); the others were known unchanged
 
 
 def check_output_dir(site_dir: Path, output_dir: Path) -> SiteError | None:
@@ -68,7 +71,10 @@ def find_collisions(files: Iterable[OutputFile], site_dir: Path) -> list[SiteErr
     return errors
 
 
-def write_output(files: Sequence[OutputFile], output_dir: Path) -> WriteReport:
+def write_output(files: Sequence[OutputFile], output_dir: Path,
+                 progress: Callable[[int, int], None] | None = None, trust_manifest: bool = True) -> WriteReport:
+    """Make what changed, stage it, then swap it in; raises BuildFailed (output untouched) when
+    any file cannot be made."""
     output_dir.mkdir(parents=True, exist_ok=True)
     out = output_dir.resolve()
     for file in files:
@@ -77,72 +83,164 @@ def write_output(files: Sequence[OutputFile], output_dir: Path) -> WriteReport:
     staging = out / STAGING
     if staging.exists():
         shutil.rmtree(staging)  # left over from an interrupted build
-    staged: list[str] = []
-    unchanged = 0
+
+    # A file whose fingerprint is as recorded, and whose size on disk too, is not made again.
+    manifest: dict[str, tuple[str, int]] = {}
+    todo: list[OutputFile] = []
+    for file in files:
+        recorded = previous.get(file.path)
+        if trust_manifest and recorded is not None and recorded[0] == file.fingerprint \
+                and _size(f"{out}/{file.path}") == recorded[1]:
+            manifest[file.path] = recorded
+        else:
+            todo.append(file)
+    unchanged = len(files) - len(todo)
+
     try:
         staging.mkdir()
-        for file in files:
-            target = out / file.path
-            if _same(target, file):
-                unchanged += 1
-                continue
-            staged_path = staging / file.path
-            staged_path.parent.mkdir(parents=True, exist_ok=True)
-            if file.copy_from is not None:
-                shutil.copyfile(file.copy_from, staged_path)
-            else:
-                staged_path.write_bytes(file.data or b"")
-            staged.append(file.path)
-        manifest = "".join(f"{path}\n" for path in sorted(f.path for f in files))
-        manifest_changed = _read_text(out / MANIFEST) != manifest
-        if manifest_changed:
-            (staging / MANIFEST).write_text(manifest, encoding="utf-8")
+        outcomes = make_files(todo, out, staging, progress)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise BuildFailed([SiteError(f"cannot write the output: {exc}", output_dir)]) from exc
+    errors = _unique(o.error for o in outcomes if o.error is not None)
+    if errors:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildFailed(errors)
 
     # Everything is staged: from here on the new site replaces the old one.
     current = {f.path for f in files}
     removed = 0
-    for stale in sorted(previous - current, reverse=True):
+    for stale in sorted(previous.keys() - current, reverse=True):
         path = out / stale
         if path.is_file() or path.is_symlink():
             path.unlink()
             removed += 1
             _remove_empty_parents(path.parent, out)
-    for relative in staged:
-        target = out / relative
-        _ensure_inside(target.parent, out)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / relative, target)
-    if manifest_changed:
+    written = 0
+    for file, outcome in zip(todo, outcomes):
+        if outcome.staged:
+            target = out / file.path
+            _ensure_inside(target.parent, out)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / file.path, target)
+            written += 1
+        else:
+            unchanged += 1
+        manifest[file.path] = (file.fingerprint, outcome.size)
+    text = "".join(f"{path}\t{fingerprint}\t{size}\n" for path, (fingerprint, size) in sorted(manifest.items()))
+    if _read_text(out / MANIFEST) != text:
+        (staging / MANIFEST).write_text(text, encoding="utf-8")
         os.replace(staging / MANIFEST, out / MANIFEST)
     shutil.rmtree(staging)
-    return WriteReport(written=len(staged), unchanged=unchanged, removed=removed)
+    return WriteReport(written=written, unchanged=unchanged, removed=removed, rendered=len(todo))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    staged: bool  # False: the file in output/ already had these bytes
+    size: int
+    error: SiteError | None = None
+
+
+def make_files(todo: Sequence[OutputFile], out: Path, staging: Path,
+               progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
+    """Render or copy each file and stage it if its bytes differ from output/'s; in worker processes
+    when there are enough files for it to pay."""
+    if len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        return _make_in_processes(todo, out, staging, progress)
+    outcomes = []
+    for done, file in enumerate(todo, start=1):
+        outcomes.append(_make(file, out, staging))
+        if progress and done % 500 == 0:
+            progress(done, len(todo))
+    return outcomes
+
+
+def _make(file: OutputFile, out: Path, staging: Path) -> Outcome:
+    target = out / file.path
+    staged = staging / file.path
+    if file.copy_from is not None:
+        if _is_plain_file(target) and filecmp.cmp(target, file.copy_from, shallow=False):
+            return Outcome(False, target.stat().st_size)
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(file.copy_from, staged)
+        return Outcome(True, staged.stat().st_size)
+    assert file.produce is not None
+    try:
+        data = file.produce()
+    except RenderFailed as failed:
+        return Outcome(False, 0, failed.error)
+    if _is_plain_file(target) and target.stat().st_size == len(data) and target.read_bytes() == data:
+        return Outcome(False, len(data))
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    staged.write_bytes(data)
+    return Outcome(True, len(data))
+
+
+# Worker processes are forked: they inherit the planned files (with their templates and the
+# whole site model) instead of receiving them pickled, and send back only small outcomes.
+_FORKED: tuple[Sequence[OutputFile], Path, Path] | None = None
+PARALLEL_FROM = 200
+
+
+def _make_in_processes(todo: Sequence[OutputFile], out: Path, staging: Path,
+                       progress: Callable[[int, int], None] | None) -> list[Outcome]:
+    global _FORKED
+    _FORKED = (todo, out, staging)
+    outcomes: list[Outcome] = []
+    try:
+        workers = min(os.cpu_count() or 2, 8)
+        chunk = max(1, min(200, len(todo) // (workers * 8)))
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for done, outcome in enumerate(pool.imap(_make_forked, range(len(todo)), chunksize=chunk), start=1):
+                outcomes.append(outcome)
+                if progress and done % 500 == 0:
+                    progress(done, len(todo))
+    finally:
+        _FORKED = None
+    return outcomes
+
+
+def _make_forked(index: int) -> Outcome:
+    assert _FORKED is not None
+    todo, out, staging = _FORKED
+    return _make(todo[index], out, staging)
+
+
+def _unique(errors: Iterable[SiteError]) -> list[SiteError]:
+    # The same template line fails on every page that uses it: say it once.
+    seen: dict[tuple, SiteError] = {}
+    for error in errors:
+        seen.setdefault((error.path, error.line, error.message), error)
+    return list(seen.values())
+
+
+def _size(path: str) -> int:
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return -1
+    return status.st_size if stat.S_ISREG(status.st_mode) else -1
+
+
+def _is_plain_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
 
 
 def _check_relative(path: str) -> None:
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts or pure.parts[0] in (MANIFEST, STAGING):
+    if not _is_plain_relative(path) or path.split("/", 1)[0] in (MANIFEST, STAGING):
         raise BuildFailed([SiteError(f"refusing to write {path!r}: not a plain path inside the output folder")])
+
+
+def _is_plain_relative(path: str) -> bool:
+    # Strings, not PurePosixPath: this runs for every file of a 100,000-article site.
+    return bool(path) and not path.startswith("/") and "\\" not in path and ".." not in path.split("/")
 
 
 def _ensure_inside(folder: Path, out: Path) -> None:
     # A symlinked folder inside output/ must not lead a write outside it.
     if not folder.resolve().is_relative_to(out):
         raise BuildFailed([SiteError(f"refusing to write through {folder}: it leads outside the output folder")])
-
-
-def _same(target: Path, file: OutputFile) -> bool:
-    try:
-        if target.is_symlink() or not target.is_file():
-            return False
-        if file.copy_from is not None:
-            return filecmp.cmp(target, file.copy_from, shallow=False)
-        data = file.data or b""
-        return target.stat().st_size == len(data) and target.read_bytes() == data
-    except OSError:
-        return False
 
 
 def _read_text(path: Path) -> str | None:
@@ -152,12 +250,14 @@ def _read_text(path: Path) -> str | None:
         return None
 
 
-def _read_manifest(out: Path) -> set[str]:
-    result = set()
+def _read_manifest(out: Path) -> dict[str, tuple[str, int]]:
+    """What the last build wrote: path -> (fingerprint, size). Unknown fingerprints make files be made again."""
+    result: dict[str, tuple[str, int]] = {}
     for line in (_read_text(out / MANIFEST) or "").splitlines():
-        pure = PurePosixPath(line)
-        if line and not pure.is_absolute() and ".." not in pure.parts:
-            result.add(line)
+        path, _, rest = line.partition("\t")
+        fingerprint, _, size = rest.partition("\t")
+        if _is_plain_relative(path):
+            result[path] = (fingerprint, int(size) if size.isdigit() else -1)
     return result
 
 

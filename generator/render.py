@@ -1,110 +1,181 @@
-"""Render the site through the theme: every page, feed and copied file as an OutputFile."""
+"""Plan every file of the site: its path, a fingerprint of everything its bytes depend on,
+and how to make them. Nothing is rendered here: the writer renders only the files whose
+fingerprint changed since the last build (and so knows how many were re-rendered)."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from . import feeds, urls
-from .errors import BuildFailed, SiteError
+from . import __version__, feeds, urls
+from .config import Config
+from .content import Article, BuildOptions
+from .errors import SiteError
 from .site import Site
 from .theme import Theme, template_error
+from .urls import slugify
 from .views import FeedLink, Views
+
+
+class RenderFailed(Exception):
+    """A file could not be made: the theme's error, with its template and line."""
+
+    def __init__(self, error: SiteError):
+        super().__init__(error.message)
+        self.error = error
 
 
 @dataclass(frozen=True)
 class OutputFile:
-    """One file of the built site. Exactly one of data / copy_from is set."""
+    """One file of the built site: made by produce(), or copied from copy_from."""
 
     path: str  # relative to the output folder, POSIX separators
-    source: str  # what made it, for messages: a content file, a template, a theme file
-    data: bytes | None = None
+    source: str  # what makes it, for messages: a content file, "front page", a theme file
+    fingerprint: str  # changes whenever the bytes may change
+    produce: Callable[[], bytes] | None = None
     copy_from: Path | None = None
 
 
-def render_site(site: Site, theme: Theme, env: jinja2.Environment) -> list[OutputFile]:
+def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: BuildOptions) -> list[OutputFile]:
+    """Plan every file. A file's fingerprint is worked out from the site model (cheap); the views
+    its template sees are built only if it has to be rendered."""
     views = Views(site)
-    renderer = _PageRenderer(env, views, theme)
+    digests = _Digests(site)
+    renderer = _PageRenderer(env, views, theme, _global_key(site.config, theme, options, views))
     config = site.config
     files: list[OutputFile] = []
+    site_root = str(config.site_dir)
 
     def shown(path: Path) -> str:
         """A source as the user knows it: relative to the site folder where it is inside it."""
-        try:
-            return path.relative_to(config.site_dir).as_posix()
-        except ValueError:
-            return str(path)
+        text = str(path)
+        return text[len(site_root) + 1:] if text.startswith(site_root + os.sep) else text
 
     for list_page in site.index:
-        files.append(renderer.page("index.html", list_page.path, source="front page",
-                                   meta=views.meta(list_page.path, None if list_page.number == 1
-                                                   else f"Page {list_page.number}", config.description),
-                                   articles=[views.article(a) for a in list_page.articles],
-                                   pagination=views.pagination(list_page)))
+        files.append(renderer.page(
+            "index.html", list_page.path, "front page",
+            (list_page.number, list_page.count, *map(digests.teaser, list_page.articles)),
+            lambda list_page=list_page: dict(
+                meta=views.meta(list_page.path, None if list_page.number == 1 else f"Page {list_page.number}",
+                                config.description),
+                articles=[views.teaser(a) for a in list_page.articles],
+                pagination=views.pagination(list_page))))
 
     articles = site.articles
     for i, article in enumerate(articles):
-        view = views.article(article)
+        newer = articles[i - 1] if i > 0 else None
+        older = articles[i + 1] if i + 1 < len(articles) else None
         files.append(renderer.page(
-            "article.html", article.path, source=shown(article.source),
-            meta=views.meta(article.path, article.title, article.summary_text, "article", article.image),
-            article=view,
-            newer=views.article(articles[i - 1]) if i > 0 else None,
-            older=views.article(articles[i + 1]) if i + 1 < len(articles) else None,
-        ))
+            "article.html", article.path, shown(article.source),
+            (digests.article(article), digests.teaser(newer) if newer else "-", digests.teaser(older) if older else "-"),
+            lambda article=article, newer=newer, older=older: dict(
+                meta=views.meta(article.path, article.title, article.summary_text, "article", article.image),
+                article=views.article(article),
+                newer=views.teaser(newer) if newer else None,
+                older=views.teaser(older) if older else None)))
 
     for page in site.pages:
-        files.append(renderer.page("page.html", page.path, source=shown(page.source),
-                                   meta=views.meta(page.path, page.title, page.summary_text),
-                                   page=views.page(page)))
+        files.append(renderer.page(
+            "page.html", page.path, shown(page.source), (repr(page),),
+            lambda page=page: dict(meta=views.meta(page.path, page.title, page.summary_text), page=views.page(page))))
 
-    files.append(renderer.page("tags.html", "/tags/", source="tag index",
-                               meta=views.meta("/tags/", "Tags", f"Every topic covered by {config.title}"),
-                               tags=[views.tags[t.slug] for t in site.tags]))
+    files.append(renderer.page(
+        "tags.html", "/tags/", "tag index", (repr([(t.slug, t.name, len(t.articles)) for t in site.tags]),),
+        lambda: dict(meta=views.meta("/tags/", "Tags", f"Every topic covered by {config.title}"),
+                     tags=[views.tags[t.slug] for t in site.tags])))
     for tag in site.tags:
-        tag_view = views.tags[tag.slug]
-        tag_feed = FeedLink(f"{config.title}: {tag.name} (RSS)", "application/rss+xml",
-                            views.urls.absolute(tag.feed_path))
         for list_page in site.tag_lists[tag.slug]:
-            title = tag.name if list_page.number == 1 else f"{tag.name}, page {list_page.number}"
             files.append(renderer.page(
-                "tag.html", list_page.path, source=f"tag {tag.name!r}",
-                meta=views.meta(list_page.path, title, f"Articles tagged {tag.name}", extra_feeds=(tag_feed,)),
-                tag=tag_view, articles=[views.article(a) for a in list_page.articles],
-                pagination=views.pagination(list_page)))
-        files.append(OutputFile(urls.file_for(tag.feed_path), f"tag {tag.name!r}",
-                                feeds.rss(site, tag.articles, tag.feed_path, f"{config.title}: {tag.name}",
-                                          tag.path)))
+                "tag.html", list_page.path, f"tag {tag.name!r}",
+                (tag.name, str(len(tag.articles)), list_page.number, list_page.count,
+                 *map(digests.teaser, list_page.articles)),
+                lambda tag=tag, list_page=list_page: dict(
+                    meta=views.meta(list_page.path,
+                                    tag.name if list_page.number == 1 else f"{tag.name}, page {list_page.number}",
+                                    f"Articles tagged {tag.name}",
+                                    extra_feeds=(FeedLink(f"{config.title}: {tag.name} (RSS)", "application/rss+xml",
+                                                          views.urls.absolute(tag.feed_path)),)),
+                    tag=views.tags[tag.slug], articles=[views.teaser(a) for a in list_page.articles],
+                    pagination=views.pagination(list_page))))
+        files.append(renderer.made(
+            urls.file_for(tag.feed_path), f"tag {tag.name!r}",
+            (tag.name, *map(digests.article, tag.articles[:config.feed.items])),
+            lambda tag=tag: feeds.rss(site, tag.articles, tag.feed_path, f"{config.title}: {tag.name}", tag.path)))
 
-    files.append(renderer.page("404.html", "/404.html", source="404 page",
-                               meta=views.meta("/404.html", "Page not found", config.description)))
+    files.append(renderer.page("404.html", "/404.html", "404 page", (),
+                               lambda: dict(meta=views.meta("/404.html", "Page not found", config.description))))
 
-    files.append(OutputFile("feed.xml", "site feed", feeds.rss(site, site.articles, "/feed.xml", config.title, "/")))
-    files.append(OutputFile("atom.xml", "site feed", feeds.atom(site, site.articles)))
-    files.append(OutputFile("sitemap.xml", "sitemap", feeds.sitemap(site)))
-    files.append(OutputFile("robots.txt", "robots.txt", feeds.robots(site)))
+    newest = tuple(map(digests.article, site.articles[:config.feed.items]))
+    files.append(renderer.made("feed.xml", "site feed", newest,
+                               lambda: feeds.rss(site, site.articles, "/feed.xml", config.title, "/")))
+    files.append(renderer.made("atom.xml", "site feed", newest, lambda: feeds.atom(site, site.articles)))
+    everything = repr(([(a.path, a.date, a.updated, a.tags) for a in site.articles], [p.path for p in site.pages]))
+    files.append(renderer.made("sitemap.xml", "sitemap", (everything,), lambda: feeds.sitemap(site)))
+    files.append(renderer.made("robots.txt", "robots.txt", (), lambda: feeds.robots(site)))
 
     for relative, source in theme.static_files.items():
-        files.append(OutputFile(f"theme/{relative}", shown(source), copy_from=source))
+        files.append(_copy(f"theme/{relative}", shown(source), source))
     for static in site.files:
-        files.append(OutputFile(static.path, shown(static.source), copy_from=static.source))
-
-    if renderer.errors:
-        raise BuildFailed(renderer.errors)
+        files.append(_copy(static.path, shown(static.source), static.source))
     return files
 
 
+class _Digests:
+    """Short digests of what each article shows: as a teaser (lists, previous/next links) and
+    as itself (its page, the feeds). Worked out from the model, once per article."""
+
+    _TEASER_FIELDS = tuple(f.name for f in dataclasses.fields(Article)
+                           if f.name not in ("source", "content_html", "content_digest"))
+
+    def __init__(self, site: Site):
+        # A teaser shows its tags with their article counts.
+        self._tags = {tag.slug: (tag.name, len(tag.articles)) for tag in site.tags}
+        self._teasers: dict[str, str] = {}
+
+    def teaser(self, article: Article) -> str:
+        known = self._teasers.get(article.path)
+        if known is None:
+            shown = tuple(getattr(article, name) for name in self._TEASER_FIELDS)
+            tags = tuple(self._tags[slugify(name)] for name in article.tags)
+            known = self._teasers[article.path] = hashlib.sha256(repr((shown, tags)).encode()).hexdigest()
+        return known
+
+    def article(self, article: Article) -> str:
+        return self.teaser(article) + article.content_digest
+
+
+def _copy(path: str, source: str, copy_from: Path) -> OutputFile:
+    # A copy is checked against its source's size and mtime; when they differ the bytes are compared.
+    stat = copy_from.stat()
+    return OutputFile(path, source, f"copy:{stat.st_size}:{stat.st_mtime_ns}", copy_from=copy_from)
+
+
+def _global_key(config: Config, theme: Theme, options: BuildOptions, views: Views) -> str:
+    """Everything every page depends on: generator, settings, flags, the whole theme, the site's header."""
+    digest = hashlib.sha256()
+    portable = dataclasses.replace(config, site_dir=Path("."), config_path=Path("config.yaml"))
+    digest.update(repr((__version__, portable, options, views.site_view, sorted(theme.static_files))).encode())
+    for _, folder in theme.chain:
+        for template in sorted((folder / "templates").rglob("*")):
+            if template.is_file():
+                digest.update(template.relative_to(folder).as_posix().encode() + b"\0" + template.read_bytes())
+    return digest.hexdigest()
+
+
 class _PageRenderer:
-    def __init__(self, env: jinja2.Environment, views: Views, theme: Theme):
+    def __init__(self, env: jinja2.Environment, views: Views, theme: Theme, global_key: str):
         self.env = env
         self.views = views
-        self.errors: list[SiteError] = []
         self.theme = theme
+        self.global_key = global_key
         env.globals.update(site=views.site_view, asset=self.asset)
-        self._reported: set[tuple] = set()
 
     def asset(self, path: str) -> str:
         if path not in self.theme.static_files:
@@ -113,21 +184,24 @@ class _PageRenderer:
                 f"(it has: {', '.join(self.theme.static_files) or 'nothing'})")
         return self.views.urls.link("theme/" + path)
 
-    def page(self, template: str, path: str, source: str, **context: Any) -> OutputFile:
-        output_path = urls.file_for(path)
-        try:
-            html = self.env.get_template(template).render(**context)
-        except jinja2.TemplateNotFound as exc:
-            self._report(SiteError(f"the theme has no template {exc.name!r}, needed for {source}"))
-            html = ""
-        except Exception as exc:  # noqa: BLE001 - anything a template raises is the theme's error
-            self._report(template_error(exc, template))
-            html = ""
-        return OutputFile(output_path, source, html.encode("utf-8"))
+    def fingerprint(self, *parts: str) -> str:
+        return hashlib.sha256("\0".join((self.global_key, *parts)).encode()).hexdigest()
 
-    def _report(self, error: SiteError) -> None:
-        # The same template line fails on every page that uses it: say it once.
-        key = (error.path, error.line, error.message)
-        if key not in self._reported:
-            self._reported.add(key)
-            self.errors.append(error)
+    def page(self, template: str, path: str, source: str, depends_on: tuple,
+             context: Callable[[], dict[str, Any]]) -> OutputFile:
+        """A page of the theme. depends_on must cover everything context() gives the template
+        besides what every page shares (settings, theme, site header), which the global key covers."""
+        key = self.fingerprint(template, path, *map(str, depends_on))
+
+        def produce() -> bytes:
+            try:
+                return self.env.get_template(template).render(**context()).encode("utf-8")
+            except jinja2.TemplateNotFound as exc:
+                raise RenderFailed(SiteError(f"the theme has no template {exc.name!r}, needed for {source}")) from exc
+            except Exception as exc:  # noqa: BLE001 - anything a template raises is the theme's error
+                raise RenderFailed(template_error(exc, template)) from exc
+
+        return OutputFile(urls.file_for(path), source, key, produce=produce)
+
+    def made(self, output_path: str, source: str, depends_on: tuple, produce: Callable[[], bytes]) -> OutputFile:
+        return OutputFile(output_path, source, self.fingerprint(output_path, *map(str, depends_on)), produce=produce)

@@ -82,7 +82,7 @@ def _parent_of(folder: Path) -> str | None:
     return parent
 
 
-def make_environment(theme: Theme) -> jinja2.Environment:
+def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.Environment:
     """Autoescape on, undefined names are errors, every template compiled now so that
     a syntax error anywhere in the theme is reported before anything is rendered."""
     loader = jinja2.ChoiceLoader([
@@ -90,8 +90,18 @@ def make_environment(theme: Theme) -> jinja2.Environment:
         jinja2.PrefixLoader({name: jinja2.FileSystemLoader(str(folder / "templates"))
                              for name, folder in theme.chain}, delimiter=":"),
     ])
+    bytecode_cache = None
+    if bytecode_dir is not None:
+        # Compiled templates, checked by Jinja against the source's checksum: compiling is a tenth of a
+        # build in which nothing changed.
+        try:
+            bytecode_dir.mkdir(parents=True, exist_ok=True)
+            bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+        except OSError:
+            bytecode_cache = None
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             bytecode_cache=bytecode_cache)
     env.filters.update(date_long=date_long, date_short=date_short, time_short=time_short, isoformat=isoformat)
     errors: list[SiteError] = []
     for name in sorted(set(env.list_templates())):

@@ -6,6 +6,7 @@ prefixes the root of base_url ("/news/") and makes absolute ones.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 
+@functools.lru_cache(maxsize=1 << 16)  # tags are slugified on every page that shows them
 def slugify(text: str) -> str:
     """Lower-case words joined by hyphens: "Rail & Bus!" -> "rail-bus", "Café" -> "cafe".
 
@@ -20,12 +22,18 @@ def slugify(text: str) -> str:
     ("Україна" -> "україна"), as in Hugo, and are percent-encoded in links.
     An apostrophe joins: "Council's" -> "councils".
     """
-    text = unicodedata.normalize("NFC", text.lower().replace("'", "").replace("\u2019", ""))
+    text = text.lower().replace("'", "").replace("\u2019", "")
+    if text.isascii():
+        return _NOT_WORD.sub("-", text).strip("-")
+    text = unicodedata.normalize("NFC", text)
     letters = []
     for char in text:
         base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
         letters.append(base if base.isascii() else char)
-    return re.sub(r"[\W_]+", "-", "".join(letters)).strip("-")
+    return _NOT_WORD.sub("-", "".join(letters)).strip("-")
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def article_path(pattern: str, date: datetime, slug: str, category: str | None) -> str:

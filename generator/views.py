@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -23,6 +23,31 @@ class TagView:
 
 
 @dataclass(frozen=True)
+class ArticleTeaser:
+    """An article as lists and previous/next links show it: everything but its body.
+
+    Pages that show an article this way do not depend on its body, so editing
+    the body does not re-render them."""
+
+    title: str
+    url: str
+    abs_url: str
+    date: datetime
+    updated: datetime | None
+    authors: tuple[str, ...]
+    byline: str
+    tags: tuple[TagView, ...]
+    category: str | None
+    summary_html: Markup
+    summary_text: str
+    image_url: str | None
+    image_alt: str
+    reading_minutes: int
+    draft: bool
+    scheduled: bool
+
+
+@dataclass(frozen=True)
 class ArticleView:
     title: str
     url: str
@@ -35,7 +60,8 @@ class ArticleView:
     category: str | None
     summary_html: Markup
     summary_text: str
-    content_html: Markup
+    content_html: Markup = field(repr=False)  # stands in the fingerprint by its digest
+    content_digest: str
     image_url: str | None
     image_alt: str
     reading_minutes: int
@@ -104,6 +130,18 @@ class Meta:
     feeds: tuple[FeedLink, ...]
 
 
+def page_window(number: int, count: int) -> list[int]:
+    """The page numbers to link: the first, the last, and two either side of this one
+    (a gap of a single page is filled in rather than shown as a gap). A fixed number of
+    links per page: a list of 1,000 pages must not give every page 1,000 links."""
+    shown = {1, count, *range(max(1, number - 2), min(count, number + 2) + 1)}
+    if 3 in shown:
+        shown.add(2)
+    if count - 2 in shown:
+        shown.add(count - 1)
+    return sorted(k for k in shown if 1 <= k <= count)
+
+
 def byline(names: tuple[str, ...]) -> str:
     if len(names) <= 1:
         return "".join(names)
@@ -119,7 +157,7 @@ class Views:
         origin = urlsplit(site.config.base_url)
         self.origin = f"{origin.scheme}://{origin.netloc}"
         self.tags = {tag.slug: self._tag(tag) for tag in site.tags}
-        self._articles: dict[str, ArticleView] = {}
+        self._teasers: dict[str, ArticleTeaser] = {}
         config = site.config
         self.site_view = SiteView(
             title=config.title, description=config.description, language=config.language,
@@ -140,34 +178,37 @@ class Views:
     def _tag(self, tag: Tag) -> TagView:
         return TagView(tag.name, tag.slug, self.urls.link(tag.path), self.urls.link(tag.feed_path), len(tag.articles))
 
-    def article(self, article: Article) -> ArticleView:
-        view = self._articles.get(article.path)
-        if view is None:
-            view = ArticleView(
+    def teaser(self, article: Article) -> ArticleTeaser:
+        teaser = self._teasers.get(article.path)
+        if teaser is None:
+            teaser = ArticleTeaser(
                 title=article.title, url=self.urls.link(article.path), abs_url=self.urls.absolute(article.path),
                 date=article.date, updated=article.updated, authors=article.authors,
                 byline=byline(article.authors),
                 tags=tuple(self.tags[slugify(name)] for name in _unique_slugs(article.tags)),
                 category=article.category, summary_html=Markup(article.summary_html),
-                summary_text=article.summary_text, content_html=Markup(article.content_html),
-                image_url=article.image, image_alt=article.image_alt, reading_minutes=article.reading_minutes,
-                draft=article.draft, scheduled=article.scheduled,
+                summary_text=article.summary_text, image_url=article.image, image_alt=article.image_alt,
+                reading_minutes=article.reading_minutes, draft=article.draft, scheduled=article.scheduled,
             )
-            self._articles[article.path] = view
-        return view
+            self._teasers[article.path] = teaser
+        return teaser
+
+    def article(self, article: Article) -> ArticleView:
+        teaser = self.teaser(article)
+        return ArticleView(**{f.name: getattr(teaser, f.name) for f in fields(ArticleTeaser)},
+                           content_html=Markup(article.content_html), content_digest=article.content_digest)
 
     def page(self, page: Page) -> PageView:
         return PageView(page.title, self.urls.link(page.path), self.urls.absolute(page.path),
                         Markup(page.content_html), page.summary_text)
 
     def pagination(self, list_page: ListPage) -> PaginationView:
-        links = tuple(PageLink(n, self.urls.link(p)) for n, p in enumerate(list_page.paths, start=1))
-        n = list_page.number
+        n, count = list_page.number, list_page.count
         return PaginationView(
-            number=n, count=list_page.count,
-            prev_url=links[n - 2].url if n > 1 else None,
-            next_url=links[n].url if n < list_page.count else None,
-            pages=links,
+            number=n, count=count,
+            prev_url=self.urls.link(list_page.paths[n - 2]) if n > 1 else None,
+            next_url=self.urls.link(list_page.paths[n]) if n < count else None,
+            pages=tuple(PageLink(k, self.urls.link(list_page.paths[k - 1])) for k in page_window(n, count)),
         )
 
     def meta(self, path: str, title: str | None, description: str, og_type: str = "website",

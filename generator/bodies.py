@@ -1,0 +1,113 @@
+"""Markdown bodies to HTML: from the cache when nothing they depend on changed, else
+rendered, in several processes when there are enough of them to pay for it."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from . import __version__
+from .cache import BodyResult, ContentCache
+from .config import MarkdownSettings
+from .markup import LinkProblem, MarkdownRenderer, first_paragraph, strip_footnote_refs
+
+MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.M)
+# Below this many bodies to render, starting worker processes costs more than it saves.
+PARALLEL_FROM = 64
+
+Resolver = Callable[[str], "str | LinkProblem"]
+
+
+@dataclass(frozen=True)
+class BodyJob:
+    key: str  # the source's path relative to the site: the cache key
+    body: str
+    resolver: Resolver
+
+
+@dataclass(frozen=True)
+class Rendered:
+    result: BodyResult
+    problems: tuple[LinkProblem, ...]
+
+
+def render_key(settings: MarkdownSettings) -> str:
+    """Everything besides the text and its links that a body's HTML depends on."""
+    described = repr((__version__, settings.extensions, sorted(settings.extension_configs.items()),
+                      settings.smart_quotes))
+    return hashlib.sha256(described.encode()).hexdigest()
+
+
+def cached_body(cache: ContentCache | None, source_key: str, resolver: Resolver, source_digest: str,
+                key: str) -> BodyResult | None:
+    """The cached result, if the text, the settings and where every link leads are all as they were."""
+    entry = cache.entries.get(source_key) if cache else None
+    if entry is None or entry.body is None or entry.source_digest != source_digest or entry.render_key != key:
+        return None
+    if any(resolver(url) != resolved for url, resolved in entry.body.links):
+        return None
+    return entry.body
+
+
+def render_bodies(jobs: Sequence[BodyJob], settings: MarkdownSettings) -> list[Rendered]:
+    if not jobs:
+        return []
+    if len(jobs) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        return _render_in_processes(jobs, settings)
+    renderer = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
+    return [render_body(renderer, job) for job in jobs]
+
+
+def render_body(renderer: MarkdownRenderer, job: BodyJob) -> Rendered:
+    links: list[tuple[str, str]] = []
+
+    def recording(url: str) -> str | LinkProblem:
+        result = job.resolver(url)
+        if not isinstance(result, LinkProblem):
+            links.append((url, result))
+        return result
+
+    rendered = renderer.render(job.body, recording)
+    marker = MORE_MARKER.search(job.body)
+    if marker:  # its link problems are reported once, from the whole body
+        auto_summary = strip_footnote_refs(renderer.render(job.body[:marker.start()], job.resolver).html)
+    else:
+        auto_summary = strip_footnote_refs(first_paragraph(rendered.html))
+    digest = hashlib.sha256(rendered.html.encode()).hexdigest()
+    return Rendered(BodyResult(rendered.html, auto_summary, tuple(links), digest), rendered.problems)
+
+
+# Worker processes are forked: they inherit the jobs (and the resolvers' maps) instead of
+# receiving them pickled, and send back only plain results.
+_FORKED_JOBS: Sequence[BodyJob] = ()
+_FORKED_RENDERER: MarkdownRenderer | None = None
+
+
+def _render_in_processes(jobs: Sequence[BodyJob], settings: MarkdownSettings) -> list[Rendered]:
+    global _FORKED_JOBS
+    _FORKED_JOBS = jobs
+    try:
+        workers = min(os.cpu_count() or 2, 8)
+        chunk = max(1, len(jobs) // (workers * 8))
+        with multiprocessing.get_context("fork").Pool(workers, _start_worker, (settings,)) as pool:
+            results = pool.map(_render_one, range(len(jobs)), chunksize=chunk)
+    finally:
+        _FORKED_JOBS = ()
+    return [Rendered(BodyResult(*result), tuple(LinkProblem(*p) for p in problems))
+            for result, problems in results]
+
+
+def _start_worker(settings: MarkdownSettings) -> None:
+    global _FORKED_RENDERER
+    _FORKED_RENDERER = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
+
+
+def _render_one(index: int):
+    assert _FORKED_RENDERER is not None
+    rendered = render_body(_FORKED_RENDERER, _FORKED_JOBS[index])
+    r = rendered.result
+    return (r.html, r.auto_summary_html, r.links, r.html_digest), [(p.target, p.message) for p in rendered.problems]

@@ -1,0 +1,252 @@
+"""Front matter to the fields of an article or page: aliases, dates, types, every mistake
+reported at its line. Pure: the same front matter, file name and settings give the same
+fields, so they can be kept in the build cache."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, fields as dataclass_fields
+from datetime import date as date_type
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from . import __version__, urls
+from .config import Config
+from .errors import SiteError
+from .frontmatter import SourceDocument
+
+_JEKYLL_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)$")
+_DATE = re.compile(
+    r"^(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:[T ]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<f>\d+))?)?)?"
+    r"\s*(?P<tz>Z|[+-]\d{1,2}(?::?\d{2})?)?$",
+    re.I,
+)
+
+# Our field name -> the names other generators use for it, in order of preference.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "date": ("date", "published", "pubdate", "publishdate"),
+    "updated": ("updated", "lastmod", "modified", "last_modified_at", "updated_at"),
+    "summary": ("summary", "description", "excerpt"),
+    "author": ("author", "authors"),
+    "tags": ("tags", "keywords"),
+    "category": ("category", "categories"),
+    "image": ("image", "cover", "featured_image"),
+    "image_alt": ("image_alt", "alt"),
+    "slug": ("slug",),
+    "draft": ("draft",),
+    "weight": ("weight", "order"),
+}
+
+
+@dataclass(frozen=True)
+class Fields:
+    """What the front matter and file name say, checked and normalised."""
+
+    is_page: bool
+    title: str
+    slug: str
+    path: str  # site path, without the root
+    date: datetime | None  # None for pages
+    updated: datetime | None
+    draft: bool
+    tags: tuple[str, ...]
+    authors: tuple[str, ...]  # as given; the site's default author is applied later
+    category: str | None
+    image: str | None  # as written: relative ones are resolved later
+    image_alt: str
+    summary: str | None  # as given in front matter
+    words: int
+    weight: int
+
+    def to_record(self) -> tuple:
+        """Plain values only (for the cache): datetimes as ISO text."""
+        values = [getattr(self, name) for name in _FIELD_NAMES]  # not astuple(): it deep-copies
+        values[4] = self.date.isoformat() if self.date else None
+        values[5] = self.updated.isoformat() if self.updated else None
+        return tuple(values)
+
+    @classmethod
+    def from_record(cls, record: tuple) -> "Fields":
+        values = list(record)
+        values[4] = datetime.fromisoformat(values[4]) if values[4] else None
+        values[5] = datetime.fromisoformat(values[5]) if values[5] else None
+        values[7], values[8] = tuple(values[7]), tuple(values[8])
+        return cls(*values)
+
+
+_FIELD_NAMES = tuple(f.name for f in dataclass_fields(Fields))
+
+
+def fields_key(config: Config) -> str:
+    """The settings fields depend on: a change to any of them means reading front matter again."""
+    return hashlib.sha256(repr((__version__, config.timezone, config.permalink)).encode()).hexdigest()
+
+
+def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list[SiteError]) -> Fields | None:
+    """The fields, or None after adding every problem found to errors."""
+    path = doc.path
+    meta = _normalise(doc.meta)
+    before = len(errors)
+
+    def line(name: str) -> int:
+        return doc.line_of_key(_key_used(doc.meta, name))
+
+    title = meta.get("title")
+    if title is None or (isinstance(title, str) and not title.strip()):
+        errors.append(SiteError("missing `title`: add a line such as `title: Council approves budget` "
+                                "to the front matter", path, line("title")))
+    elif not isinstance(title, (str, int, float)):
+        errors.append(SiteError("`title` must be a text", path, line("title")))
+    title = str(title).strip() if isinstance(title, (str, int, float)) and not isinstance(title, bool) else ""
+
+    stem = path.stem
+    name_date: str | None = None
+    name_match = _JEKYLL_NAME.match(stem)
+    if name_match:
+        name_date, stem = name_match.groups()
+    raw_slug = meta.get("slug")
+    slug = urls.slugify(str(raw_slug)) if raw_slug not in (None, "") else urls.slugify(stem)
+    if not slug:
+        errors.append(SiteError(f"cannot make a URL slug from {str(raw_slug or path.stem)!r}; "
+                                "add `slug: some-words` to the front matter", path, line("slug")))
+
+    date: datetime | None = None
+    if not is_page:
+        raw_date = meta.get("date", name_date)
+        if raw_date is None:
+            errors.append(SiteError("missing `date`: add a line such as `date: 2022-02-28` or "
+                                    "`date: 2022-02-28 14:30` to the front matter, or name the file "
+                                    "2022-02-28-slug.md", path, line("date")))
+        else:
+            parsed = parse_date(raw_date, config)
+            if isinstance(parsed, str):
+                errors.append(SiteError(f"`date`: {parsed}", path, line("date")))
+            else:
+                date = parsed
+
+    draft = False
+    for flag, means_draft in (("draft", True), ("published", False)):
+        value = doc.meta.get(flag)
+        if value is None:
+            continue
+        if not isinstance(value, bool):
+            errors.append(SiteError(f"`{flag}` must be true or false (without quotes), not {value!r}",
+                                    path, doc.line_of_key(flag)))
+        elif value is means_draft:
+            draft = True
+
+    tags = _names(meta.get("tags"))
+    if tags is None:
+        errors.append(SiteError("`tags` must be a list such as [Ukraine, NATO] or a comma-separated text "
+                                "such as `Ukraine, NATO`", path, line("tags")))
+    for tag in tags or ():
+        if not urls.slugify(tag):
+            errors.append(SiteError(f"tag {tag!r} has no letters or digits to make its URL from", path, line("tags")))
+    authors = _names(meta.get("author"))
+    if authors is None:
+        errors.append(SiteError("`author` must be a name or a list of names", path, line("author")))
+    updated = None
+    if meta.get("updated") not in (None, ""):
+        parsed = parse_date(meta["updated"], config)
+        if isinstance(parsed, str):
+            errors.append(SiteError(f"`updated`: {parsed}", path, line("updated")))
+        else:
+            updated = parsed
+    image = meta.get("image")
+    if isinstance(image, dict):  # Jekyll themes often use image: {path: ...}
+        image = image.get("path") or image.get("src")
+    if image in (None, "", False):
+        image = None
+    elif not isinstance(image, str):
+        errors.append(SiteError("`image` must be a file name or URL", path, line("image")))
+    weight = meta.get("weight", 0)
+    if isinstance(weight, bool) or not isinstance(weight, int):
+        errors.append(SiteError("`weight` must be a whole number", path, line("weight")))
+
+    if len(errors) > before:
+        return None
+    assert tags is not None and authors is not None and (is_page or date is not None)
+    category = _category(meta.get("category"))
+    summary = meta.get("summary")
+    return Fields(
+        is_page=is_page, title=title, slug=slug,
+        path=urls.page_path(slug) if is_page else urls.article_path(config.permalink, date, slug, category),
+        date=date, updated=updated, draft=draft, tags=tags, authors=authors, category=category,
+        image=image, image_alt=str(meta.get("image_alt") or ""),
+        summary=" ".join(summary.split()) if isinstance(summary, str) and summary.strip() else None,
+        words=len(doc.body.split()), weight=weight,
+    )
+
+
+def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
+    """Our names for the fields, whichever generator's names the author used."""
+    meta: dict[str, Any] = {}
+    lowered = {k.lower(): v for k, v in raw.items()}
+    for name, aliases in ALIASES.items():
+        for alias in aliases:
+            if alias in lowered:
+                meta[name] = lowered[alias]
+                break
+    return meta
+
+
+def _key_used(raw: dict[str, Any], name: str) -> str:
+    lowered = {k.lower(): k for k in raw}
+    return next((lowered[a] for a in ALIASES[name] if a in lowered), name)
+
+
+def parse_date(value: Any, config: Config) -> datetime | str:
+    """A datetime in the site's time zone when none is given; else a message saying what is wrong."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date_type):
+        parsed = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        match = _DATE.match(value.strip())
+        if match is None:
+            return (f"cannot read {value!r} as a date; write it as 2022-02-28, 2022-02-28 14:30 "
+                    "or 2022-02-28T14:30:00+02:00")
+        g = match.groupdict()
+        try:
+            parsed = datetime(int(g["y"]), int(g["mo"]), int(g["d"]), int(g["h"] or 0), int(g["mi"] or 0),
+                              int(g["s"] or 0), int((g["f"] or "0")[:6].ljust(6, "0")))
+        except ValueError as exc:
+            return f"{value!r} is not a real date ({exc}); write it as YYYY-MM-DD"
+        if g["tz"]:
+            parsed = parsed.replace(tzinfo=_offset(g["tz"]))
+    else:
+        return f"expected a date such as 2022-02-28, not {type(value).__name__} {value!r}"
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=config.tz)
+    # A fixed offset, as it comes back from the cache: the same date must look the same either way.
+    return parsed.replace(tzinfo=timezone(parsed.utcoffset()))
+
+
+def _offset(text: str) -> timezone:
+    if text.upper() == "Z":
+        return timezone.utc
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = (int(digits), 0) if len(digits) <= 2 else (int(digits[:-2]), int(digits[-2:]))
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _category(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value).strip() if value not in (None, "") else None
+
+
+def _names(value: Any) -> tuple[str, ...] | None:
+    """A list of names or one comma-separated string; None when it is neither."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return None
