@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from . import __version__
-from .cache import BodyResult, ContentCache
+from .cache import BodyResult, ContentCache, LazyText
 from .config import MarkdownSettings
 from .markup import LinkProblem, MarkdownRenderer, first_paragraph, strip_footnote_refs
 
@@ -78,7 +78,7 @@ def render_body(renderer: MarkdownRenderer, job: BodyJob) -> Rendered:
     else:
         auto_summary = strip_footnote_refs(first_paragraph(rendered.html))
     digest = hashlib.sha256(rendered.html.encode()).hexdigest()
-    return Rendered(BodyResult(rendered.html, auto_summary, tuple(links), digest), rendered.problems)
+    return Rendered(BodyResult(LazyText(rendered.html), auto_summary, tuple(links), digest), rendered.problems)
 
 
 # Worker processes are forked: they inherit the jobs (and the resolvers' maps) instead of
@@ -97,7 +97,7 @@ def _render_in_processes(jobs: Sequence[BodyJob], settings: MarkdownSettings) ->
             results = pool.map(_render_one, range(len(jobs)), chunksize=chunk)
     finally:
         _FORKED_JOBS = ()
-    return [Rendered(BodyResult(*result), tuple(LinkProblem(*p) for p in problems))
+    return [Rendered(BodyResult(LazyText(result[0]), *result[1:]), tuple(LinkProblem(*p) for p in problems))
             for result, problems in results]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import mmap
 import os
 import sys
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any
 
 from . import __version__
 
-FORMAT = 3
+FORMAT = 4
 _STAMP = f"broadsheet {__version__} cache {FORMAT} python {sys.version_info[0]}.{sys.version_info[1]}"
 
 
@@ -29,14 +30,52 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class LazyText:
+    """A rendered body: in memory when just rendered, else read from the cache's body file
+    only when a page that shows it is rendered. A build in which nothing changed reads none."""
+
+    __slots__ = ("_text", "_store", "location")
+
+    def __init__(self, text: str | None = None, store: "BodyStore | None" = None,
+                 location: tuple[int, int] | None = None):
+        self._text, self._store, self.location = text, store, location
+
+    def get(self) -> str:
+        if self._text is None:
+            assert self._store is not None and self.location is not None
+            self._text = self._store.read(*self.location)
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"LazyText(at {self.location})" if self._text is None else f"LazyText({len(self._text)} characters)"
+
+
 @dataclass(frozen=True)
 class BodyResult:
     """A Markdown body rendered: what the article page needs, and what it depended on."""
 
-    html: str
+    text: LazyText
     auto_summary_html: str  # the text before <!-- more -->, else the first paragraph
     links: tuple[tuple[str, str], ...]  # every relative link and the URL it resolved to
     html_digest: str
+
+    @property
+    def html(self) -> str:
+        return self.text.get()
+
+
+class BodyStore:
+    """bodies.bin: the rendered bodies one after another; the index says where each one is."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._map: mmap.mmap | None = None
+
+    def read(self, offset: int, length: int) -> str:
+        if self._map is None:
+            with self.path.open("rb") as handle:
+                self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        return self._map[offset:offset + length].decode("utf-8")
 
 
 @dataclass
@@ -52,44 +91,82 @@ class Entry:
 class ContentCache:
     """Entries by source path (relative to the site), loaded once, saved after a good build."""
 
-    def __init__(self, path: Path, entries: dict[str, Entry] | None = None):
+    def __init__(self, path: Path, entries: dict[str, Entry] | None = None, store: BodyStore | None = None):
         self.path = path
         self.entries: dict[str, Entry] = entries or {}
+        self.store = store  # the body file the entries point into, if any
         self.changed = True  # set by the build: a cache it learnt nothing from is not written again
+
+    @property
+    def bodies_path(self) -> Path:
+        return self.path.with_name("bodies.bin")
 
     @classmethod
     def load(cls, path: Path) -> tuple["ContentCache", str | None]:
         """The cache, and a warning when one was there but could not be used."""
+        empty = cls(path)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            return cls(path), None
+            return empty, None
         except OSError as exc:
-            return cls(path), f"cannot read the build cache {path}: {exc.strerror}; building without it"
+            return empty, f"cannot read the build cache {path}: {exc.strerror}; building without it"
         try:
-            stamp, stored = marshal.loads(raw)
+            stamp, bodies_size, stored = marshal.loads(raw)
             if stamp != _STAMP:
-                return cls(path), f"the build cache {path} was written by another version; building without it"
-            entries = {
-                name: Entry(source, meta, fields_key, fields, key,
-                            BodyResult(body[0], body[1], tuple(map(tuple, body[2])), body[3]) if body else None)
-                for name, (source, meta, fields_key, fields, key, body) in stored.items()
-            }
+                return empty, f"the build cache {path} was written by another version; building without it"
+            store = BodyStore(empty.bodies_path)
+            actual = empty.bodies_path.stat().st_size if empty.bodies_path.exists() else 0
+            if actual != bodies_size:
+                raise ValueError("the body file is not the one the index was written with")
+            entries = {}
+            for name, (source, meta, fields_key, fields, key, body) in stored.items():
+                result = None
+                if body is not None:
+                    (offset, length), summary, links, html_digest = body
+                    if offset < 0 or length < 0 or offset + length > bodies_size:
+                        raise ValueError("a body lies outside the body file")
+                    result = BodyResult(LazyText(None, store, (offset, length)), summary,
+                                        tuple(map(tuple, links)), html_digest)
+                entries[name] = Entry(source, meta, fields_key, fields, key, result)
         except Exception:  # noqa: BLE001 - any damage at all means: do not trust it
-            return cls(path), f"the build cache {path} is damaged; building without it"
-        return cls(path, entries), None
+            return empty, f"the build cache {path} is damaged; building without it"
+        return cls(path, entries, store), None
 
     def save(self) -> None:
+        """Append the bodies rendered by this build to the body file (or write it afresh when
+        most of it is no longer used), then replace the index."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        bodies = [e.body for e in self.entries.values() if e.body is not None]
+        known = self.store is not None and self.bodies_path.exists()
+        size = self.bodies_path.stat().st_size if known else 0
+        live = sum(b.text.location[1] for b in bodies if b.text.location is not None and known)
+        if not known or live < size // 2:
+            # Write afresh: every body, in order (this reads the ones still in the old file).
+            temporary = self.bodies_path.with_name("bodies.bin.tmp")
+            with temporary.open("wb") as handle:
+                for body in bodies:
+                    data = body.html.encode("utf-8")
+                    body.text.location = (handle.tell(), len(data))
+                    handle.write(data)
+            os.replace(temporary, self.bodies_path)
+        else:
+            with self.bodies_path.open("ab") as handle:
+                for body in bodies:
+                    if body.text.location is None:
+                        data = body.html.encode("utf-8")
+                        body.text.location = (handle.tell(), len(data))
+                        handle.write(data)
         stored = {
             name: (e.source_digest, e.meta, e.fields_key, e.fields, e.render_key,
-                   (e.body.html, e.body.auto_summary_html, e.body.links, e.body.html_digest) if e.body else None)
+                   (e.body.text.location, e.body.auto_summary_html, e.body.links, e.body.html_digest)
+                   if e.body else None)
             for name, e in self.entries.items()
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(self.path.name + ".tmp")
         try:
-            temporary.write_bytes(marshal.dumps((_STAMP, stored)))
-            os.replace(temporary, self.path)  # a build stopped half-way leaves the old cache whole
+            temporary.write_bytes(marshal.dumps((_STAMP, self.bodies_path.stat().st_size, stored)))
+            os.replace(temporary, self.path)  # a build stopped half-way leaves the old index whole
         finally:
             temporary.unlink(missing_ok=True)
 

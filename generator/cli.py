@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -57,6 +58,15 @@ def _site_option(sub: argparse.ArgumentParser) -> None:
                      help="the site folder, holding config.yaml and content/ (default: .)")
 
 
+def entry() -> None:
+    """The console script: main(), then leave without tearing down every object one by one
+    (a tenth of a second on a large site, for nothing: the process is ending)."""
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parser().parse_args(argv)
@@ -83,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    # A build allocates hundreds of thousands of small objects and frees few: the cycle collector's
+    # default thresholds make it sweep them again and again, a third of a no-change build's time.
+    gc.set_threshold(100_000, 50, 50)
     progress = _Progress() if sys.stderr.isatty() else None
     report = build(args.site, args.output, BuildOptions(drafts=args.drafts, future=args.future), args.base_url,
                    use_cache=not args.no_cache, progress=progress)

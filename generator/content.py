@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from . import urls
 from .bodies import BodyJob, cached_body, render_bodies, render_key
-from .cache import BodyResult, ContentCache, Entry, digest
+from .cache import BodyResult, ContentCache, Entry, LazyText, digest
 from .config import Config
 from .errors import BuildFailed, SiteError, line_of
 from .fields import Fields, fields_key, read_fields
@@ -44,7 +44,7 @@ class Article:
     category: str | None
     summary_html: str
     summary_text: str
-    content_html: str
+    body: LazyText  # content_html, read from the cache only if a page that shows it is rendered
     content_digest: str  # of content_html: what pages that show it depend on
     image: str | None  # a URL (root-relative or absolute)
     image_alt: str
@@ -53,6 +53,10 @@ class Article:
     draft: bool
     scheduled: bool
     reading_minutes: int
+
+    @property
+    def content_html(self) -> str:
+        return self.body.get()
 
 
 @dataclass(frozen=True)
@@ -201,7 +205,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             source=source.path, title=fields.title, date=fields.date, updated=fields.updated,
             authors=fields.authors or ((config.author,) if config.author else ()),
             tags=fields.tags, category=fields.category,
-            summary_html=summary_html, summary_text=summary_text, content_html=body.html,
+            summary_html=summary_html, summary_text=summary_text, body=body.text,
             content_digest=body.html_digest, image=image, image_alt=fields.image_alt,
             slug=fields.slug, path=fields.path, draft=fields.draft, scheduled=fields.date > now,
             reading_minutes=max(1, math.ceil(fields.words / WORDS_PER_MINUTE)),

@@ -74,14 +74,19 @@ def find_collisions(files: Iterable[OutputFile], site_dir: Path) -> list[SiteErr
 def write_output(files: Sequence[OutputFile], output_dir: Path,
                  progress: Callable[[int, int], None] | None = None, trust_manifest: bool = True) -> WriteReport:
     """Make what changed, stage it, then swap it in; raises BuildFailed (output untouched) when
-    any file cannot be made."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    out = output_dir.resolve()
+    any file cannot be made.
+
+    When the output folder does not exist yet, the files are written straight into a new one,
+    which is removed again if the build fails: there was nothing to keep, and it spares moving
+    every file of a first build (on a slow disk, a third of its time)."""
     for file in files:
         _check_relative(file.path)
+    fresh = not output_dir.exists()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    out = output_dir.resolve()
     previous = _read_manifest(out)
-    staging = out / STAGING
-    if staging.exists():
+    staging = out if fresh else out / STAGING
+    if not fresh and staging.exists():
         shutil.rmtree(staging)  # left over from an interrupted build
 
     # A file whose fingerprint is as recorded, and whose size on disk too, is not made again.
@@ -97,7 +102,7 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
     unchanged = len(files) - len(todo)
 
     try:
-        staging.mkdir()
+        staging.mkdir(exist_ok=fresh)
         outcomes = make_files(todo, out, staging, progress)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -106,6 +111,9 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
     if errors:
         shutil.rmtree(staging, ignore_errors=True)
         raise BuildFailed(errors)
+    if fresh:
+        _write_manifest(out, files, outcomes, {})
+        return WriteReport(written=len(todo), unchanged=0, removed=0, rendered=len(todo))
 
     # Everything is staged: from here on the new site replaces the old one.
     current = {f.path for f in files}
@@ -117,22 +125,43 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
             removed += 1
             _remove_empty_parents(path.parent, out)
     written = 0
+    folders = _Folders()
     for file, outcome in zip(todo, outcomes):
         if outcome.staged:
             target = out / file.path
             _ensure_inside(target.parent, out)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.make(target.parent)
             os.replace(staging / file.path, target)
             written += 1
         else:
             unchanged += 1
+    _write_manifest(out, todo, outcomes, manifest)
+    shutil.rmtree(staging)
+    return WriteReport(written=written, unchanged=unchanged, removed=removed, rendered=len(todo))
+
+
+def _write_manifest(out: Path, made: Sequence[OutputFile], outcomes: Sequence["Outcome"],
+                    known: dict[str, tuple[str, int]]) -> None:
+    manifest = dict(known)
+    for file, outcome in zip(made, outcomes):
         manifest[file.path] = (file.fingerprint, outcome.size)
     text = "".join(f"{path}\t{fingerprint}\t{size}\n" for path, (fingerprint, size) in sorted(manifest.items()))
     if _read_text(out / MANIFEST) != text:
-        (staging / MANIFEST).write_text(text, encoding="utf-8")
-        os.replace(staging / MANIFEST, out / MANIFEST)
-    shutil.rmtree(staging)
-    return WriteReport(written=written, unchanged=unchanged, removed=removed, rendered=len(todo))
+        temporary = out / (MANIFEST + ".tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, out / MANIFEST)
+
+
+class _Folders:
+    """mkdir once per folder: on a slow disk each call costs a quarter of a millisecond, made or not."""
+
+    def __init__(self) -> None:
+        self._made: set[Path] = set()
+
+    def make(self, folder: Path) -> None:
+        if folder not in self._made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made.add(folder)
 
 
 @dataclass(frozen=True)
@@ -149,20 +178,22 @@ def make_files(todo: Sequence[OutputFile], out: Path, staging: Path,
     if len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods():
         return _make_in_processes(todo, out, staging, progress)
     outcomes = []
+    folders = _Folders()
     for done, file in enumerate(todo, start=1):
-        outcomes.append(_make(file, out, staging))
+        outcomes.append(_make(file, out, staging, folders))
         if progress and done % 500 == 0:
             progress(done, len(todo))
     return outcomes
 
 
-def _make(file: OutputFile, out: Path, staging: Path) -> Outcome:
+def _make(file: OutputFile, out: Path, staging: Path, folders: "_Folders") -> Outcome:
     target = out / file.path
     staged = staging / file.path
+    fresh = staging == out  # writing straight into a new output folder: nothing to compare with
     if file.copy_from is not None:
-        if _is_plain_file(target) and filecmp.cmp(target, file.copy_from, shallow=False):
+        if not fresh and _is_plain_file(target) and filecmp.cmp(target, file.copy_from, shallow=False):
             return Outcome(False, target.stat().st_size)
-        staged.parent.mkdir(parents=True, exist_ok=True)
+        folders.make(staged.parent)
         shutil.copyfile(file.copy_from, staged)
         return Outcome(True, staged.stat().st_size)
     assert file.produce is not None
@@ -170,23 +201,24 @@ def _make(file: OutputFile, out: Path, staging: Path) -> Outcome:
         data = file.produce()
     except RenderFailed as failed:
         return Outcome(False, 0, failed.error)
-    if _is_plain_file(target) and target.stat().st_size == len(data) and target.read_bytes() == data:
+    if not fresh and _is_plain_file(target) and target.stat().st_size == len(data) and target.read_bytes() == data:
         return Outcome(False, len(data))
-    staged.parent.mkdir(parents=True, exist_ok=True)
-    staged.write_bytes(data)
+    folders.make(staged.parent)
+    with open(staged, "wb") as handle:
+        handle.write(data)
     return Outcome(True, len(data))
 
 
 # Worker processes are forked: they inherit the planned files (with their templates and the
 # whole site model) instead of receiving them pickled, and send back only small outcomes.
-_FORKED: tuple[Sequence[OutputFile], Path, Path] | None = None
+_FORKED: "tuple[Sequence[OutputFile], Path, Path, _Folders] | None" = None
 PARALLEL_FROM = 200
 
 
 def _make_in_processes(todo: Sequence[OutputFile], out: Path, staging: Path,
                        progress: Callable[[int, int], None] | None) -> list[Outcome]:
     global _FORKED
-    _FORKED = (todo, out, staging)
+    _FORKED = (todo, out, staging, _Folders())  # each worker fills its own copy
     outcomes: list[Outcome] = []
     try:
         workers = min(os.cpu_count() or 2, 8)
@@ -203,8 +235,8 @@ def _make_in_processes(todo: Sequence[OutputFile], out: Path, staging: Path,
 
 def _make_forked(index: int) -> Outcome:
     assert _FORKED is not None
-    todo, out, staging = _FORKED
-    return _make(todo[index], out, staging)
+    todo, out, staging, folders = _FORKED
+    return _make(todo[index], out, staging, folders)
 
 
 def _unique(errors: Iterable[SiteError]) -> list[SiteError]:

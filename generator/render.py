@@ -132,7 +132,7 @@ class _Digests:
     as itself (its page, the feeds). Worked out from the model, once per article."""
 
     _TEASER_FIELDS = tuple(f.name for f in dataclasses.fields(Article)
-                           if f.name not in ("source", "content_html", "content_digest"))
+                           if f.name not in ("source", "body", "content_digest"))
 
     def __init__(self, site: Site):
         # A teaser shows its tags with their article counts.

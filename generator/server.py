@@ -33,12 +33,13 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
 from .build import render
+from .cache import ContentCache, cache_file
 from .config import load_config
 from .content import BuildOptions
 from .errors import BuildFailed, SiteError
 from .output import write_output
 from .theme import installed_themes_dir
-from .watch import Change, Watcher
+from .watch import Change, Watcher, snapshot
 
 log = logging.getLogger("broadsheet.serve")
 
@@ -72,13 +73,19 @@ class Preview:
         self.root = "/"
         self.errors: tuple[SiteError, ...] = ()
         self.built_once = False
+        # The build cache, kept in memory between rebuilds (an edit re-renders only what depends on
+        # it) and written back when the server stops.
+        self.cache, warning = ContentCache.load(cache_file(site_dir))
+        if warning:
+            log.warning("%s", warning)
 
     def rebuild(self, address: str) -> bool:
         """Build everything again (drafts and scheduled articles shown). False when the site has errors."""
         started = time.perf_counter()
         try:
             root = load_config(self.site_dir).root
-            rendered = render(self.site_dir, BuildOptions(drafts=True, future=True), base_url=address + root)
+            rendered = render(self.site_dir, BuildOptions(drafts=True, future=True), base_url=address + root,
+                              cache=self.cache)
             with self.lock:
                 write_output(rendered.files, self.folder)
                 self.root, self.errors, self.built_once = root, (), True
@@ -127,6 +134,8 @@ class SiteHandler(web.RequestHandler):
                 return self.redirect(root)
             return self._not_found()
         relative = path[len(root):]
+        if relative.startswith("/"):  # "//etc" would name a folder outside, and redirect to host "etc"
+            return self._not_found()
         with self.preview.lock:  # decide and read under the lock, reply after it
             errors, built_once = self.preview.errors, self.preview.built_once
             target = self._file_for(relative)
@@ -209,15 +218,19 @@ def _with_reload_script(data: bytes) -> bytes:
     return data[:index] + RELOAD_SCRIPT + data[index:]
 
 
-def reload_browsers(change: Change) -> None:
-    """Tell every open tab to reload; a change to stylesheets alone is swapped in without a reload."""
-    path = "*"
-    if change.paths and all(p.endswith(".css") and f"{os.sep}static{os.sep}" in p for p in change.paths):
-        path = "/theme/" + Path(next(iter(change.paths))).name
-    message = json.dumps({"command": "reload", "path": path, "liveCSS": True, "liveImg": True})
+def reload_browsers(change: Change, swap_styles: bool = True) -> None:
+    """Tell every open tab to reload; a change to stylesheets alone is swapped in without a reload,
+    unless swap_styles is False (the build failed, or the tabs show the error page of the last one)."""
+    static = f"{os.sep}static{os.sep}"
+    paths = ["*"]
+    if swap_styles and change.paths and all(p.endswith(".css") and static in p for p in change.paths):
+        # One message per stylesheet: livereload.js swaps in only the one best matching each path.
+        paths = sorted("/theme/" + p.rsplit(static, 1)[1].replace(os.sep, "/") for p in change.paths)
+    messages = [json.dumps({"command": "reload", "path": path, "liveCSS": True, "liveImg": True}) for path in paths]
     for waiter in list(LiveReloadHandler.waiters):
         try:
-            waiter.write_message(message)
+            for message in messages:
+                waiter.write_message(message)
         except Exception:  # noqa: BLE001 - a tab that went away
             LiveReloadHandler.waiters.discard(waiter)
 
@@ -239,13 +252,19 @@ def serve(options: ServeOptions) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="broadsheet-serve-"))
     preview = Preview(options.site_dir, scratch / "site")
     try:
+        before = snapshot(preview.sources())  # a save during the first build must still be seen
         preview.rebuild(address)
-        return asyncio.run(_run(options, preview, sockets, address))
+        return asyncio.run(_run(options, preview, sockets, address, before))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        if preview.built_once and preview.cache.changed:
+            try:
+                preview.cache.save()
+            except OSError:
+                pass  # only the next start is slower
 
 
-async def _run(options: ServeOptions, preview: Preview, sockets, address: str) -> int:
+async def _run(options: ServeOptions, preview: Preview, sockets, address: str, since) -> int:
     loop = asyncio.get_running_loop()
     app = web.Application([
         (r"/livereload", LiveReloadHandler),
@@ -258,10 +277,11 @@ async def _run(options: ServeOptions, preview: Preview, sockets, address: str) -
     def on_change(change: Change) -> None:  # in the watcher's thread
         shown = ", ".join(sorted(os.path.relpath(p, options.site_dir) for p in change.paths)[:5])
         log.info("changed: %s%s", shown, " ..." if len(change.paths) > 5 else "")
-        preview.rebuild(address)
-        loop.call_soon_threadsafe(reload_browsers, change)
+        showed_errors = bool(preview.errors)  # the tabs show the error page: a stylesheet swap would not clear it
+        built = preview.rebuild(address)
+        loop.call_soon_threadsafe(reload_browsers, change, built and not showed_errors)
 
-    watcher = Watcher(preview.sources, on_change)
+    watcher = Watcher(preview.sources, on_change, since=since)
     watcher.start()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -60,7 +60,8 @@ class Watcher:
     """Calls on_change(Change) in its own thread, once per settled burst of changes."""
 
     def __init__(self, roots: Callable[[], list[Path]], on_change: Callable[[Change], None],
-                 interval: float = 0.1, settle: float = 0.15, longest_wait: float = 3.0):
+                 interval: float = 0.1, settle: float = 0.15, longest_wait: float = 3.0,
+                 since: Snapshot | None = None):
         self._roots = roots  # asked anew each time: a config change may name another theme
         self._on_change = on_change
         self._interval = interval
@@ -68,7 +69,8 @@ class Watcher:
         self._longest_wait = longest_wait
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="broadsheet-watcher", daemon=True)
-        self._last = snapshot(self._roots())
+        # `since`: the look taken before the first build, so that a save during that build is not lost.
+        self._last = since if since is not None else snapshot(self._roots())
 
     def start(self) -> None:
         self._thread.start()
