@@ -62,6 +62,12 @@ def render_bodies(jobs: Sequence[BodyJob], settings: MarkdownSettings) -> list[R
     return [render_body(renderer, job) for job in jobs]
 
 
+def render_again(settings: MarkdownSettings, job: BodyJob, source) -> str:
+    """A cached body found damaged when it was needed: render it from its source instead."""
+    renderer = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
+    return render_body(renderer, BodyJob(job.key, source.document().body, job.resolver)).result.html
+
+
 def render_body(renderer: MarkdownRenderer, job: BodyJob) -> Rendered:
     links: list[tuple[str, str]] = []
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from .cache import ContentCache, cache_file
 from .config import Config, load_config
 from .content import BuildOptions, load_content
+from .fields import Fields
 from .errors import BuildFailed, SiteError
 from .output import check_output_dir, find_collisions, write_output
 from .render import OutputFile, render_site
@@ -54,7 +55,8 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     problem = check_output_dir(site_dir, output_dir)
     if problem:
         raise BuildFailed([problem])
-    cache, warning = ContentCache.load(cache_file(site_dir)) if use_cache else (ContentCache(cache_file(site_dir)), None)
+    cache, warning = (ContentCache.load(cache_file(site_dir), Fields.from_record) if use_cache
+                      else (ContentCache(cache_file(site_dir)), None))
     rendered = render(site_dir, options, base_url, now, cache)
     if progress:
         progress(f"{rendered.articles} articles read ({rendered.bodies_rendered} rendered, "

@@ -18,6 +18,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from . import __version__
@@ -34,16 +35,23 @@ class LazyText:
     """A rendered body: in memory when just rendered, else read from the cache's body file
     only when a page that shows it is rendered. A build in which nothing changed reads none."""
 
-    __slots__ = ("_text", "_store", "location")
+    __slots__ = ("_text", "_store", "location", "digest", "fallback")
 
     def __init__(self, text: str | None = None, store: "BodyStore | None" = None,
-                 location: tuple[int, int] | None = None):
-        self._text, self._store, self.location = text, store, location
+                 location: tuple[int, int] | None = None, digest: str = ""):
+        self._text, self._store, self.location, self.digest = text, store, location, digest
+        self.fallback: Callable[[], str] | None = None  # renders the body again from its source
 
     def get(self) -> str:
         if self._text is None:
             assert self._store is not None and self.location is not None
-            self._text = self._store.read(*self.location)
+            text = self._store.read(*self.location)
+            if text is None or hashlib.sha256(text.encode()).hexdigest() != self.digest:
+                # The body file was changed behind our back: never publish what it holds.
+                if self.fallback is None:
+                    raise ValueError("a body in the build cache is damaged; build again with --no-cache")
+                text = self.fallback()
+            self._text = text
         return self._text
 
     def __repr__(self) -> str:
@@ -71,11 +79,15 @@ class BodyStore:
         self.path = path
         self._map: mmap.mmap | None = None
 
-    def read(self, offset: int, length: int) -> str:
-        if self._map is None:
-            with self.path.open("rb") as handle:
-                self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        return self._map[offset:offset + length].decode("utf-8")
+    def read(self, offset: int, length: int) -> str | None:
+        """The body at offset, or None when the file no longer holds it."""
+        try:
+            if self._map is None:
+                with self.path.open("rb") as handle:
+                    self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            return self._map[offset:offset + length].decode("utf-8")
+        except (OSError, ValueError):  # ValueError: an empty file cannot be mapped; bad UTF-8
+            return None
 
 
 @dataclass
@@ -102,8 +114,10 @@ class ContentCache:
         return self.path.with_name("bodies.bin")
 
     @classmethod
-    def load(cls, path: Path) -> tuple["ContentCache", str | None]:
-        """The cache, and a warning when one was there but could not be used."""
+    def load(cls, path: Path, check_fields: Callable[[tuple], object] = lambda record: None
+             ) -> tuple["ContentCache", str | None]:
+        """The cache, and a warning when one was there but could not be used.
+        check_fields raises on a fields record that is not one (it is read back by fields.py)."""
         empty = cls(path)
         try:
             raw = path.read_bytes()
@@ -126,8 +140,12 @@ class ContentCache:
                     (offset, length), summary, links, html_digest = body
                     if offset < 0 or length < 0 or offset + length > bodies_size:
                         raise ValueError("a body lies outside the body file")
-                    result = BodyResult(LazyText(None, store, (offset, length)), summary,
+                    result = BodyResult(LazyText(None, store, (offset, length), html_digest), summary,
                                         tuple(map(tuple, links)), html_digest)
+                if fields is not None:
+                    check_fields(fields)
+                if not (isinstance(source, str) and isinstance(meta, dict) and isinstance(key, str)):
+                    raise ValueError("an entry is not shaped as one")
                 entries[name] = Entry(source, meta, fields_key, fields, key, result)
         except Exception:  # noqa: BLE001 - any damage at all means: do not trust it
             return empty, f"the build cache {path} is damaged; building without it"

@@ -184,7 +184,8 @@ def _check_keys(data: dict, schema: dict, prefix: str, err) -> dict[str, Any]:
             err(f"unknown setting `{prefix}{key}`{hint}", key)
             continue
         expected, description = schema[key]
-        if isinstance(value, bool) or not isinstance(value, expected):
+        # bool is an int to Python, but `per_page: true` is no number; a bool setting wants a bool.
+        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
             err(f"`{prefix}{key}` must be {description}, not {_describe(value)}", key)
             continue
         values[key] = value

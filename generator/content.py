@@ -7,6 +7,7 @@ rewritten to that article's URL.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from . import urls
-from .bodies import BodyJob, cached_body, render_bodies, render_key
+from .bodies import BodyJob, cached_body, render_again, render_bodies, render_key
 from .cache import BodyResult, ContentCache, Entry, LazyText, digest
 from .config import Config
 from .errors import BuildFailed, SiteError, line_of
@@ -175,6 +176,8 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     for source in included:
         cached = cached_body(cache, source.key, resolvers[source.key], source.source_digest, key_now)
         if cached is not None:
+            cached.text.fallback = functools.partial(
+                render_again, config.markdown, BodyJob(source.key, b"", resolvers[source.key]), source)
             bodies[source.key] = cached
         else:
             to_render.append(BodyJob(source.key, source.document().body, resolvers[source.key]))

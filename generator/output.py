@@ -10,7 +10,6 @@ anyone else's.
 
 from __future__ import annotations
 
-import filecmp
 import multiprocessing
 import os
 import shutil
@@ -112,10 +111,15 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
         shutil.rmtree(staging, ignore_errors=True)
         raise BuildFailed(errors)
     if fresh:
-        _write_manifest(out, files, outcomes, {})
+        _write_manifest(out, todo, outcomes, {})
         return WriteReport(written=len(todo), unchanged=0, removed=0, rendered=len(todo))
 
-    # Everything is staged: from here on the new site replaces the old one.
+    # Everything is staged: from here on the new site replaces the old one. First the manifest
+    # forgets the files about to change, so that a build stopped half-way through the swap makes
+    # the next one render them again instead of trusting fingerprints of bytes no longer there.
+    changing = {file.path for file, outcome in zip(todo, outcomes) if outcome.staged}
+    if changing:
+        _write_manifest(out, (), (), {p: v for p, v in previous.items() if p not in changing})
     current = {f.path for f in files}
     removed = 0
     for stale in sorted(previous.keys() - current, reverse=True):
@@ -191,7 +195,7 @@ def _make(file: OutputFile, out: Path, staging: Path, folders: "_Folders") -> Ou
     staged = staging / file.path
     fresh = staging == out  # writing straight into a new output folder: nothing to compare with
     if file.copy_from is not None:
-        if not fresh and _is_plain_file(target) and filecmp.cmp(target, file.copy_from, shallow=False):
+        if not fresh and _is_plain_file(target) and _same_bytes(target, file.copy_from):
             return Outcome(False, target.stat().st_size)
         folders.make(staged.parent)
         shutil.copyfile(file.copy_from, staged)
@@ -245,6 +249,20 @@ def _unique(errors: Iterable[SiteError]) -> list[SiteError]:
     for error in errors:
         seen.setdefault((error.path, error.line, error.message), error)
     return list(seen.values())
+
+
+def _same_bytes(first: Path, second: Path) -> bool:
+    """Not filecmp.cmp: it remembers answers by size and mtime, and a long-running preview would
+    be told a file edited within the same second is unchanged."""
+    if first.stat().st_size != second.stat().st_size:
+        return False
+    with first.open("rb") as a, second.open("rb") as b:
+        while True:
+            chunk = a.read(1 << 20)
+            if chunk != b.read(1 << 20):
+                return False
+            if not chunk:
+                return True
 
 
 def _size(path: str) -> int:

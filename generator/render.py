@@ -83,7 +83,8 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
 
     for page in site.pages:
         files.append(renderer.page(
-            "page.html", page.path, shown(page.source), (repr(page),),
+            "page.html", page.path, shown(page.source),
+            (page.title, page.slug, page.content_html, page.summary_text, page.weight),
             lambda page=page: dict(meta=views.meta(page.path, page.title, page.summary_text), page=views.page(page))))
 
     files.append(renderer.page(
@@ -152,9 +153,12 @@ class _Digests:
 
 
 def _copy(path: str, source: str, copy_from: Path) -> OutputFile:
-    # A copy is checked against its source's size and mtime; when they differ the bytes are compared.
+    # Hashing every image and PDF on every build would cost more than copying them. The change
+    # time (ctime) moves whenever the bytes are written and cannot be set back, unlike the mtime,
+    # so with the inode and size it notices every edit; the bytes are then compared before copying.
     stat = copy_from.stat()
-    return OutputFile(path, source, f"copy:{stat.st_size}:{stat.st_mtime_ns}", copy_from=copy_from)
+    return OutputFile(path, source, f"copy:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}",
+                      copy_from=copy_from)
 
 
 def _global_key(config: Config, theme: Theme, options: BuildOptions, views: Views) -> str:

@@ -37,6 +37,7 @@ from .cache import ContentCache, cache_file
 from .config import load_config
 from .content import BuildOptions
 from .errors import BuildFailed, SiteError
+from .fields import Fields
 from .output import write_output
 from .theme import installed_themes_dir
 from .watch import Change, Watcher, snapshot
@@ -75,7 +76,7 @@ class Preview:
         self.built_once = False
         # The build cache, kept in memory between rebuilds (an edit re-renders only what depends on
         # it) and written back when the server stops.
-        self.cache, warning = ContentCache.load(cache_file(site_dir))
+        self.cache, warning = ContentCache.load(cache_file(site_dir), Fields.from_record)
         if warning:
             log.warning("%s", warning)
 

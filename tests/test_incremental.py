@@ -1,0 +1,916 @@
+"""Incremental builds, tested the way Hugo's hugolib/rebuild_test.go tests its rebuilds.
+
+Every test writes a whole small site inline, builds it, edits one thing (a file, the
+config, the theme, the clock, the cache), builds again and asserts three things:
+
+(a) what changed shows the change as a reader sees it (headlines, cards, tag pages, feeds);
+(b) the whole output is byte-identical to a cold build of the same files into another
+    folder (`build --no-cache --output OTHER`, run on a copy of the sources so that it cannot
+    refresh the cache the next incremental build reads);
+(c) how many files were made again and how many Markdown bodies converted, read from the
+    summary line, against numbers worked out by hand from the site below.
+
+The site (per_page 2, feed.items 2), newest first:
+
+    article   date        tags              front page   tag pages
+    Echo      2022-01-05  Sport             /            sport
+    Delta     2022-01-04  Town, Weather     /            town, weather
+    Charlie   2022-01-03  Roads, Weather    /page/2/     roads, weather
+    Bravo     2022-01-02  Town              /page/2/     town
+    Alpha     2022-01-01  Town, Roads       /page/3/     roads, town/page/2
+
+so roads = [Charlie, Alpha], sport = [Echo], town = [Delta, Bravo | Alpha],
+weather = [Delta, Charlie]; the site feeds carry [Echo, Delta], the tag feeds their
+tag's newest two. Plus a page (about), a static file (img/note.txt) and the theme's CSS:
+26 files, 24 of them rendered, 2 copied.
+
+What makes a file be made again (generator/render.py): a page's fingerprint holds a
+global key (config, flags, every template, the site header) and what it shows: the
+*teaser* digest of each article it lists (every field but the body) or, for an article
+page and the feeds, the article digest (teaser + body). A teaser shows its tags as
+TagViews, which carry the tag's article count (`t.count`): the default theme does not
+print it in cards, but any theme may, so a change in a tag's count changes the teaser
+of every article with that tag. Copies are fingerprinted by size and mtime.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import marshal
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import article, snapshot
+from generator.build import build as build_site
+from generator.cache import cache_file
+
+CONFIG = """\
+title: Test Gazette
+base_url: https://example.org/
+timezone: UTC
+author: Test Desk
+description: News from the test town
+per_page: 2
+feed:
+  items: 2
+"""
+
+# slug: (title, date, tags)
+ARTICLES = {
+    "alpha": ("Alpha", "2022-01-01", "[Town, Roads]"),
+    "bravo": ("Bravo", "2022-01-02", "[Town]"),
+    "charlie": ("Charlie", "2022-01-03", "[Roads, Weather]"),
+    "delta": ("Delta", "2022-01-04", "[Town, Weather]"),
+    "echo": ("Echo", "2022-01-05", "[Sport]"),
+}
+NOTE = b"version 1 of the note\n"
+
+
+def body(title: str, second: str = "") -> str:
+    # The first paragraph is the summary shown on cards: edits in these tests go in the second.
+    return f"{title} lead paragraph, the summary.\n\n{title} second paragraph.{second}"
+
+
+def source(slug: str, title: str | None = None, date: str | None = None, tags: str | None = None,
+           text: str | None = None, **fields: str) -> str:
+    base_title, base_date, base_tags = ARTICLES[slug]
+    title = title or base_title
+    return article(title, date or base_date, text if text is not None else body(title),
+                   tags=tags or base_tags, **fields)
+
+
+def site_files(**changes: str | bytes | None) -> dict[str, str | bytes]:
+    files: dict[str, str | bytes] = {f"content/2022/{slug}.md": source(slug) for slug in ARTICLES}
+    files["content/pages/about.md"] = "---\ntitle: About us\n---\nWe are a test paper.\n"
+    files["content/img/note.txt"] = NOTE
+    files["config.yaml"] = CONFIG
+    for name, text in changes.items():
+        if text is None:
+            files.pop(name, None)
+        else:
+            files[name] = text
+    return files
+
+
+def art(slug: str, day: int | None = None, month: str = "01") -> str:
+    """The output file of an article page."""
+    day = day if day is not None else int(ARTICLES[slug][1][-2:])
+    return f"2022/{month}/{day:02d}/{slug}/index.html"
+
+
+A, B, C, D, E = (art(s) for s in ARTICLES)
+FRONT = ["index.html", "page/2/index.html", "page/3/index.html"]
+TAG_PAGES = ["tags/roads/index.html", "tags/sport/index.html", "tags/town/index.html",
+             "tags/town/page/2/index.html", "tags/weather/index.html"]
+TAG_FEEDS = [f"tags/{t}/feed.xml" for t in ("roads", "sport", "town", "weather")]
+SITE_FEEDS = ["feed.xml", "atom.xml"]
+COPIES = ["theme/css/site.css", "img/note.txt"]
+ALL_FILES = {*FRONT, A, B, C, D, E, "about/index.html", "tags/index.html", *TAG_PAGES, *TAG_FEEDS, "404.html",
+             *SITE_FEEDS, "sitemap.xml", "robots.txt", *COPIES}
+RENDERED = len(ALL_FILES) - len(COPIES)  # 24: every file but the two copies
+MANIFEST = ".broadsheet-manifest"
+OLD = 1_000_000_000  # 2001: the mtime output files are set to, to see which ones a build writes
+
+
+# --- building -------------------------------------------------------------------------------------
+
+SUMMARY = re.compile(
+    r"built (?P<articles>\d+) articles? and (?P<pages>\d+) pages? into .+?: (?P<written>\d+) files? written, "
+    r"(?P<unchanged>\d+) unchanged, (?P<removed>\d+) removed in [\d.]+ s "
+    r"\((?P<converted>\d+) Markdown converted, (?P<rendered>\d+) files? rendered\)")
+
+
+@dataclass(frozen=True)
+class Summary:
+    articles: int
+    pages: int
+    written: int
+    unchanged: int
+    removed: int
+    converted: int
+    rendered: int
+    err: str
+
+
+def build(run, site: Path, *flags: str) -> Summary:
+    result = run("build", "--site", site, *flags)
+    assert result.status == 0, f"build failed:\n{result.err}"
+    found = SUMMARY.search(result.out)
+    assert found, f"no summary line in:\n{result.out}"
+    return Summary(**{k: int(v) for k, v in found.groupdict().items()}, err=result.err)
+
+
+_cold_builds = itertools.count()
+
+
+def copy_sources(site: Path, to: Path) -> Path:
+    """The site's sources (not its cache, not its output) in a folder of their own; copy2 keeps
+    mtimes, which copies are fingerprinted by."""
+    to.mkdir(parents=True)
+    shutil.copy2(site / "config.yaml", to / "config.yaml")
+    for folder in ("content", "themes"):
+        if (site / folder).is_dir():
+            shutil.copytree(site / folder, to / folder)
+    return to
+
+
+@pytest.fixture
+def cold(run, tmp_path):
+    """cold(site, *flags) -> output folder of a cold build of the same files.
+
+    The sources are copied to a site folder of their own, so that this build cannot touch the
+    cache the incremental builds under test use (a --no-cache build still writes the cache
+    afresh, which would hide a stale cache from the next incremental build)."""
+
+    def make(site: Path, *flags: str) -> Path:
+        n = next(_cold_builds)
+        copy = copy_sources(site, tmp_path / f"cold{n}" / "site")
+        out = tmp_path / f"cold{n}" / "output"
+        result = run("build", "--site", copy, "--no-cache", "--output", out, *flags)
+        assert result.status == 0, f"cold build failed:\n{result.err}"
+        found = SUMMARY.search(result.out)
+        assert found and int(found["converted"]) == int(found["articles"]) + int(found["pages"]), result.out
+        return out
+
+    return make
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """Every file of the built site, by path. The manifest is left out: it is Broadsheet's own
+    bookkeeping (each file's fingerprint and size), not part of the site, and it does differ
+    from the cold build's: a page's fingerprint holds repr(Page), which includes the absolute
+    path of its source, and the cold build reads a copy of the sources in another folder.
+    Copies' fingerprints also hold their source's mtime. Neither says anything about the bytes
+    a reader gets."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+
+
+def assert_same_as_cold(site: Path, cold_output: Path) -> None:
+    built, expected = files_of(site / "output"), files_of(cold_output)
+    missing = sorted(expected.keys() - built.keys())
+    extra = sorted(built.keys() - expected.keys())
+    different = sorted(p for p in built.keys() & expected.keys() if built[p] != expected[p])
+    assert not (missing or extra or different), (
+        f"incremental output differs from a cold build: missing {missing}, extra {extra}, different {different}")
+
+
+def age(folder: Path) -> None:
+    """Set every file's mtime to OLD, so that the next build's writes can be seen."""
+    for p in folder.rglob("*"):
+        if p.is_file():
+            os.utime(p, (OLD, OLD))
+
+
+def written(folder: Path) -> set[str]:
+    """The site files written since age(): their mtime moved."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")
+            if p.is_file() and p.name != MANIFEST and p.stat().st_mtime != OLD}
+
+
+def edit(site: Path, name: str, text: str | bytes) -> None:
+    path = site / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+def read(site: Path, name: str) -> str:
+    return (site / "output" / name).read_text(encoding="utf-8")
+
+
+# --- what a reader sees ---------------------------------------------------------------------------
+
+HEADLINE = re.compile(r'class="(?:lead|card)__headline"><a href="[^"]*">([^<]*)</a>')
+TAG_COUNT = re.compile(r'class="tag-index__name" href="[^"]*">([^<]*)</a>\s*'
+                       r'<span class="tag-index__count">(\d+) articles?</span>')
+
+
+def headlines(site: Path, name: str) -> list[str]:
+    """The headlines of the cards (and lead story) on a list page, in order."""
+    return HEADLINE.findall(read(site, name))
+
+
+def all_front_headlines(site: Path) -> list[list[str]]:
+    pages, n = [], 1
+    while (site / "output" / (FRONT[0] if n == 1 else f"page/{n}/index.html")).exists():
+        pages.append(headlines(site, FRONT[0] if n == 1 else f"page/{n}/index.html"))
+        n += 1
+    return pages
+
+
+def tag_counts(site: Path) -> dict[str, int]:
+    return {name: int(count) for name, count in TAG_COUNT.findall(read(site, "tags/index.html"))}
+
+
+def feed_titles(site: Path, name: str) -> list[str]:
+    root = ET.fromstring((site / "output" / name).read_bytes())
+    if root.tag == "rss":
+        return [item.findtext("title") for item in root.iter("item")]
+    atom = "{http://www.w3.org/2005/Atom}"
+    return [entry.findtext(f"{atom}title") for entry in root.iter(f"{atom}entry")]
+
+
+def feed_summary(site: Path, name: str, title: str) -> str:
+    """The HTML of an RSS item's description."""
+    root = ET.fromstring((site / "output" / name).read_bytes())
+    return next(item.findtext("description") for item in root.iter("item") if item.findtext("title") == title)
+
+
+def story_nav(site: Path, name: str) -> list[str]:
+    """The titles in an article page's newer/older links."""
+    return re.findall(r'class="story-nav__title">([^<]*)</span>', read(site, name))
+
+
+def story_headline(site: Path, name: str) -> str:
+    found = re.search(r'<h1 class="story__headline">([^<]*)</h1>', read(site, name))
+    assert found, name
+    return found.group(1)
+
+
+@pytest.fixture
+def site(make_site, run):
+    """The site above, built once: a rebuild in each test starts from here."""
+    path = make_site(site_files())
+    first = build(run, path)
+    assert (first.articles, first.pages, first.converted, first.rendered) == (5, 1, 6, len(ALL_FILES)), first
+    assert set(files_of(path / "output")) == ALL_FILES
+    age(path / "output")
+    return path
+
+
+# --- 1. nothing changed ---------------------------------------------------------------------------
+
+def test_a_rebuild_with_nothing_changed_converts_renders_and_writes_nothing(site, run):
+    before = snapshot(site / "output")  # every file, the manifest too, with its mtime (all OLD)
+    again = build(run, site)
+    assert (again.converted, again.rendered, again.written, again.removed) == (0, 0, 0, 0)
+    assert again.unchanged == len(ALL_FILES)
+    assert snapshot(site / "output") == before, "a rebuild with nothing changed touched output/"
+    assert again.err == ""
+
+
+def test_touching_every_source_without_changing_its_bytes_renders_only_the_touched_copy(site, run, cold):
+    # The cache is keyed by content, not by mtime: a `touch` (a git checkout, a copy) is no edit.
+    later = OLD + 10**8
+    for path in [site / "config.yaml", *(site / "content").rglob("*")]:
+        if path.is_file():
+            os.utime(path, (later, later))
+    again = build(run, site)
+    assert again.converted == 0
+    # Only the static file may be made again: copies are fingerprinted by size and mtime, so its
+    # bytes are compared with the copy in output/ (1 "rendered", 0 written). A fingerprint of its
+    # bytes would make this 0.
+    assert again.rendered <= 1
+    assert (again.written, again.removed) == (0, 0)
+    assert written(site / "output") == set()
+    assert_same_as_cold(site, cold(site))
+
+
+# --- 2. a body edit -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("slug, feeds", [
+    # Alpha is in no site feed (they carry Echo and Delta) and in only one tag feed (roads: Charlie,
+    # Alpha; town carries Delta and Bravo).
+    ("alpha", ["tags/roads/feed.xml"]),
+    # Delta is in both site feeds and in the feeds of both its tags.
+    ("delta", ["feed.xml", "atom.xml", "tags/town/feed.xml", "tags/weather/feed.xml"]),
+])
+def test_a_body_edit_renders_the_article_and_the_feeds_carrying_it_and_no_list(site, run, cold, slug, feeds):
+    title = ARTICLES[slug][0]
+    edit(site, f"content/2022/{slug}.md", source(slug, text=body(title, " A correction was added here.")))
+    again = build(run, site)
+
+    assert "A correction was added here." in read(site, art(slug))
+    for feed in feeds:
+        assert "A correction was added here." in read(site, feed), feed
+    # Cards show the summary (the first paragraph, unchanged), never the body: no list page, no
+    # neighbour (its previous/next link shows the title) is made again.
+    assert again.converted == 1
+    assert again.rendered == 1 + len(feeds)
+    assert written(site / "output") == {art(slug), *feeds}
+    assert (again.written, again.removed) == (1 + len(feeds), 0)
+    assert_same_as_cold(site, cold(site))
+
+
+def test_editing_the_summary_paragraph_also_renders_the_lists_showing_the_card(site, run, cold):
+    # The first paragraph is Bravo's summary: its card on /page/2/ and on town's page shows it,
+    # and so does its neighbours' previous/next teaser (Charlie's and Alpha's pages).
+    edit(site, "content/2022/bravo.md", source("bravo", text="Bravo's new opening line.\n\nBravo second paragraph."))
+    again = build(run, site)
+    for name in ("page/2/index.html", "tags/town/index.html"):
+        assert "Bravo\u2019s new opening line." in html.unescape(read(site, name)), name
+    assert "Bravo\u2019s new opening line." in html.unescape(feed_summary(site, "tags/town/feed.xml", "Bravo"))
+    # Bravo, its neighbours Charlie and Alpha, /page/2/, town page 1, town's feed.
+    assert (again.converted, again.rendered) == (1, 6)
+    assert_same_as_cold(site, cold(site))
+
+
+# --- 3. a title edit ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("slug, shown_on", [
+    # Charlie: its page, /page/2/ (with Bravo), roads and weather pages, the feeds of both tags,
+    # and its neighbours Delta (older link) and Bravo (newer link). Not the site feeds (Echo,
+    # Delta), not the sitemap (no titles in it), not the tag index (no articles in it).
+    ("charlie", [C, "page/2/index.html", "tags/roads/index.html", "tags/weather/index.html",
+                 "tags/roads/feed.xml", "tags/weather/feed.xml", D, B]),
+    # Delta: its page, the front page, town page 1 and weather, both site feeds, the town and
+    # weather feeds, and its neighbours Echo and Charlie.
+    ("delta", [D, "index.html", "tags/town/index.html", "tags/weather/index.html", "feed.xml", "atom.xml",
+               "tags/town/feed.xml", "tags/weather/feed.xml", E, C]),
+])
+def test_a_title_edit_renders_every_page_that_shows_the_title_and_nothing_else(site, run, cold, slug, shown_on):
+    new = f"{ARTICLES[slug][0]} Renamed Headline"
+    edit(site, f"content/2022/{slug}.md", source(slug, title=new, text=body(ARTICLES[slug][0])))
+    again = build(run, site)
+
+    assert story_headline(site, art(slug)) == new
+    for name in shown_on:
+        if name.endswith(".xml"):
+            assert new in feed_titles(site, name), name
+        elif name.startswith("2022/") and name != art(slug):
+            assert new in story_nav(site, name), name
+        elif name != art(slug):
+            assert new in headlines(site, name), name
+    assert again.converted == 1
+    assert again.rendered == len(shown_on)
+    assert written(site / "output") == set(shown_on)
+    assert again.removed == 0
+    assert_same_as_cold(site, cold(site))
+
+
+# --- 4. a tag change ------------------------------------------------------------------------------
+
+def test_moving_an_article_to_another_tag_updates_both_tags_the_index_and_the_feeds(site, run, cold):
+    # Bravo: [Town] -> [Weather]. Town becomes [Delta, Alpha] (one page: town/page/2/ goes),
+    # weather becomes [Delta, Charlie | Bravo] (two pages: weather/page/2/ is new).
+    edit(site, "content/2022/bravo.md", source("bravo", tags="[Weather]"))
+    again = build(run, site)
+    out = site / "output"
+
+    assert headlines(site, "tags/town/index.html") == ["Delta", "Alpha"]
+    assert not (out / "tags/town/page/2/index.html").exists()
+    assert headlines(site, "tags/weather/index.html") == ["Delta", "Charlie"]
+    assert headlines(site, "tags/weather/page/2/index.html") == ["Bravo"]
+    assert tag_counts(site) == {"Roads": 2, "Sport": 1, "Town": 2, "Weather": 3}
+    assert feed_titles(site, "tags/town/feed.xml") == ["Delta", "Alpha"]
+    assert feed_titles(site, "tags/weather/feed.xml") == ["Delta", "Charlie"]
+    assert 'rel="tag">Weather</a>' in read(site, "page/2/index.html").split("Bravo</a>")[1]
+    assert 'rel="tag">Town</a>' not in read(site, B)
+
+    # Teasers carry their tags' counts (see the module docstring): Town 3 -> 2 and Weather 2 -> 3
+    # change the teasers of Bravo, Alpha (Town), Delta (both), Charlie (Weather); only Echo's stays.
+    # Made again:
+    #   article pages: all 5 (Echo's too: its older link is Delta's teaser)           5
+    #   front pages: all 3 (Delta, Charlie+Bravo, Alpha)                               3
+    #   tag index (counts)                                                             1
+    #   roads (Charlie, Alpha), town 1 (Delta, Alpha), weather 1 and 2 (new)           4
+    #   feeds: roads, town, weather; feed.xml and atom.xml (Delta)                     5
+    #   sitemap (tags are in it)                                                       1
+    # Not: sport (Echo), sport's feed, about, 404, robots.txt, the two copies.
+    assert again.converted == 1
+    assert again.rendered == 19
+    assert again.removed == 1  # tags/town/page/2/index.html
+    # Of those, the bytes change only where a reader sees a difference (counts are not printed
+    # on cards by the default theme, and previous/next links show titles only).
+    assert written(out) == {B, "page/2/index.html", "tags/index.html", "tags/town/index.html",
+                            "tags/weather/index.html", "tags/weather/page/2/index.html",
+                            "tags/town/feed.xml", "sitemap.xml"}
+    assert_same_as_cold(site, cold(site))
+
+
+# --- 5. a date change across pagination pages -------------------------------------------------------
+
+def test_a_new_date_moves_an_article_across_front_pages(site, run, cold):
+    # Alpha, the oldest (alone on /page/3/), becomes the newest: 2022-01-06. Its URL has the date.
+    edit(site, "content/2022/alpha.md", source("alpha", date="2022-01-06"))
+    again = build(run, site)
+    out = site / "output"
+
+    assert all_front_headlines(site) == [["Alpha", "Echo"], ["Delta", "Charlie"], ["Bravo"]]
+    assert not (out / A).exists() and (out / art("alpha", 6)).exists()
+    assert headlines(site, "tags/town/index.html") == ["Alpha", "Delta"]
+    assert headlines(site, "tags/town/page/2/index.html") == ["Bravo"]
+    assert feed_titles(site, "feed.xml") == ["Alpha", "Echo"]
+    assert story_nav(site, E) == ["Alpha", "Delta"]
+    assert story_nav(site, B) == ["Charlie"]  # the oldest now: no older link
+    # Alpha's new page; Echo's (newer link) and Bravo's (older link) pages; all 3 front pages;
+    # roads, town 1 and 2; roads' and town's feeds, feed.xml and atom.xml; the sitemap. Delta and
+    # Charlie keep their neighbours; no tag count changes (tag index, sport, weather unchanged).
+    assert (again.converted, again.rendered, again.removed) == (1, 14, 1)
+    assert_same_as_cold(site, cold(site))
+
+
+# --- 6. new, deleted, renamed ---------------------------------------------------------------------
+
+def test_a_new_article_appears_everywhere_it_belongs(site, run, cold):
+    edit(site, "content/2022/foxtrot.md", article("Foxtrot", "2022-01-07", body("Foxtrot"), tags="[Health]"))
+    again = build(run, site)
+
+    assert all_front_headlines(site) == [["Foxtrot", "Echo"], ["Delta", "Charlie"], ["Bravo", "Alpha"]]
+    assert headlines(site, "tags/health/index.html") == ["Foxtrot"]
+    assert tag_counts(site)["Health"] == 1
+    assert feed_titles(site, "atom.xml") == ["Foxtrot", "Echo"]
+    # Foxtrot's page, Echo's (newer link), 3 front pages, tag index, health's page and feed,
+    # feed.xml, atom.xml, sitemap. No other tag's count changes, so no other teaser does.
+    assert (again.converted, again.rendered, again.written, again.removed) == (1, 11, 11, 0)
+    assert_same_as_cold(site, cold(site))
+
+
+def test_a_deleted_article_is_removed_from_the_output_and_every_list(site, run, cold):
+    (site / "content/2022/charlie.md").unlink()
+    again = build(run, site)
+    out = site / "output"
+
+    assert not (out / C).exists()
+    assert not (out / "page/3/index.html").exists()
+    assert all_front_headlines(site) == [["Echo", "Delta"], ["Bravo", "Alpha"]]
+    assert headlines(site, "tags/roads/index.html") == ["Alpha"]
+    assert tag_counts(site) == {"Roads": 1, "Sport": 1, "Town": 3, "Weather": 1}
+    assert story_nav(site, D) == ["Echo", "Bravo"]
+    assert "Charlie" not in read(site, "sitemap.xml") and "/charlie/" not in read(site, "sitemap.xml")
+    # Roads 2 -> 1 and Weather 2 -> 1 change Alpha's and Delta's teasers. Made again: the 4
+    # remaining article pages (Echo: older Delta; Delta; Bravo: newer Delta; Alpha), front pages
+    # 1 and 2, tag index, roads, town 1 (Delta) and 2 (Alpha), weather, the roads, town and weather
+    # feeds, feed.xml, atom.xml, sitemap = 17. Removed: Charlie's page and /page/3/.
+    assert (again.converted, again.rendered, again.removed) == (0, 17, 2)
+    assert_same_as_cold(site, cold(site))
+
+
+def test_a_renamed_file_moves_the_article_to_its_new_url(site, run, cold):
+    # The slug comes from the file name: alpha.md -> alpha-revisited.md moves the page.
+    (site / "content/2022/alpha.md").rename(site / "content/2022/alpha-revisited.md")
+    again = build(run, site)
+    out = site / "output"
+    new_url = "2022/01/01/alpha-revisited/index.html"
+
+    assert not (out / A).exists() and not (out / "2022/01/01/alpha").exists()
+    assert story_headline(site, new_url) == "Alpha"
+    assert 'href="/2022/01/01/alpha-revisited/"' in read(site, "page/3/index.html")
+    assert 'href="/2022/01/01/alpha-revisited/"' in read(site, B)
+    # Alpha's new page, Bravo's (older link), /page/3/, roads, town page 2, roads' feed, sitemap.
+    # One Markdown conversion: the cache is keyed by the source's path, and this is a new path.
+    assert (again.converted, again.rendered, again.removed) == (1, 7, 1)
+    assert_same_as_cold(site, cold(site))
+
+
+# --- 7. a link target moves -------------------------------------------------------------------------
+
+def test_a_body_linking_to_an_article_whose_url_changed_is_rendered_again(make_site, run, cold):
+    link = " See [the Bravo report](bravo.md)."
+    site = make_site(site_files(**{"content/2022/alpha.md": source("alpha", text=body("Alpha", link))}))
+    build(run, site)
+    assert 'href="/2022/01/02/bravo/"' in read(site, A)
+    age(site / "output")
+
+    # Bravo moves to 2022-01-01 12:00: still between Charlie and Alpha, but its URL changes.
+    edit(site, "content/2022/bravo.md", source("bravo", date="2022-01-01 12:00"))
+    again = build(run, site)
+
+    assert (site / "content/2022/alpha.md").read_text(encoding="utf-8") == source("alpha", text=body("Alpha", link))
+    assert 'href="/2022/01/01/bravo/"' in read(site, A)
+    assert "/2022/01/02/bravo/" not in read(site, A)
+    assert "https://example.org/2022/01/01/bravo/" in read(site, "tags/roads/feed.xml")  # Alpha's full text
+    assert not (site / "output" / B).exists()
+    # Converted: Bravo (its file changed) and Alpha (a link of its body leads elsewhere now).
+    # Made again: Alpha (body), Bravo (new URL), Charlie (older link), /page/2/, town page 1,
+    # town's feed (Bravo), roads' feed (Alpha's body), sitemap. Not /page/3/ or town page 2:
+    # Alpha's card shows no body.
+    assert (again.converted, again.rendered, again.removed) == (2, 8, 1)
+    assert_same_as_cold(site, cold(site))
+
+
+# --- 8. config and theme ----------------------------------------------------------------------------
+
+def test_a_new_description_renders_every_page_that_shows_it(site, run, cold):
+    edit(site, "config.yaml", CONFIG.replace("News from the test town", "Fresh news every hour"))
+    again = build(run, site)
+
+    for name in ALL_FILES - set(COPIES) - {"robots.txt", "sitemap.xml"}:
+        assert "Fresh news every hour" in read(site, name), name
+        assert "News from the test town" not in read(site, name), name
+    # Every page (the config is in every fingerprint), no copy, no Markdown (bodies do not show it).
+    assert (again.converted, again.rendered, again.removed) == (0, RENDERED, 0)
+    assert written(site / "output") == ALL_FILES - set(COPIES) - {"robots.txt", "sitemap.xml"}
+    assert_same_as_cold(site, cold(site))
+
+
+def test_a_new_per_page_repaginates_every_list(site, run, cold):
+    edit(site, "config.yaml", CONFIG.replace("per_page: 2", "per_page: 3"))
+    again = build(run, site)
+    out = site / "output"
+
+    assert all_front_headlines(site) == [["Echo", "Delta", "Charlie"], ["Bravo", "Alpha"]]
+    assert headlines(site, "tags/town/index.html") == ["Delta", "Bravo", "Alpha"]
+    assert not (out / "page/3/index.html").exists() and not (out / "tags/town/page/2/index.html").exists()
+    # Every page made again (24 files less the 2 removed), no copy, no Markdown.
+    assert (again.converted, again.rendered, again.removed) == (0, RENDERED - 2, 2)
+    assert_same_as_cold(site, cold(site))
+
+
+@pytest.mark.parametrize("old, new", [
+    ("timezone: UTC", "timezone: Pacific/Kiritimati"),
+    ("base_url: https://example.org/", "base_url: https://example.org/news/"),
+    ("per_page: 2", "per_page: 2\npermalink: /{year}/{slug}/"),
+    ("items: 2", "items: 3"),
+    ("items: 2", "items: 2\n  content: summary"),
+    ("author: Test Desk", "author: Night Desk"),
+], ids=["timezone", "base-url", "permalink", "feed-items", "feed-content", "author"])
+def test_any_config_change_gives_the_output_of_a_cold_build(site, run, cold, old, new):
+    link = " See [the Bravo report](bravo.md)."  # a body whose links depend on base_url and permalink
+    edit(site, "content/2022/alpha.md", source("alpha", text=body("Alpha", link)))
+    build(run, site)
+    edit(site, "config.yaml", CONFIG.replace(old, new))
+    again = build(run, site)
+    assert again.rendered >= RENDERED - 5  # every page: the config is in every fingerprint
+    assert_same_as_cold(site, cold(site))
+
+
+CHILD_ARTICLE = """\
+{% extends "default:article.html" %}
+{% block footer_extra %}<p class="colophon">Printed in VERSION</p>{% endblock %}
+"""
+
+
+def test_a_template_change_in_a_child_theme_renders_the_pages_using_it(make_site, run, cold):
+    site = make_site(site_files(**{
+        "config.yaml": CONFIG + "theme: mine\n",
+        "themes/mine/theme.yaml": "parent: default\n",
+        "themes/mine/templates/article.html": CHILD_ARTICLE.replace("VERSION", "black ink"),
+    }))
+    build(run, site)
+    assert "Printed in black ink" in read(site, A)
+    assert "Printed in" not in read(site, "index.html")
+    age(site / "output")
+
+    edit(site, "themes/mine/templates/article.html", CHILD_ARTICLE.replace("VERSION", "red ink"))
+    again = build(run, site)
+
+    for name in (A, B, C, D, E):
+        assert "Printed in red ink" in read(site, name)
+    # Every template is part of every page's fingerprint (templates extend, include and import
+    # each other, so the theme is one dependency): all 24 pages are rendered again, though only
+    # the 5 article pages change. Were fingerprints to track the templates each page uses, this
+    # would become 5.
+    assert (again.converted, again.rendered, again.removed) == (0, RENDERED, 0)
+    assert written(site / "output") == {A, B, C, D, E}
+    assert_same_as_cold(site, cold(site))
+
+
+def test_a_page_title_edit_renders_every_page_whose_navigation_shows_it(site, run, cold):
+    edit(site, "content/pages/about.md", "---\ntitle: About the Gazette\n---\nWe are a test paper.\n")
+    again = build(run, site)
+    for name in ALL_FILES:
+        if name.endswith(".html"):
+            assert ">About the Gazette</a>" in read(site, name), name
+    # The navigation is in every page's fingerprint: every page, and the page's body once more.
+    assert (again.converted, again.rendered, again.removed) == (1, RENDERED, 0)
+    assert_same_as_cold(site, cold(site))
+
+
+def test_a_tag_spelt_another_way_by_most_articles_is_shown_that_way_everywhere(site, run, cold):
+    # Town is written "TOWN" by Alpha and Bravo: two against Delta's one, so TOWN is the name shown.
+    edit(site, "content/2022/alpha.md", source("alpha", tags="[TOWN, Roads]"))
+    edit(site, "content/2022/bravo.md", source("bravo", tags="[TOWN]"))
+    build(run, site)
+    assert tag_counts(site) == {"Roads": 2, "Sport": 1, "TOWN": 3, "Weather": 2}
+    assert 'rel="tag">TOWN</a>' in read(site, D)  # Delta's own file did not change
+    assert "Tagged: TOWN" in read(site, "tags/town/index.html")
+    assert_same_as_cold(site, cold(site))
+
+
+@pytest.mark.parametrize("setting, before, after", [
+    ("markdown:\n  extensions: [extra, sane_lists]\n", '<h2 id="the-details">', "<h2>The details</h2>"),
+    # README: "`markdown.smart_quotes: false` turns the typography off".
+    ("markdown:\n  smart_quotes: false\n", "said &ldquo;hello&rdquo;.", 'said "hello".'),
+], ids=["extensions", "smart-quotes"])
+def test_new_markdown_settings_convert_every_body_again(site, run, cold, setting, before, after):
+    edit(site, "content/2022/echo.md",
+         source("echo", text='Echo said "hello".\n\n## The details\n\nEcho second paragraph.'))
+    build(run, site)
+    assert before in read(site, E)
+    edit(site, "config.yaml", CONFIG + setting)
+    again = build(run, site)
+    assert after in read(site, E) and before not in read(site, E)
+    # Every body (5 articles and the page), every page (the settings are in the global key).
+    assert (again.converted, again.rendered) == (6, RENDERED)
+    assert_same_as_cold(site, cold(site))
+
+
+# --- 9. time passes -------------------------------------------------------------------------------
+
+def test_a_scheduled_article_appears_once_its_time_has_come_with_no_file_changed(make_site, cold, tmp_path):
+    site = make_site(site_files(**{
+        "content/2030/foxtrot.md": article("Foxtrot", "2030-01-01 10:00", body("Foxtrot"), tags="[Sport]"),
+    }))
+    before = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
+    after = datetime(2030, 1, 1, 11, 0, tzinfo=timezone.utc)
+    out = site / "output"
+    foxtrot = "2030/01/01/foxtrot/index.html"
+
+    first = build_site(site, now=before)
+    assert first.articles == 5 and not (out / foxtrot).exists()
+    assert "Foxtrot" not in read(site, "index.html")
+    assert build_site(site, now=before).rendered == 0
+    age(out)
+
+    again = build_site(site, now=after)
+    assert again.articles == 6
+    assert story_headline(site, foxtrot) == "Foxtrot"
+    assert all_front_headlines(site)[0] == ["Foxtrot", "Echo"]
+    assert headlines(site, "tags/sport/index.html") == ["Foxtrot", "Echo"]
+    assert feed_titles(site, "feed.xml") == ["Foxtrot", "Echo"]
+    assert feed_titles(site, "tags/sport/feed.xml") == ["Foxtrot", "Echo"]
+    # Foxtrot's body was never converted (it was not built). Sport's count 1 -> 2 changes Echo's
+    # teaser: Foxtrot, Echo (newer link, own teaser), Delta (newer link: Echo's teaser), the 3
+    # front pages (now [F, E], [D, C], [B, A]), tag index, sport's page and feed, feed.xml,
+    # atom.xml, sitemap.
+    assert (again.bodies_rendered, again.rendered, again.removed) == (1, 12, 0)
+
+    # The CLI builds at the real time, so the cold build is made by build() at the same `now`.
+    copy = copy_sources(site, tmp_path / "cold-at-11" / "site")
+    build_site(copy, tmp_path / "cold-at-11" / "output", now=after, use_cache=False)
+    assert_same_as_cold(site, tmp_path / "cold-at-11" / "output")
+
+
+# --- 10. a damaged cache ----------------------------------------------------------------------------
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(bytes(range(256)) * 8)
+
+
+def _other_version(path: Path) -> None:
+    _, bodies_size, stored = marshal.loads(path.read_bytes())
+    path.write_bytes(marshal.dumps(("broadsheet 0.0.1 cache 1 python 3.0", bodies_size, stored)))
+
+
+def _truncated_bodies(path: Path) -> None:
+    _truncate(path.with_name("bodies.bin"))
+
+
+def _wrong_shape(path: Path) -> None:
+    # Well-formed marshal with this version's stamp, but entries that are not what they should be:
+    # every cached field record is cut short, as a corrupted or hand-edited index might be.
+    stamp, bodies_size, stored = marshal.loads(path.read_bytes())
+    damaged = {name: (s, meta, key, fields[:3] if fields else fields, rkey, b)
+               for name, (s, meta, key, fields, rkey, b) in stored.items()}
+    path.write_bytes(marshal.dumps((stamp, bodies_size, damaged)))
+
+
+def _bad_date(path: Path) -> None:
+    # One byte of the index changed where it still unmarshals: Charlie's cached date, month 13.
+    raw = path.read_bytes()
+    assert raw.count(b"2022-01-03T00:00:00+00:00") == 1
+    path.write_bytes(raw.replace(b"2022-01-03T00:00:00+00:00", b"2022-13-03T00:00:00+00:00"))
+
+
+@pytest.mark.parametrize("damage", [_truncate, _garbage, _other_version, _truncated_bodies, _wrong_shape, _bad_date],
+                         ids=["truncated", "garbage", "other-version", "truncated-bodies", "wrong-shape", "bad-date"])
+def test_a_damaged_cache_is_ignored_with_a_warning_and_written_afresh(site, run, cold, damage):
+    index = cache_file(site)
+    assert index.is_file()
+    damage(index)
+
+    again = build(run, site)
+    assert "warning" in again.err and "cache" in again.err, again.err
+    # Every body converted again (5 articles and the page); they come out the same, so the
+    # output's fingerprints still hold and nothing is made again or written.
+    assert again.converted == 6
+    assert (again.rendered, again.written, again.removed) == (0, 0, 0)
+    assert_same_as_cold(site, cold(site))
+
+    quiet = build(run, site)
+    assert quiet.err == ""
+    assert (quiet.converted, quiet.rendered, quiet.written) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("original, damaged", [(b"Alpha second", b"Alpha sec0nd"), (b"Alpha second", b"\xff\xfepha second")],
+                         ids=["flipped-letter", "invalid-utf8"])
+def test_a_damaged_body_file_is_not_served(site, run, cold, original, damaged):
+    # bodies.bin keeps its size, so the index's size check passes; the index holds each body's
+    # digest, so the damage can be seen. A change to the description renders every page again,
+    # reading every body from the cache.
+    bodies = cache_file(site).with_name("bodies.bin")
+    raw = bodies.read_bytes()
+    assert raw.count(original) == 1
+    bodies.write_bytes(raw.replace(original, damaged))
+    edit(site, "config.yaml", CONFIG.replace("News from the test town", "Fresh news every hour"))
+
+    build(run, site)
+    assert "Alpha second paragraph." in read(site, A)
+    assert_same_as_cold(site, cold(site))
+
+
+def test_many_edits_then_a_full_render_reads_every_body_from_the_cache_correctly(site, run, cold):
+    # Each edit appends a body to bodies.bin; once most of it is dead it is written afresh. The
+    # offsets must stay right through both: a full render then reads every body from the cache.
+    for n in range(12):
+        edit(site, "content/2022/delta.md", source("delta", text=body("Delta", f" Update number {n}." + " more" * n)))
+        assert build(run, site).converted == 1
+    edit(site, "config.yaml", CONFIG.replace("News from the test town", "Fresh news every hour"))
+    again = build(run, site)
+    assert (again.converted, again.rendered) == (0, RENDERED)
+    assert "Update number 11." in read(site, D)
+    assert_same_as_cold(site, cold(site))
+
+
+# --- 11. a failed incremental build -----------------------------------------------------------------
+
+def _break_front_matter(site: Path) -> None:
+    edit(site, "content/2022/charlie.md", "---\ntitle: [Charlie\ndate: 2022-01-03\n---\nText.\n")
+
+
+def _fix_front_matter(site: Path) -> None:
+    edit(site, "content/2022/charlie.md", source("charlie", title="Charlie Mended", text=body("Charlie")))
+
+
+def _break_template(site: Path) -> None:
+    # Fails while rendering (not while compiling): after some files may have been staged.
+    edit(site, "themes/mine/theme.yaml", "parent: default\n")
+    edit(site, "themes/mine/templates/article.html",
+         '{% extends "default:article.html" %}{% block footer_extra %}{{ article.no_such_field }}{% endblock %}\n')
+    edit(site, "config.yaml", CONFIG + "theme: mine\n")
+
+
+def _fix_template(site: Path) -> None:
+    edit(site, "themes/mine/templates/article.html", CHILD_ARTICLE.replace("VERSION", "Charlie Mended"))
+
+
+@pytest.mark.parametrize("breaking, fixing", [(_break_front_matter, _fix_front_matter),
+                                              (_break_template, _fix_template)],
+                         ids=["front-matter", "template"])
+def test_a_failed_rebuild_leaves_the_output_as_it_was_and_a_fix_rebuilds_it(site, run, cold, breaking, fixing):
+    before = snapshot(site / "output")  # bytes and mtimes of every file, the manifest too
+    breaking(site)
+    result = run("build", "--site", site)
+    assert result.status == 1
+    assert "build failed" in result.err and "the output folder was left as it was" in result.err
+    assert snapshot(site / "output") == before
+    assert not (site / "output" / ".broadsheet-staging").exists()
+
+    fixing(site)
+    build(run, site)
+    assert "Charlie Mended" in read(site, C)
+    assert_same_as_cold(site, cold(site))
+
+
+def test_a_build_interrupted_after_the_swap_leaves_nothing_stale_for_the_next_one(site, run, cold, monkeypatch):
+    # Ctrl-C after the new files were moved into output/ but before the manifest was written:
+    # output/ holds the edit, the manifest still the fingerprints of the build before it.
+    import generator.output
+
+    edit(site, "content/2022/charlie.md", source("charlie", title="Charlix", text=body("Charlie")))
+
+    # The writer writes the manifest twice when files change: once before the swap (forgetting the
+    # files about to change), once after. Stop at the second.
+    calls = []
+    real = generator.output._write_manifest
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(generator.output, "_write_manifest", interrupted)
+        assert run("build", "--site", site).status == 130
+    assert "Charlix" in read(site, C)
+
+    # The edit is undone (same length, so every file keeps its size): the next build must not
+    # take the files in output/ for those the manifest describes.
+    edit(site, "content/2022/charlie.md", source("charlie"))
+    build(run, site)
+    assert story_headline(site, C) == "Charlie"
+    assert_same_as_cold(site, cold(site))
+
+
+# --- 12. static files -------------------------------------------------------------------------------
+
+def test_a_static_file_edited_to_the_same_size_with_its_mtime_kept_is_copied_again(site, run, cold):
+    # An edit that keeps size and mtime (a tool that restores mtimes, a coarse-mtime file system,
+    # two saves within its resolution): the issue asks for content hashes, never mtimes alone.
+    note = site / "content/img/note.txt"
+    status = note.stat()
+    changed = NOTE.replace(b"1", b"2")
+    assert len(changed) == len(NOTE)
+    note.write_bytes(changed)
+    os.utime(note, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+    build(run, site)
+    assert (site / "output/img/note.txt").read_bytes() == changed
+    assert_same_as_cold(site, cold(site))
+
+
+def test_a_static_file_edited_to_the_same_size_is_copied_again(site, run, cold):
+    note = site / "content/img/note.txt"
+    changed = NOTE.replace(b"1", b"2")
+    note.write_bytes(changed)
+    os.utime(note, (OLD + 10**8, OLD + 10**8))  # a later mtime, as an ordinary save gives
+    again = build(run, site)
+    assert (site / "output/img/note.txt").read_bytes() == changed
+    assert (again.converted, again.rendered, again.written) == (0, 1, 1)
+    assert written(site / "output") == {"img/note.txt"}
+    assert_same_as_cold(site, cold(site))
+
+
+# --- 13. drafts -------------------------------------------------------------------------------------
+
+def test_drafts_appear_with_the_flag_and_go_again_without_it(make_site, run, cold):
+    site = make_site(site_files(**{
+        "content/2022/golf.md": article("Golf", "2022-01-08", body("Golf"), tags="[Sport]", draft="true"),
+    }))
+    golf = art("golf", 8)
+    out = site / "output"
+    build(run, site)
+    assert not (out / golf).exists()
+
+    with_drafts = build(run, site, "--drafts")
+    assert story_headline(site, golf) == "Golf"
+    assert all_front_headlines(site) == [["Golf", "Echo"], ["Delta", "Charlie"], ["Bravo", "Alpha"]]
+    assert "flag--draft" in read(site, "index.html")
+    assert headlines(site, "tags/sport/index.html") == ["Golf", "Echo"]
+    # The flags are in every page's fingerprint: all 25 pages (24 and Golf's), Golf's body once.
+    assert (with_drafts.converted, with_drafts.rendered, with_drafts.removed) == (1, RENDERED + 1, 0)
+    assert_same_as_cold(site, cold(site, "--drafts"))
+
+    plain = build(run, site)
+    assert not (out / golf).exists()
+    assert all_front_headlines(site) == [["Echo", "Delta"], ["Charlie", "Bravo"], ["Alpha"]]
+    assert "Golf" not in read(site, "feed.xml") and "Golf" not in read(site, "tags/sport/index.html")
+    assert (plain.converted, plain.rendered, plain.removed) == (0, RENDERED, 1)
+    assert_same_as_cold(site, cold(site))
+
+
+@pytest.mark.parametrize("flags", [["--drafts"], ["--future"], ["--base-url", "https://example.org/news/"]],
+                         ids=["drafts", "future", "base-url"])
+def test_a_build_with_a_flag_and_one_without_each_equal_a_cold_build_with_the_same_flags(make_site, run, cold, flags):
+    link = " See [the Bravo report](bravo.md) and [the note](../img/note.txt)."
+    site = make_site(site_files(**{
+        "content/2022/alpha.md": source("alpha", text=body("Alpha", link)),
+        "content/2022/golf.md": article("Golf", "2022-01-08", body("Golf"), tags="[Sport]", draft="true"),
+        "content/2099/hotel.md": article("Hotel", "2099-01-01", body("Hotel"), tags="[Town]"),
+    }))
+    build(run, site)
+    assert_same_as_cold(site, cold(site))
+    build(run, site, *flags)
+    assert_same_as_cold(site, cold(site, *flags))
+    if flags[0] == "--base-url":
+        assert 'href="/news/2022/01/02/bravo/"' in read(site, A)
+    build(run, site)
+    assert 'href="/2022/01/02/bravo/"' in read(site, A)
+    assert_same_as_cold(site, cold(site))
