@@ -25,7 +25,7 @@ Resolver = Callable[[str], "str | LinkProblem"]
 @dataclass(frozen=True)
 class BodyJob:
     key: str  # the source's path relative to the site: the cache key
-    body: str
+    body: Callable[[], str]  # the Markdown text, read when the job is done (in a worker, if any)
     resolver: Resolver
 
 
@@ -53,19 +53,26 @@ def cached_body(cache: ContentCache | None, source_key: str, resolver: Resolver,
     return entry.body
 
 
-def render_bodies(jobs: Sequence[BodyJob], settings: MarkdownSettings) -> list[Rendered]:
+def render_bodies(jobs: Sequence[BodyJob], settings: MarkdownSettings,
+                  keep: Callable[[BodyResult], None] = lambda result: None) -> list[Rendered]:
+    """Render every job; keep(result) is called on each as it arrives (to write it away, so that
+    a large build never holds every body's HTML at once)."""
     if not jobs:
         return []
     if len(jobs) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        return _render_in_processes(jobs, settings)
+        return _render_in_processes(jobs, settings, keep)
     renderer = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
-    return [render_body(renderer, job) for job in jobs]
+    results = []
+    for job in jobs:
+        results.append(render_body(renderer, job))
+        keep(results[-1].result)
+    return results
 
 
 def render_again(settings: MarkdownSettings, job: BodyJob, source) -> str:
     """A cached body found damaged when it was needed: render it from its source instead."""
     renderer = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
-    return render_body(renderer, BodyJob(job.key, source.document().body, job.resolver)).result.html
+    return render_body(renderer, BodyJob(job.key, lambda: source.document().body, job.resolver)).result.html
 
 
 def render_body(renderer: MarkdownRenderer, job: BodyJob) -> Rendered:
@@ -77,14 +84,16 @@ def render_body(renderer: MarkdownRenderer, job: BodyJob) -> Rendered:
             links.append((url, result))
         return result
 
-    rendered = renderer.render(job.body, recording)
-    marker = MORE_MARKER.search(job.body)
+    text = job.body()
+    rendered = renderer.render(text, recording)
+    marker = MORE_MARKER.search(text)
     if marker:  # its link problems are reported once, from the whole body
-        auto_summary = strip_footnote_refs(renderer.render(job.body[:marker.start()], job.resolver).html)
+        auto_summary = strip_footnote_refs(renderer.render(text[:marker.start()], job.resolver).html)
     else:
         auto_summary = strip_footnote_refs(first_paragraph(rendered.html))
     digest = hashlib.sha256(rendered.html.encode()).hexdigest()
-    return Rendered(BodyResult(LazyText(rendered.html), auto_summary, tuple(links), digest), rendered.problems)
+    return Rendered(BodyResult(LazyText(rendered.html, digest=digest), auto_summary, tuple(links), digest),
+                    rendered.problems)
 
 
 # Worker processes are forked: they inherit the jobs (and the resolvers' maps) instead of
@@ -93,18 +102,22 @@ _FORKED_JOBS: Sequence[BodyJob] = ()
 _FORKED_RENDERER: MarkdownRenderer | None = None
 
 
-def _render_in_processes(jobs: Sequence[BodyJob], settings: MarkdownSettings) -> list[Rendered]:
+def _render_in_processes(jobs: Sequence[BodyJob], settings: MarkdownSettings,
+                         keep: Callable[[BodyResult], None]) -> list[Rendered]:
     global _FORKED_JOBS
     _FORKED_JOBS = jobs
+    results = []
     try:
         workers = min(os.cpu_count() or 2, 8)
-        chunk = max(1, len(jobs) // (workers * 8))
+        chunk = max(1, min(50, len(jobs) // (workers * 8)))
         with multiprocessing.get_context("fork").Pool(workers, _start_worker, (settings,)) as pool:
-            results = pool.map(_render_one, range(len(jobs)), chunksize=chunk)
+            for (html, *rest), problems in pool.imap(_render_one, range(len(jobs)), chunksize=chunk):
+                result = BodyResult(LazyText(html, digest=rest[2]), *rest)
+                keep(result)
+                results.append(Rendered(result, tuple(LinkProblem(*p) for p in problems)))
     finally:
         _FORKED_JOBS = ()
-    return [Rendered(BodyResult(LazyText(result[0]), *result[1:]), tuple(LinkProblem(*p) for p in problems))
-            for result, problems in results]
+    return results
 
 
 def _start_worker(settings: MarkdownSettings) -> None:

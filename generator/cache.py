@@ -11,6 +11,7 @@ marshal, not pickle: loading it cannot run code, whatever the file holds.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import mmap
@@ -18,7 +19,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import __version__
@@ -41,6 +42,12 @@ class LazyText:
                  location: tuple[int, int] | None = None, digest: str = ""):
         self._text, self._store, self.location, self.digest = text, store, location, digest
         self.fallback: Callable[[], str] | None = None  # renders the body again from its source
+
+    def spilled(self, store: "BodyStore", location: tuple[int, int]) -> None:
+        """Written to the body file: keep where, not what (the digest is kept to check it)."""
+        if not self.digest and self._text is not None:
+            self.digest = hashlib.sha256(self._text.encode()).hexdigest()
+        self._store, self.location, self._text = store, location, None
 
     def get(self) -> str:
         if self._text is None:
@@ -79,10 +86,13 @@ class BodyStore:
         self.path = path
         self._map: mmap.mmap | None = None
 
+    def forget(self) -> None:
+        self._map = None  # the file was replaced: map the new one when next read
+
     def read(self, offset: int, length: int) -> str | None:
         """The body at offset, or None when the file no longer holds it."""
         try:
-            if self._map is None:
+            if self._map is None or offset + length > len(self._map):  # mapped before it grew
                 with self.path.open("rb") as handle:
                     self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
             return self._map[offset:offset + length].decode("utf-8")
@@ -131,8 +141,8 @@ class ContentCache:
                 return empty, f"the build cache {path} was written by another version; building without it"
             store = BodyStore(empty.bodies_path)
             actual = empty.bodies_path.stat().st_size if empty.bodies_path.exists() else 0
-            if actual != bodies_size:
-                raise ValueError("the body file is not the one the index was written with")
+            if actual < bodies_size:  # longer is fine: a build that failed after spilling its bodies
+                raise ValueError("the body file is shorter than the index says")
             entries = {}
             for name, (source, meta, fields_key, fields, key, body) in stored.items():
                 result = None
@@ -151,30 +161,52 @@ class ContentCache:
             return empty, f"the build cache {path} is damaged; building without it"
         return cls(path, entries, store), None
 
+    @contextlib.contextmanager
+    def spiller(self) -> Iterator[Callable[[BodyResult], None]]:
+        """A function that writes a body rendered by this build to the body file, keeping only
+        where it is. With no usable body file, they go to a new one that save() puts in place."""
+        if self.store is None:
+            self.store = BodyStore(self.bodies_path.with_name("bodies.bin.new"))
+            self.store.path.parent.mkdir(parents=True, exist_ok=True)
+            self.store.path.write_bytes(b"")
+        store = self.store
+        with store.path.open("ab") as handle:
+            def spill(body: BodyResult) -> None:
+                if body.text.location is None:
+                    data = body.html.encode("utf-8")
+                    body.text.spilled(store, (handle.tell(), len(data)))
+                    handle.write(data)
+            yield spill
+        store.forget()  # mapped before it grew
+
+    def spill(self, bodies: list[BodyResult]) -> None:
+        with self.spiller() as spill:
+            for body in bodies:
+                spill(body)
+
     def save(self) -> None:
-        """Append the bodies rendered by this build to the body file (or write it afresh when
-        most of it is no longer used), then replace the index."""
+        """Put the body file in place (written afresh when most of it is no longer used), then the index."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         bodies = [e.body for e in self.entries.values() if e.body is not None]
-        known = self.store is not None and self.bodies_path.exists()
-        size = self.bodies_path.stat().st_size if known else 0
-        live = sum(b.text.location[1] for b in bodies if b.text.location is not None and known)
-        if not known or live < size // 2:
-            # Write afresh: every body, in order (this reads the ones still in the old file).
+        self.spill(bodies)
+        assert self.store is not None
+        size = self.store.path.stat().st_size
+        live = sum(b.text.location[1] for b in bodies if b.text.location is not None)
+        if live < size // 2:
+            # Rewrite: every body still used, in order (read through the old file).
             temporary = self.bodies_path.with_name("bodies.bin.tmp")
             with temporary.open("wb") as handle:
                 for body in bodies:
                     data = body.html.encode("utf-8")
-                    body.text.location = (handle.tell(), len(data))
+                    location = (handle.tell(), len(data))
                     handle.write(data)
+                    body.text.location = location
             os.replace(temporary, self.bodies_path)
-        else:
-            with self.bodies_path.open("ab") as handle:
-                for body in bodies:
-                    if body.text.location is None:
-                        data = body.html.encode("utf-8")
-                        body.text.location = (handle.tell(), len(data))
-                        handle.write(data)
+            self.store.path = self.bodies_path
+            self.store.forget()
+        elif self.store.path != self.bodies_path:
+            os.replace(self.store.path, self.bodies_path)
+            self.store.path = self.bodies_path
         stored = {
             name: (e.source_digest, e.meta, e.fields_key, e.fields, e.render_key,
                    (e.body.text.location, e.body.auto_summary_html, e.body.links, e.body.html_digest)

@@ -7,6 +7,7 @@ rewritten to that article's URL.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -92,19 +93,20 @@ class _Source:
     key: str  # path relative to the site folder: the cache key
     path: Path
     source_digest: str
-    raw: bytes
-    doc: SourceDocument | None  # None when its fields came from the cache; made again when needed
     meta: dict
     fields: Fields
     included: bool
     excluded_reason: str
 
+    def document_body(self) -> str:
+        return self.document().body
+
     def document(self) -> SourceDocument:
-        if self.doc is None:
-            doc = read_document(self.path, self.raw, self.meta)
-            assert not isinstance(doc, SiteError)  # it was read without error when it was cached
-            self.doc = doc
-        return self.doc
+        """The file split again (rarely needed: a body to render, an error to place). Not kept:
+        10,000 sources held as text would double a build's memory."""
+        doc = read_document(self.path, self.path.read_bytes(), self.meta)
+        assert not isinstance(doc, SiteError)  # it was read without error just before
+        return doc
 
 
 def load_content(config: Config, options: BuildOptions, now: datetime,
@@ -155,7 +157,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         elif fields.date is not None and fields.date > now and not options.future:
             included, reason = False, (f"is dated in the future ({fields.date.isoformat()}) "
                                        "and is not built without --future")
-        sources.append(_Source(key, path, source_digest, raw, doc, meta, fields, included, reason))
+        sources.append(_Source(key, path, source_digest, meta, fields, included, reason))
 
     files = tuple(StaticFile(p, p.relative_to(content_dir).as_posix()) for p in other_files)
     targets: dict[str, str] = {os.path.normpath(f.source): quote(f.path) for f in files}
@@ -177,20 +179,25 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         cached = cached_body(cache, source.key, resolvers[source.key], source.source_digest, key_now)
         if cached is not None:
             cached.text.fallback = functools.partial(
-                render_again, config.markdown, BodyJob(source.key, b"", resolvers[source.key]), source)
+                render_again, config.markdown, BodyJob(source.key, str, resolvers[source.key]), source)
             bodies[source.key] = cached
         else:
-            to_render.append(BodyJob(source.key, source.document().body, resolvers[source.key]))
-    for job, rendered in zip(to_render, render_bodies(to_render, config.markdown)):
-        bodies[job.key], problems[job.key] = rendered.result, rendered.problems
+            to_render.append(BodyJob(source.key, source.document_body, resolvers[source.key]))
+    # Each body's HTML goes to the cache's body file as it comes, to be read back when a page needs it.
+    with (cache.spiller() if cache is not None else contextlib.nullcontext(lambda result: None)) as keep:
+        for job, rendered in zip(to_render, render_bodies(to_render, config.markdown, keep)):
+            bodies[job.key], problems[job.key] = rendered.result, rendered.problems
+    rendered_count = len(to_render)
 
     articles: list[Article] = []
     pages: list[Page] = []
     for source in included:
         body, fields = bodies[source.key], source.fields
         searched_from: dict[str, int] = {}
+        doc = source.document() if problems.get(source.key) else None
         for problem in problems.get(source.key, ()):
-            line, col = _locate(source.document(), problem.target, searched_from)
+            assert doc is not None
+            line, col = _locate(doc, problem.target, searched_from)
             errors.append(SiteError(problem.message, source.path, line, col))
         if not problems.get(source.key):
             new_entries[source.key].render_key, new_entries[source.key].body = key_now, body
@@ -219,7 +226,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         cache.entries = new_entries
     if errors:
         raise BuildFailed(errors)
-    return Content(tuple(articles), tuple(pages), files, rendered=len(to_render))
+    return Content(tuple(articles), tuple(pages), files, rendered=rendered_count)
 
 
 def _image(source: _Source, resolver, errors: list[SiteError]) -> str | None:
