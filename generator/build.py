@@ -71,8 +71,10 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
 
 
 def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str | None = None,
-           now: datetime | None = None, cache: ContentCache | None = None) -> RenderedSite:
-    """Every stage but the write: what `build` would write, or BuildFailed with every problem."""
+           now: datetime | None = None, cache: ContentCache | None = None,
+           unchanged: Callable[[str], bool] | None = None) -> RenderedSite:
+    """Every stage but the write: what `build` would write, or BuildFailed with every problem.
+    unchanged: see content.load_content."""
     now = now or datetime.now(timezone.utc)
     config = load_config(site_dir, base_url)
 
@@ -80,7 +82,7 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     errors: list[SiteError] = []
     content = theme = env = None
     try:
-        content = load_content(config, options, now, cache)
+        content = load_content(config, options, now, cache, unchanged)
     except BuildFailed as failed:
         errors.extend(failed.errors)
     try:

@@ -118,6 +118,7 @@ class ContentCache:
         self.entries: dict[str, Entry] = entries or {}
         self.store = store  # the body file the entries point into, if any
         self.changed = True  # set by the build: a cache it learnt nothing from is not written again
+        self.read_all = False  # set by the build: every source was read into the entries since loading
 
     @property
     def bodies_path(self) -> Path:

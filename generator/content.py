@@ -11,6 +11,7 @@ import contextlib
 import functools
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -110,12 +111,15 @@ class _Source:
 
 
 def load_content(config: Config, options: BuildOptions, now: datetime,
-                 cache: ContentCache | None = None) -> Content:
+                 cache: ContentCache | None = None, unchanged: Callable[[str], bool] | None = None) -> Content:
     """Read and render everything under content/. Raises BuildFailed with every problem.
 
     With a cache, a file whose bytes are unchanged is not parsed again, and a body
     whose text, settings and link targets are unchanged is not rendered again;
-    the cache is updated with what this build learnt."""
+    the cache is updated with what this build learnt.
+
+    unchanged(path) says a file is known not to have changed since the cache's entry for it
+    was made (the preview's watcher knows): such a file is not even read."""
     content_dir = config.content_dir
     errors: list[SiteError] = []
     markdown_files, other_files = _discover(content_dir, config.site_dir, errors)
@@ -128,18 +132,22 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     sources: list[_Source] = []
     for path in markdown_files:
         key = str(path)[site_prefix:].replace(os.sep, "/")
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            errors.append(SiteError(f"cannot read file: {exc.strerror}", path))
-            continue
-        source_digest = digest(raw)
         entry = old_entries.get(key)
+        if entry is not None and unchanged is not None and unchanged(str(path)):
+            raw, source_digest = b"", entry.source_digest
+        else:
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                errors.append(SiteError(f"cannot read file: {exc.strerror}", path))
+                continue
+            source_digest = digest(raw)
         same_bytes = entry is not None and entry.source_digest == source_digest
         doc: SourceDocument | None = None
         if same_bytes and entry.fields is not None and entry.fields_key == key_for_fields:
             meta, fields = entry.meta, Fields.from_record(entry.fields)
         else:
+            raw = raw or path.read_bytes()
             read = read_document(path, raw, entry.meta if same_bytes else None)
             if isinstance(read, SiteError):
                 errors.append(read)
@@ -224,6 +232,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     if cache is not None:
         cache.changed = cache.entries != new_entries
         cache.entries = new_entries
+        cache.read_all = cache.read_all or unchanged is None
     if errors:
         raise BuildFailed(errors)
     return Content(tuple(articles), tuple(pages), files, rendered=rendered_count)

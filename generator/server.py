@@ -80,13 +80,19 @@ class Preview:
         if warning:
             log.warning("%s", warning)
 
-    def rebuild(self, address: str) -> bool:
-        """Build everything again (drafts and scheduled articles shown). False when the site has errors."""
+    def rebuild(self, address: str, changed: frozenset[str] | None = None) -> bool:
+        """Build again (drafts and scheduled articles shown). False when the site has errors.
+
+        changed: the files the watcher saw change since the last build; the others are known to
+        be as that build read them, and are not read again. None: read everything."""
         started = time.perf_counter()
+        unchanged = None
+        if changed is not None and self.cache.read_all:
+            unchanged = lambda path: path not in changed  # noqa: E731
         try:
             root = load_config(self.site_dir).root
             rendered = render(self.site_dir, BuildOptions(drafts=True, future=True), base_url=address + root,
-                              cache=self.cache)
+                              cache=self.cache, unchanged=unchanged)
             with self.lock:
                 write_output(rendered.files, self.folder)
                 self.root, self.errors, self.built_once = root, (), True
@@ -279,7 +285,7 @@ async def _run(options: ServeOptions, preview: Preview, sockets, address: str, s
         shown = ", ".join(sorted(os.path.relpath(p, options.site_dir) for p in change.paths)[:5])
         log.info("changed: %s%s", shown, " ..." if len(change.paths) > 5 else "")
         showed_errors = bool(preview.errors)  # the tabs show the error page: a stylesheet swap would not clear it
-        built = preview.rebuild(address)
+        built = preview.rebuild(address, change.paths)
         loop.call_soon_threadsafe(reload_browsers, change, built and not showed_errors)
 
     watcher = Watcher(preview.sources, on_change, since=since)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -48,25 +48,11 @@ class ArticleTeaser:
 
 
 @dataclass(frozen=True)
-class ArticleView:
-    title: str
-    url: str
-    abs_url: str
-    date: datetime
-    updated: datetime | None
-    authors: tuple[str, ...]
-    byline: str
-    tags: tuple[TagView, ...]
-    category: str | None
-    summary_html: Markup
-    summary_text: str
-    content_html: Markup = field(repr=False)  # stands in the fingerprint by its digest
+class ArticleView(ArticleTeaser):
+    """An article on its own page: the teaser and its body."""
+
+    content_html: Markup
     content_digest: str
-    image_url: str | None
-    image_alt: str
-    reading_minutes: int
-    draft: bool
-    scheduled: bool
 
 
 @dataclass(frozen=True)
