@@ -93,9 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    # A build allocates hundreds of thousands of small objects and frees few: the cycle collector's
-    # default thresholds make it sweep them again and again, a third of a no-change build's time.
-    gc.set_threshold(100_000, 50, 50)
+    _collect_less()
     progress = _Progress() if sys.stderr.isatty() else None
     report = build(args.site, args.output, BuildOptions(drafts=args.drafts, future=args.future), args.base_url,
                    use_cache=not args.no_cache, progress=progress)
@@ -120,7 +118,14 @@ class _Progress:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
+def _collect_less() -> None:
+    # A build allocates hundreds of thousands of small objects and frees few: the cycle collector's
+    # default thresholds make it sweep them again and again, a third of a no-change build's time.
+    gc.set_threshold(100_000, 50, 50)
+
+
 def _serve(args: argparse.Namespace) -> int:
+    _collect_less()
     from .server import PortInUse, ServeOptions, serve  # tornado is loaded only when serving
 
     logging.basicConfig(format="%(message)s", level=logging.INFO, stream=sys.stderr)

@@ -179,7 +179,13 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     link = urls.Urls(config.base_url, config.root).link
     key_now = render_key(config.markdown)
     included = [s for s in sources if s.included]
-    resolvers = {s.key: _make_resolver(s.path.parent, content_dir, targets, excluded, link) for s in included}
+    by_folder: dict[str, Callable[[str], str | LinkProblem]] = {}  # a resolver depends on the folder alone
+    resolvers = {}
+    for source in included:
+        folder = os.path.dirname(source.path)
+        if folder not in by_folder:
+            by_folder[folder] = _make_resolver(Path(folder), content_dir, targets, excluded, link)
+        resolvers[source.key] = by_folder[folder]
     bodies: dict[str, BodyResult] = {}
     problems: dict[str, tuple[LinkProblem, ...]] = {}
     to_render: list[BodyJob] = []
@@ -254,25 +260,35 @@ def _discover(content_dir: Path, site_dir: Path, errors: list[SiteError]) -> tup
     """Markdown files and other files, sorted; hidden files and folders are skipped.
 
     A symbolic link that leads outside the site folder is refused: what the site
-    publishes must be in the site, not wherever a link happens to point."""
+    publishes must be in the site, not wherever a link happens to point. (scandir, not
+    os.walk and Path: it knows links and folders without a system call per file.)"""
     markdown_files: list[Path] = []
     other_files: list[Path] = []
     site_real = os.path.realpath(site_dir)
-    for folder, dirnames, filenames in os.walk(content_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(folder, d))]:
-            if name.startswith("."):
+
+    def visit(folder: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            path = Path(folder) / name
-            if path.is_symlink():
-                real = os.path.realpath(path)
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
                 if not real.startswith(site_real + os.sep):
                     errors.append(SiteError(f"symbolic link to {real}, outside the site folder; copy the "
-                                            "file into content/ instead", path))
+                                            "file into content/ instead", Path(entry.path)))
                     continue
-                if path.is_dir():
+                if entry.is_dir():
                     continue  # folders behind links are not followed (a loop would never end)
-            (markdown_files if name.endswith((".md", ".markdown")) else other_files).append(path)
+            elif entry.is_dir():
+                visit(entry.path)
+                continue
+            path = Path(entry.path)
+            (markdown_files if entry.name.endswith((".md", ".markdown")) else other_files).append(path)
+
+    visit(str(content_dir))
     return markdown_files, other_files
 
 

@@ -60,7 +60,7 @@ class Watcher:
     """Calls on_change(Change) in its own thread, once per settled burst of changes."""
 
     def __init__(self, roots: Callable[[], list[Path]], on_change: Callable[[Change], None],
-                 interval: float = 0.1, settle: float = 0.15, longest_wait: float = 3.0,
+                 interval: float = 0.1, settle: float = 0.1, longest_wait: float = 3.0,
                  since: Snapshot | None = None):
         self._roots = roots  # asked anew each time: a config change may name another theme
         self._on_change = on_change
