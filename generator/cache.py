@@ -137,9 +137,13 @@ class ContentCache:
         except OSError as exc:
             return empty, f"cannot read the build cache {path}: {exc.strerror}; building without it"
         try:
-            stamp, bodies_size, stored = marshal.loads(raw)
-            if stamp != _STAMP:
+            loaded = marshal.loads(raw)
+            if isinstance(loaded, tuple) and loaded and isinstance(loaded[0], str) and loaded[0] != _STAMP \
+                    and loaded[0].startswith("broadsheet "):
                 return empty, f"the build cache {path} was written by another version; building without it"
+            stamp, bodies_size, stored = loaded
+            if stamp != _STAMP:
+                raise ValueError("not a Broadsheet cache")
             store = BodyStore(empty.bodies_path)
             actual = empty.bodies_path.stat().st_size if empty.bodies_path.exists() else 0
             if actual < bodies_size:  # longer is fine: a build that failed after spilling its bodies
