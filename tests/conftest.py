@@ -46,12 +46,7 @@ def make_site(tmp_path: Path):
             (site / "config.yaml").write_text(config, encoding="utf-8")
         (site / "content").mkdir(exist_ok=True)
         for name, text in files.items():
-            path = site / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(text, bytes):
-                path.write_bytes(text)
-            else:
-                path.write_text(textwrap.dedent(text) if name.endswith(".yaml") else text, encoding="utf-8")
+            write_file(site, name, textwrap.dedent(text) if name.endswith(".yaml") and isinstance(text, str) else text)
         return site
 
     return make
@@ -80,6 +75,16 @@ def sample_site(tmp_path: Path) -> Path:
     shutil.copy(REPO / "config.yaml", site / "config.yaml")
     shutil.copytree(REPO / "content", site / "content")
     return site
+
+
+def write_file(site: Path, name: str, text: str | bytes) -> None:
+    """Write one file of a site (its folders made as needed), text as UTF-8."""
+    path = site / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

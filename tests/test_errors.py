@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINIMAL_CONFIG, article, snapshot
+from conftest import MINIMAL_CONFIG, article, snapshot, write_file
 
 GOOD_FILES = {
     "content/2022-02-27-first.md": article("First story", "2022-02-27", "The first story."),
@@ -73,13 +73,7 @@ def error_at(result, where: str, *words: str) -> str:
     raise AssertionError(f"no error at {where}:\n{result.err}")
 
 
-def write(site: Path, name: str, text: str | bytes) -> None:
-    path = site / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
+write = write_file
 
 
 # 1. YAML syntax errors: the line in the .md file (front matter starts on line 2).

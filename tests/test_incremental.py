@@ -48,7 +48,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import article, snapshot
+from conftest import article, snapshot, write_file
 from generator.build import build as build_site
 from generator.cache import cache_file
 
@@ -216,13 +216,7 @@ def written(folder: Path) -> set[str]:
             if p.is_file() and p.name != MANIFEST and p.stat().st_mtime != OLD}
 
 
-def edit(site: Path, name: str, text: str | bytes) -> None:
-    path = site / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
+edit = write_file
 
 
 def read(site: Path, name: str) -> str:
