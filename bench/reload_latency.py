@@ -106,7 +106,7 @@ def main() -> None:
         shutil.copy(REPO / "config.yaml", sample / "config.yaml")
         shutil.copytree(REPO / "content", sample / "content")
         sites = [("sample site", sample)] + [
-            (f"generated", make_site(Path(scratch) / f"site-{n}", n)) for n in args.articles]
+            ("generated", make_site(Path(scratch) / f"site-{n}", n)) for n in args.articles]
         for name, site in sites:
             count = sum(1 for p in (site / "content").rglob("*.md") if "pages" not in p.parts)
             timings = measure(site, args.runs, browser)

@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, fields as dataclass_fields
 from datetime import date as date_type
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from . import __version__, urls
