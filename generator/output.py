@@ -106,6 +106,12 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise BuildFailed([SiteError(f"cannot write the output: {exc}", output_dir)]) from exc
+    except BaseException:
+        # Ctrl-C: a new output folder half written would hold files with no manifest, which the
+        # next build would refuse to overwrite as someone else's. It was ours; take it away.
+        if fresh:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
     errors = _unique(o.error for o in outcomes if o.error is not None)
     if errors:
         shutil.rmtree(staging, ignore_errors=True)

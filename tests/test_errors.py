@@ -421,3 +421,20 @@ def test_verbose_shows_site_errors_without_a_traceback(built, run):
     result = run("build", "--site", ".", "--verbose", cwd=site)
     assert_failed(result, site, before)
     error_at(result, "content/2022-03-01-bad.md:1", "missing `title`")
+
+
+def test_first_build_stopped_half_way_leaves_no_output_folder(make_site, run, monkeypatch):
+    import generator.output
+
+    site = make_site(GOOD_FILES)
+
+    def interrupted(*args, **kwargs):
+        (site / "output" / "half-written.html").write_text("<p>half</p>")
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(generator.output, "make_files", interrupted)
+        assert run("build", "--site", ".", cwd=site).status == 130
+    assert not (site / "output").exists()
+    result = run("build", "--site", ".", cwd=site)  # and the next build is not refused
+    assert result.status == 0, result.err
