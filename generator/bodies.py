@@ -69,10 +69,10 @@ def render_bodies(jobs: Sequence[BodyJob], settings: MarkdownSettings,
     return results
 
 
-def render_again(settings: MarkdownSettings, job: BodyJob, source) -> str:
+def render_again(settings: MarkdownSettings, job: BodyJob) -> str:
     """A cached body found damaged when it was needed: render it from its source instead."""
     renderer = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
-    return render_body(renderer, BodyJob(job.key, lambda: source.document().body, job.resolver)).result.html
+    return render_body(renderer, job).result.html
 
 
 def render_body(renderer: MarkdownRenderer, job: BodyJob) -> Rendered:

@@ -193,7 +193,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         cached = cached_body(cache, source.key, resolvers[source.key], source.source_digest, key_now)
         if cached is not None:
             cached.text.fallback = functools.partial(
-                render_again, config.markdown, BodyJob(source.key, str, resolvers[source.key]), source)
+                render_again, config.markdown, BodyJob(source.key, source.document_body, resolvers[source.key]))
             bodies[source.key] = cached
         else:
             to_render.append(BodyJob(source.key, source.document_body, resolvers[source.key]))
