@@ -25,7 +25,7 @@ class LinkProblem:
 
 
 @dataclass(frozen=True)
-class Rendered:
+class Converted:
     html: str
     problems: tuple[LinkProblem, ...]
 
@@ -90,7 +90,7 @@ class MarkdownRenderer:
             output_format="html",
         )
 
-    def render(self, text: str, resolver: LinkResolver | None) -> Rendered:
+    def render(self, text: str, resolver: LinkResolver | None) -> Converted:
         self.resolver = resolver
         self.problems = []
         try:
@@ -99,7 +99,7 @@ class MarkdownRenderer:
             self.resolver = None
         if self.smart_quotes:
             output = smarten(output)
-        return Rendered(output, tuple(self.problems))
+        return Converted(output, tuple(self.problems))
 
 
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
