@@ -12,10 +12,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import feedparser
+import markdown
 import pytest
 import yaml
+from markdown.extensions import Extension
+from markdown.inlinepatterns import SimpleTagInlineProcessor
 
 from conftest import MINIMAL_CONFIG, article, snapshot
+from generator.markup import MarkdownRenderer
 
 # --------------------------------------------------------------------------- helpers
 
@@ -337,6 +341,54 @@ def test_markdown_extensions(make_site, run):
     assert code.parent is pre
     assert "language-python" in code.classes
     assert code.text == 'print("hi < there")\n'  # no smart quotes inside code
+
+
+# Inline Markdown of every kind, and text that only looks like it: the renderer passes over
+# inline patterns that cannot match (generator/inline.py), which must change nothing.
+INLINE_MARKDOWN = [
+    "Plain words only, nothing to do.",
+    "*em* **strong** ***both*** _em_ __strong__ snake_case_name 2*3*4 * lone star",
+    "`code` ``co`de`` ` lone backtick \\`not code\\` \\*not em\\* \\\\ \\q",
+    "[link](a.md) [t](<b c> 'title') ![img](p.png \"t\") [ref] [x][ref] ![ref] [un][known] [nested [b] c](d)",
+    "[ref]: /url \"Title\"\n\nThen [ref] and ![ref][] and [ref][].",
+    "<http://example.com/a> <me@example.com> <span class=\"x\">raw *em*</span> <!-- c --> a < b > c",
+    "&amp; &copy; &#39; &#x41; & AT&T; x;y",
+    "line one  \nline two\nline three",
+    "A note[^1] and another.[^n]\n\n[^1]: The *first* note.\n[^n]: With `code`.",
+    "*[HTML]: Hyper Text Markup Language\n\nHTML and more HTML.",
+    "Head {: #id .cls }\n=====\n\n| a | *b* |\n|---|---|\n| [c](d.md) | `e` |",
+    "Term\n: Definition with **strong** and a [link](x.md).",
+    "<div markdown=\"1\">\n*inside* [l](m.md)\n</div>",
+    "> quoted *em* and `code`\n>\n> - item [l](x)\n> - 1. two",
+    "# Heading with *em* and `code` &amp; [link](x.md)\n\n## Another_heading_with_underscores",
+    "\x02klzzwxh:0001\x03 \x02 \x03 stray placeholders",
+    "[[Wiki Link]] and ~~not strike~~ and ~tilde~",
+]
+
+
+@pytest.mark.parametrize("extensions", [
+    (), ("extra", "toc", "sane_lists"),
+    ("extra", "toc", "sane_lists", "admonition", "nl2br", "smarty", "wikilinks"),
+    ("footnotes", "abbr", "attr_list", "def_list", "md_in_html", "tables", "fenced_code"),
+], ids=["none", "default", "many", "split"])
+def test_rendering_is_python_markdowns(extensions):
+    renderer = MarkdownRenderer(extensions, {}, smart_quotes=False)
+    for text in INLINE_MARKDOWN:
+        expected = markdown.Markdown(extensions=list(extensions), output_format="html").convert(text)
+        assert renderer.render(text, None).html == expected, text
+
+
+def test_inline_patterns_an_extension_changed_are_still_tried():
+    class Changes(Extension):
+        def extendMarkdown(self, md):  # noqa: N802
+            # A known name with another pattern behind it, and a delimiter of its own.
+            md.inlinePatterns.register(SimpleTagInlineProcessor(r"()\+\+(.*?)\+\+", "ins"), "escape", 180)
+            md.delimiters.add("~", "del")
+
+    text = "a ++b++ ~c~ \\*d\\* *e*"
+    html = MarkdownRenderer((Changes(),), {}, smart_quotes=False).render(text, None).html
+    assert html == "<p>a <ins>b</ins> <del>c</del> \\<em>d\\</em> <em>e</em></p>"
+    assert html == markdown.Markdown(extensions=[Changes()], output_format="html").convert(text)
 
 
 # --------------------------------------------------------------------------- 4. summaries
