@@ -1,16 +1,22 @@
-"""A faster stand-in for Python-Markdown's "inline" treeprocessor, with the same output.
+"""Faster stand-ins for two of Python-Markdown's hot spots, with the same output.
 
-The built-in one tries every inline pattern on every piece of text, in priority order, and
-most of those tries cannot match: the link patterns on text without a "[", the autolink and
-HTML patterns on text without a "<", and so on. Each try costs a Registry lookup (which
-re-checks its sort) and a regex search. Here the patterns are listed once per document,
-and a pattern we know is passed over when its regex needs a character the text does not
-have. A pattern that does not match leaves the text as it was and moves on to the next
-pattern; passing it over does exactly that, so the output cannot change.
+Inline patterns. The built-in "inline" treeprocessor tries every inline pattern on every
+piece of text, in priority order, and most of those tries cannot match: the link patterns
+on text without a "[", the autolink and HTML patterns on text without a "<", and so on.
+Each try costs a Registry lookup (which re-checks its sort) and a regex search. Here the
+patterns are listed once per document, and a pattern we know is passed over when its
+regex needs a character the text does not have. A pattern that does not match leaves the
+text as it was and moves on to the next pattern; passing it over does exactly that, so the
+output cannot change.
 
-Only patterns we recognise with certainty are ever passed over: by their registered name,
-their exact class and their exact regex. Any other pattern (another extension's, or one of
-these replaced or changed) is tried as Python-Markdown would.
+Block tests. The block parser asks each block processor in turn whether a block is its
+kind; several answer with a regex search through the whole block (a header needs a "#",
+a table a "|"). A processor we know answers "no" at once when the block lacks what its
+regex needs, which is the answer the search would give.
+
+Only patterns and processors we recognise with certainty are ever passed over: by their
+registered name, their exact class and their exact regex. Any other (another extension's,
+or one of these replaced or changed) is tried as Python-Markdown would.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import re
 import xml.etree.ElementTree as etree
 
 import markdown
+from markdown import blockprocessors as bp
 from markdown import inlinepatterns as ip
 from markdown import util
 from markdown.treeprocessors import InlineProcessor
@@ -31,6 +38,13 @@ try:
     from markdown.extensions.wikilinks import WikiLinksInlineProcessor
 except ImportError:  # pragma: no cover
     WikiLinksInlineProcessor = None
+try:
+    from markdown.extensions.abbr import AbbrBlockprocessor
+    from markdown.extensions.def_list import DefListProcessor
+    from markdown.extensions.footnotes import FootnoteBlockProcessor
+    from markdown.extensions.tables import TableProcessor
+except ImportError:  # pragma: no cover
+    AbbrBlockprocessor = DefListProcessor = FootnoteBlockProcessor = TableProcessor = None
 
 _FLAGS = re.compile("", re.DOTALL | re.UNICODE).flags  # as InlineProcessor compiles its regex
 
@@ -124,6 +138,75 @@ class SkippingInlineProcessor(InlineProcessor):
         return data
 
 
+# ---------------------------------------------------------------------------- block tests
+
+_M = re.MULTILINE
+# name -> (exact class, attribute with its regex, that regex, its flags besides re.UNICODE,
+#          a test the block must pass for the regex to match it: for the answer to be "yes").
+_BLOCK_KNOWN = {
+    # (?:^|\n)(?P<level>#{1,6})...: a "#".
+    "hashheader": (bp.HashHeaderProcessor, "RE",
+                   r'(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)', 0,
+                   lambda block: "#" in block),
+    # (^|\n)[ ]{0,3}>...: a ">".
+    "quote": (bp.BlockQuoteProcessor, "RE", r'(^|\n)[ ]{0,3}>[ ]?(.*)', 0, lambda block: ">" in block),
+    # Three or more of one of "-", "_", "*".
+    "hr": (bp.HRProcessor, "SEARCH_RE",
+           r'^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))(?P=atomicgroup)[ ]*$', _M,
+           lambda block: "-" in block or "_" in block or "*" in block),
+    # Matched at the block's start, "." not crossing lines: the second line starts with "=" or "-".
+    "setextheader": (bp.SetextHeaderProcessor, "RE", r'^.*?\n(?:=+|-+)[ ]*(\n|$)', _M,
+                     lambda block: "\n=" in block or "\n-" in block),
+    # (^|\n)[ ]{0,3}:[ ]{1,3}...: a colon and a space.
+    "deflist": (DefListProcessor, "RE", r'(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)', 0, lambda block: ": " in block),
+    # Its test is always yes, and its run puts the block back and says no unless the regex
+    # matches: saying no at once is the same. ^[ ]{0,3}\[\^...: "[^".
+    "footnote": (FootnoteBlockProcessor, "RE", r'^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$', _M,
+                 lambda block: "[^" in block),
+    # The same. ^[*]\[...: "*[".
+    "abbr": (AbbrBlockprocessor, "RE", r'^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$', _M,
+             lambda block: "*[" in block),
+    # The same. ^[ ]{0,3}\[([^\[\]]*)\]:...: "]:".
+    "reference": (bp.ReferenceProcessor, "RE",
+                  r'^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$',
+                  _M, lambda block: "]:" in block),
+    # No regex: a table needs a second row, and a "|" to split its first row in cells or
+    # to mark its border (its test also leaves self.border and self.separator behind, but
+    # only its run reads them, and only after a test that said yes).
+    "table": (TableProcessor, None, None, 0, lambda block: "\n" in block and "|" in block),
+}
+_BLOCK_CLASSES: dict[type, type] = {}
+
+
+def _checking(cls: type, attribute: str | None, might_match) -> type:
+    """A subclass of the block processor class cls whose test says no at once when might_match says so."""
+    if cls not in _BLOCK_CLASSES:
+        def test(self, parent: etree.Element, block: str) -> bool:
+            # Only while the regex is the one checked: no one set another since.
+            if (attribute is None or getattr(self, attribute) is self._checked_regex) and not might_match(block):
+                return False
+            return cls.test(self, parent, block)
+        _BLOCK_CLASSES[cls] = type(cls.__name__, (cls,), {"test": test, "__module__": __name__})
+    return _BLOCK_CLASSES[cls]
+
+
+def speed_up_block_tests(md: markdown.Markdown) -> None:
+    """Make the block processors we know say no at once to blocks they cannot match."""
+    processors = md.parser.blockprocessors
+    for name, (cls, attribute, pattern, flags, might_match) in _BLOCK_KNOWN.items():
+        if cls is None or name not in processors or type(processors[name]) is not cls:
+            continue
+        processor = processors[name]
+        regex = getattr(processor, attribute, None) if attribute else None
+        if attribute is not None and not (isinstance(regex, re.Pattern) and regex.pattern == pattern
+                                          and regex.flags == re.compile("", flags).flags):
+            continue
+        processor._checked_regex = regex
+        processor.__class__ = _checking(cls, attribute, might_match)  # in place, as for "inline"
+
+
+# ---------------------------------------------------------------------------- setting up
+
 # What SkippingInlineProcessor relies on of InlineProcessor's insides.
 _PRIVATE = ("_InlineProcessor__handleInline", "_InlineProcessor__applyPattern")
 
@@ -137,3 +220,9 @@ def speed_up_inline(md: markdown.Markdown) -> None:
         # would go after any other treeprocessor of the same priority) and anything that
         # kept hold of it (for its stashed_nodes) sees the same one.
         md.treeprocessors["inline"].__class__ = SkippingInlineProcessor
+
+
+def speed_up(md: markdown.Markdown) -> None:
+    """Call once its extensions are all in place: they may have changed what is there."""
+    speed_up_inline(md)
+    speed_up_block_tests(md)

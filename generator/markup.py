@@ -12,7 +12,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 
-from .inline import speed_up_inline
+from .inline import speed_up
 from .typography import smarten
 
 # resolve(target) -> new URL, or an error message
@@ -90,7 +90,7 @@ class MarkdownRenderer:
             extension_configs=extension_configs,
             output_format="html",
         )
-        speed_up_inline(self._md)  # after every extension has had its say about the inline patterns
+        speed_up(self._md)  # after every extension has had its say about the patterns and processors
 
     def render(self, text: str, resolver: LinkResolver | None) -> Converted:
         self.resolver = resolver

@@ -343,9 +343,9 @@ def test_markdown_extensions(make_site, run):
     assert code.text == 'print("hi < there")\n'  # no smart quotes inside code
 
 
-# Inline Markdown of every kind, and text that only looks like it: the renderer passes over
-# inline patterns that cannot match (generator/inline.py), which must change nothing.
-INLINE_MARKDOWN = [
+# Markdown of every kind, and text that only looks like it: the renderer passes over inline
+# patterns and block tests that cannot match (generator/inline.py), which must change nothing.
+TRICKY_MARKDOWN = [
     "Plain words only, nothing to do.",
     "*em* **strong** ***both*** _em_ __strong__ snake_case_name 2*3*4 * lone star",
     "`code` ``co`de`` ` lone backtick \\`not code\\` \\*not em\\* \\\\ \\q",
@@ -363,6 +363,10 @@ INLINE_MARKDOWN = [
     "# Heading with *em* and `code` &amp; [link](x.md)\n\n## Another_heading_with_underscores",
     "\x02klzzwxh:0001\x03 \x02 \x03 stray placeholders",
     "[[Wiki Link]] and ~~not strike~~ and ~tilde~",
+    "Setext one\n==========\n\nSetext two\n---\n\n- - -\n\n***\n\n___\n\ntext\n--- not a rule",
+    "A #hashtag, a | pipe, a note: here, a [^ghost] and x]: y\nsecond | line\n> not quoted\n: nor defined",
+    "| single |\n|---|\n| column |\n\nno | table\nhere",
+    "    indented code with # and | and > inside\n\n1. one\n2. two\n\n* a\n* b",
 ]
 
 
@@ -373,7 +377,7 @@ INLINE_MARKDOWN = [
 ], ids=["none", "default", "many", "split"])
 def test_rendering_is_python_markdowns(extensions):
     renderer = MarkdownRenderer(extensions, {}, smart_quotes=False)
-    for text in INLINE_MARKDOWN:
+    for text in TRICKY_MARKDOWN:
         expected = markdown.Markdown(extensions=list(extensions), output_format="html").convert(text)
         assert renderer.render(text, None).html == expected, text
 
