@@ -788,6 +788,35 @@ def test_titles_tags_and_summaries_are_escaped_everywhere(make_site, run, tmp_pa
     ET.parse(out / "sitemap.xml")
 
 
+def test_feeds_and_sitemap_are_exactly_what_elementtree_writes_for_them(make_site, run, tmp_path):
+    """They are written as text: parsed and written again by ElementTree (indented as it indents,
+    escaped as it escapes, namespaces declared where used), every byte must come back."""
+    for prefix, uri in (("atom", ATOM_NS), ("content", "http://purl.org/rss/1.0/modules/content/"),
+                        ("dc", "http://purl.org/dc/elements/1.1/")):
+        ET.register_namespace(prefix, uri)
+    files = {
+        "content/nasty.md": article(NASTY_TITLE, tags=f'["{NASTY_TAG}", "Tab\\tand \\"q\\""]',
+                                    summary=NASTY_SUMMARY, author="A & B <c>",
+                                    body='Text with [a link](/about/), ![x](/pic.png "t") and a note.[^1]\n\n'
+                                         '[^1]: The note & more.\n'),
+        "content/plain.md": article("Plain", "2022-03-01", body="Only text.", tags="Plain"),
+    }
+    for content in ("full", "summary"):
+        config = f"title: T & <T>\nbase_url: https://example.org/news/\nlanguage: en-GB\nfeed:\n  content: {content}\n"
+        out = tmp_path / content
+        build(run, make_site(files, config=config), out)
+        written = [out / "feed.xml", out / "atom.xml", out / "sitemap.xml", *sorted(out.glob("tags/*/feed.xml"))]
+        assert len(written) == 6
+        for file in written:
+            data = file.read_bytes()
+            again = ET.tostring(ET.fromstring(data), encoding="utf-8", xml_declaration=True,
+                                default_namespace=SITEMAP_NS if file.name == "sitemap.xml" else None) + b"\n"
+            assert data == again, f"{content}: {file.relative_to(out)}"
+        assert b"dc:creator" in (out / "feed.xml").read_bytes()
+        assert (b"content:encoded" in (out / "feed.xml").read_bytes()) == (content == "full")
+        assert b"xmlns:dc" not in (out / "tags" / "plain" / "feed.xml").read_bytes()
+
+
 # --- 8. determinism -------------------------------------------------------------------------------
 
 def test_two_builds_are_byte_identical_and_a_rebuild_writes_nothing(sample_site, run, tmp_path):
