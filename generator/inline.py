@@ -28,6 +28,7 @@ import markdown
 from markdown import blockprocessors as bp
 from markdown import inlinepatterns as ip
 from markdown import util
+from markdown.blockparser import BlockParser
 from markdown.treeprocessors import InlineProcessor
 
 try:
@@ -104,12 +105,17 @@ def _needs(name: str, pattern: object) -> tuple[str, ...] | None:
 class SkippingInlineProcessor(InlineProcessor):
     """The "inline" treeprocessor, passing over patterns that cannot match (see the module's doc)."""
 
+    _checked: list | None = None  # the patterns (and their regexes) that self._needs is for
+
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
         # The registry, listed once for this document (each registry[i] would re-check its sort).
         registry = self.inlinePatterns
-        self._patterns = list(registry)
-        names = {id(registry[name]): name for name in _NAMES if name in registry}
-        self._needs = [_needs(names[id(p)], p) if id(p) in names else None for p in self._patterns]
+        patterns = self._patterns = list(registry)
+        checked = [(pattern, getattr(pattern, "compiled_re", None)) for pattern in patterns]
+        if checked != self._checked:  # not the same as for the last document: look again
+            names = {id(registry[name]): name for name in _NAMES if name in registry}
+            self._needs = [_needs(names[id(p)], p) if id(p) in names else None for p in patterns]
+            self._checked = checked
         return super().run(tree, ancestors)
 
     # Python-Markdown's private InlineProcessor.__handleInline, name-mangled: the same loop,
@@ -142,58 +148,69 @@ class SkippingInlineProcessor(InlineProcessor):
 
 _M = re.MULTILINE
 # name -> (exact class, attribute with its regex, that regex, its flags besides re.UNICODE,
-#          a test the block must pass for the regex to match it: for the answer to be "yes").
+#          substrings: the block must hold one of them for the processor's test to say yes).
 _BLOCK_KNOWN = {
     # (?:^|\n)(?P<level>#{1,6})...: a "#".
     "hashheader": (bp.HashHeaderProcessor, "RE",
-                   r'(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)', 0,
-                   lambda block: "#" in block),
+                   r'(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)', 0, ("#",)),
     # (^|\n)[ ]{0,3}>...: a ">".
-    "quote": (bp.BlockQuoteProcessor, "RE", r'(^|\n)[ ]{0,3}>[ ]?(.*)', 0, lambda block: ">" in block),
+    "quote": (bp.BlockQuoteProcessor, "RE", r'(^|\n)[ ]{0,3}>[ ]?(.*)', 0, (">",)),
     # Three or more of one of "-", "_", "*".
     "hr": (bp.HRProcessor, "SEARCH_RE",
            r'^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))(?P=atomicgroup)[ ]*$', _M,
-           lambda block: "-" in block or "_" in block or "*" in block),
+           ("-", "_", "*")),
     # Matched at the block's start, "." not crossing lines: the second line starts with "=" or "-".
-    "setextheader": (bp.SetextHeaderProcessor, "RE", r'^.*?\n(?:=+|-+)[ ]*(\n|$)', _M,
-                     lambda block: "\n=" in block or "\n-" in block),
+    "setextheader": (bp.SetextHeaderProcessor, "RE", r'^.*?\n(?:=+|-+)[ ]*(\n|$)', _M, ("\n=", "\n-")),
     # (^|\n)[ ]{0,3}:[ ]{1,3}...: a colon and a space.
-    "deflist": (DefListProcessor, "RE", r'(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)', 0, lambda block: ": " in block),
-    # Its test is always yes, and its run puts the block back and says no unless the regex
-    # matches: saying no at once is the same. ^[ ]{0,3}\[\^...: "[^".
-    "footnote": (FootnoteBlockProcessor, "RE", r'^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$', _M,
-                 lambda block: "[^" in block),
+    "deflist": (DefListProcessor, "RE", r'(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)', 0, (": ",)),
+    # Its test always says yes, and its run puts the block back and says no unless the regex
+    # matches: the parser then goes on as after a no. ^[ ]{0,3}\[\^...: "[^".
+    "footnote": (FootnoteBlockProcessor, "RE", r'^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$', _M, ("[^",)),
     # The same. ^[*]\[...: "*[".
-    "abbr": (AbbrBlockprocessor, "RE", r'^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$', _M,
-             lambda block: "*[" in block),
+    "abbr": (AbbrBlockprocessor, "RE", r'^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$', _M, ("*[",)),
     # The same. ^[ ]{0,3}\[([^\[\]]*)\]:...: "]:".
     "reference": (bp.ReferenceProcessor, "RE",
                   r'^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$',
-                  _M, lambda block: "]:" in block),
-    # No regex: a table needs a second row, and a "|" to split its first row in cells or
-    # to mark its border (its test also leaves self.border and self.separator behind, but
-    # only its run reads them, and only after a test that said yes).
-    "table": (TableProcessor, None, None, 0, lambda block: "\n" in block and "|" in block),
+                  _M, ("]:",)),
+    # No regex: a table's first row needs a "|" to be split in cells or to mark a border.
+    # (Its test also leaves self.border and self.separator behind, but only its run reads
+    # them, and only after a test that said yes.)
+    "table": (TableProcessor, None, None, 0, ("|",)),
 }
-_BLOCK_CLASSES: dict[type, type] = {}
 
 
-def _checking(cls: type, attribute: str | None, might_match) -> type:
-    """A subclass of the block processor class cls whose test says no at once when might_match says so."""
-    if cls not in _BLOCK_CLASSES:
-        def test(self, parent: etree.Element, block: str) -> bool:
-            # Only while the regex is the one checked: no one set another since.
-            if (attribute is None or getattr(self, attribute) is self._checked_regex) and not might_match(block):
-                return False
-            return cls.test(self, parent, block)
-        _BLOCK_CLASSES[cls] = type(cls.__name__, (cls,), {"test": test, "__module__": __name__})
-    return _BLOCK_CLASSES[cls]
+class SkippingBlockParser(BlockParser):
+    """The block parser, not asking the processors we know about blocks they cannot match."""
+
+    _skips: dict = {}  # processor -> (attribute, the regex it held when checked, substrings)
+
+    def parseBlocks(self, parent: etree.Element, blocks: list[str]) -> None:
+        # BlockParser.parseBlocks, and the test passed over (a no) when the block lacks every
+        # substring the processor's regex needs, while it still has the regex we checked.
+        skips = self._skips
+        while blocks:
+            for processor in self.blockprocessors:
+                skip = skips.get(processor)
+                if skip is not None and (skip[0] is None or getattr(processor, skip[0]) is skip[1]):
+                    block = blocks[0]
+                    for needed in skip[2]:
+                        if needed in block:
+                            break
+                    else:
+                        continue
+                if processor.test(parent, blocks[0]):
+                    if processor.run(parent, blocks) is not False:
+                        # run returns True or None
+                        break
 
 
 def speed_up_block_tests(md: markdown.Markdown) -> None:
-    """Make the block processors we know say no at once to blocks they cannot match."""
+    """Make the block parser a SkippingBlockParser, if it is Python-Markdown's own."""
+    if type(md.parser) is not BlockParser:
+        return
     processors = md.parser.blockprocessors
-    for name, (cls, attribute, pattern, flags, might_match) in _BLOCK_KNOWN.items():
+    skips = {}
+    for name, (cls, attribute, pattern, flags, needed) in _BLOCK_KNOWN.items():
         if cls is None or name not in processors or type(processors[name]) is not cls:
             continue
         processor = processors[name]
@@ -201,8 +218,9 @@ def speed_up_block_tests(md: markdown.Markdown) -> None:
         if attribute is not None and not (isinstance(regex, re.Pattern) and regex.pattern == pattern
                                           and regex.flags == re.compile("", flags).flags):
             continue
-        processor._checked_regex = regex
-        processor.__class__ = _checking(cls, attribute, might_match)  # in place, as for "inline"
+        skips[processor] = (attribute, regex, needed)
+    md.parser.__class__ = SkippingBlockParser  # in place, as for "inline": footnotes keep hold of it
+    md.parser._skips = skips
 
 
 # ---------------------------------------------------------------------------- setting up

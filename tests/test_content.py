@@ -350,7 +350,7 @@ TRICKY_MARKDOWN = [
     "*em* **strong** ***both*** _em_ __strong__ snake_case_name 2*3*4 * lone star",
     "`code` ``co`de`` ` lone backtick \\`not code\\` \\*not em\\* \\\\ \\q",
     "[link](a.md) [t](<b c> 'title') ![img](p.png \"t\") [ref] [x][ref] ![ref] [un][known] [nested [b] c](d)",
-    "[ref]: /url \"Title\"\n\nThen [ref] and ![ref][] and [ref][].",
+    "[ref]: /url \"Title\"\n\nThen [ref] and ![ref][] and [ref][] and ![ref].",
     "<http://example.com/a> <me@example.com> <span class=\"x\">raw *em*</span> <!-- c --> a < b > c",
     "&amp; &copy; &#39; &#x41; & AT&T; x;y",
     "line one  \nline two\nline three",
@@ -366,6 +366,7 @@ TRICKY_MARKDOWN = [
     "Setext one\n==========\n\nSetext two\n---\n\n- - -\n\n***\n\n___\n\ntext\n--- not a rule",
     "A #hashtag, a | pipe, a note: here, a [^ghost] and x]: y\nsecond | line\n> not quoted\n: nor defined",
     "| single |\n|---|\n| column |\n\nno | table\nhere",
+    "[TOC]\n\n# One\n\n## Two &amp; *three*\n\nText [TOC] inside.",
     "    indented code with # and | and > inside\n\n1. one\n2. two\n\n* a\n* b",
 ]
 
