@@ -11,8 +11,8 @@ output cannot change.
 
 Block tests. The block parser asks each block processor in turn whether a block is its
 kind; several answer with a regex search through the whole block (a header needs a "#",
-a table a "|"). A processor we know answers "no" at once when the block lacks what its
-regex needs, which is the answer the search would give.
+a table a "|"). Here the parser does not ask a processor we know about a block that lacks
+what its regex needs, and goes on as after the "no" it would have had.
 
 Only patterns and processors we recognise with certainty are ever passed over: by their
 registered name, their exact class and their exact regex. Any other (another extension's,
@@ -21,6 +21,7 @@ or one of these replaced or changed) is tried as Python-Markdown would.
 
 from __future__ import annotations
 
+import importlib
 import re
 import xml.etree.ElementTree as etree
 
@@ -31,21 +32,22 @@ from markdown import util
 from markdown.blockparser import BlockParser
 from markdown.treeprocessors import InlineProcessor
 
-try:
-    from markdown.extensions.footnotes import FootnoteInlineProcessor
-except ImportError:  # pragma: no cover - footnotes ships with Python-Markdown
-    FootnoteInlineProcessor = None
-try:
-    from markdown.extensions.wikilinks import WikiLinksInlineProcessor
-except ImportError:  # pragma: no cover
-    WikiLinksInlineProcessor = None
-try:
-    from markdown.extensions.abbr import AbbrBlockprocessor
-    from markdown.extensions.def_list import DefListProcessor
-    from markdown.extensions.footnotes import FootnoteBlockProcessor
-    from markdown.extensions.tables import TableProcessor
-except ImportError:  # pragma: no cover
-    AbbrBlockprocessor = DefListProcessor = FootnoteBlockProcessor = TableProcessor = None
+
+def _class(module: str, name: str) -> type | None:
+    """A class of Python-Markdown's, or None where this version has none of that name."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):  # pragma: no cover - another Python-Markdown
+        return None
+
+
+_DelimiterProcessor = _class("markdown.inlinepatterns", "DelimiterProcessor")
+_FootnoteInlineProcessor = _class("markdown.extensions.footnotes", "FootnoteInlineProcessor")
+_WikiLinksInlineProcessor = _class("markdown.extensions.wikilinks", "WikiLinksInlineProcessor")
+_AbbrBlockprocessor = _class("markdown.extensions.abbr", "AbbrBlockprocessor")
+_DefListProcessor = _class("markdown.extensions.def_list", "DefListProcessor")
+_FootnoteBlockProcessor = _class("markdown.extensions.footnotes", "FootnoteBlockProcessor")
+_TableProcessor = _class("markdown.extensions.tables", "TableProcessor")
 
 _FLAGS = re.compile("", re.DOTALL | re.UNICODE).flags  # as InlineProcessor compiles its regex
 
@@ -57,7 +59,7 @@ _KNOWN: dict[str, tuple[type | None, str, tuple[str, ...]]] = {
     # \\(.): a backslash.
     "escape": (ip.EscapeInlineProcessor, r'\\(.)', ("\\",)),
     # \[\^([^\]]*)\]: starts with "[^".
-    "footnote": (FootnoteInlineProcessor, r'\[\^([^\]]*)\]', ("[^",)),
+    "footnote": (_FootnoteInlineProcessor, r'\[\^([^\]]*)\]', ("[^",)),
     # (?<!\!)\[: a "[".
     "reference": (ip.ReferenceInlineProcessor, r'(?<!\!)\[', ("[",)),
     "link": (ip.LinkInlineProcessor, r'(?<!\!)\[', ("[",)),
@@ -74,12 +76,14 @@ _KNOWN: dict[str, tuple[type | None, str, tuple[str, ...]]] = {
     "linebreak": (ip.SubstituteTagInlineProcessor, r'  \n', ("  \n",)),
     # nl2br's "\n" is all literal.
     "nl": (ip.SubstituteTagInlineProcessor, r'\n', ("\n",)),
-    # HTML_RE: every branch starts with "<".
-    "html": (ip.HtmlInlineProcessor, ip.HTML_RE, ("<",)),
+    # (<(...|!--...|[?]...|!\[CDATA\[...)>): starts with "<".
+    "html": (ip.HtmlInlineProcessor,
+             r'''(<(\/?+[a-zA-Z][^\s"'<>@]*+(?:\s+[^\s"'=<>]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s"'=<>]++))?+)*+\s*+/?|'''
+             r'!--(?:(?!<!--|-->).)*--|[?](?:(?!<[?]|[?]>).)*[?]|!\[CDATA\[(?:(?!<!\[CDATA\[|\]\]>).)*\]\])>)', ("<",)),
     # (&(?:...);): starts with "&".
     "entity": (ip.HtmlInlineProcessor, r'(&(?:\#[0-9]+|\#x[0-9a-fA-F]+|[a-zA-Z0-9]+);)', ("&",)),
     # \[\[([\w0-9_ -]+)\]\]: starts with "[[".
-    "wikilink": (WikiLinksInlineProcessor, r'\[\[([\w0-9_ -]+)\]\]', ("[[",)),
+    "wikilink": (_WikiLinksInlineProcessor, r'\[\[([\w0-9_ -]+)\]\]', ("[[",)),
 }
 
 _NAMES = (*_KNOWN, "em_strong")
@@ -90,7 +94,7 @@ def _needs(name: str, pattern: object) -> tuple[str, ...] | None:
     compiled = getattr(pattern, "compiled_re", None)
     if not isinstance(compiled, re.Pattern) or compiled.flags != _FLAGS:
         return None
-    if type(pattern) is ip.DelimiterProcessor and name == "em_strong":
+    if _DelimiterProcessor is not None and type(pattern) is _DelimiterProcessor and name == "em_strong":
         # Its regex is the alternation of its delimiter tokens ("*", "_", and any an extension added).
         tokens = tuple(pattern.tokens)
         if tokens and all(tokens) and compiled.pattern == "|".join(re.escape(t) for t in tokens):
@@ -162,12 +166,12 @@ _BLOCK_KNOWN = {
     # Matched at the block's start, "." not crossing lines: the second line starts with "=" or "-".
     "setextheader": (bp.SetextHeaderProcessor, "RE", r'^.*?\n(?:=+|-+)[ ]*(\n|$)', _M, ("\n=", "\n-")),
     # (^|\n)[ ]{0,3}:[ ]{1,3}...: a colon and a space.
-    "deflist": (DefListProcessor, "RE", r'(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)', 0, (": ",)),
+    "deflist": (_DefListProcessor, "RE", r'(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)', 0, (": ",)),
     # Its test always says yes, and its run puts the block back and says no unless the regex
     # matches: the parser then goes on as after a no. ^[ ]{0,3}\[\^...: "[^".
-    "footnote": (FootnoteBlockProcessor, "RE", r'^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$', _M, ("[^",)),
+    "footnote": (_FootnoteBlockProcessor, "RE", r'^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$', _M, ("[^",)),
     # The same. ^[*]\[...: "*[".
-    "abbr": (AbbrBlockprocessor, "RE", r'^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$', _M, ("*[",)),
+    "abbr": (_AbbrBlockprocessor, "RE", r'^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$', _M, ("*[",)),
     # The same. ^[ ]{0,3}\[([^\[\]]*)\]:...: "]:".
     "reference": (bp.ReferenceProcessor, "RE",
                   r'^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$',
@@ -175,7 +179,7 @@ _BLOCK_KNOWN = {
     # No regex: a table's first row needs a "|" to be split in cells or to mark a border.
     # (Its test also leaves self.border and self.separator behind, but only its run reads
     # them, and only after a test that said yes.)
-    "table": (TableProcessor, None, None, 0, ("|",)),
+    "table": (_TableProcessor, None, None, 0, ("|",)),
 }
 
 
