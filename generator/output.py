@@ -163,15 +163,32 @@ def _write_manifest(out: Path, made: Sequence[OutputFile], outcomes: Sequence["O
 
 
 class _Folders:
-    """mkdir once per folder: on a slow disk each call costs a quarter of a millisecond, made or not."""
+    """mkdir once per folder: on a slow disk each call costs a quarter of a millisecond, made or not.
+
+    Folders are known by their path as a string (a Path is accepted too). A folder whose parent
+    is known to exist is made with one call; otherwise its missing parents are made first, and
+    every folder above it is then known."""
 
     def __init__(self) -> None:
-        self._made: set[Path] = set()
+        self._made: set[str] = set()
 
-    def make(self, folder: Path) -> None:
-        if folder not in self._made:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._made.add(folder)
+    def make(self, folder: str | Path) -> None:
+        folder = os.fspath(folder)
+        if folder in self._made:
+            return
+        parent = os.path.dirname(folder)
+        if parent in self._made:
+            try:
+                os.mkdir(folder)
+            except FileExistsError:  # made by another worker, or left from a build
+                if not os.path.isdir(folder):
+                    raise
+        else:
+            os.makedirs(folder, exist_ok=True)
+            while parent not in self._made and os.path.dirname(parent) != parent:
+                self._made.add(parent)
+                parent = os.path.dirname(parent)
+        self._made.add(folder)
 
 
 @dataclass(frozen=True)
@@ -197,10 +214,10 @@ def make_files(todo: Sequence[OutputFile], out: Path, staging: Path,
 
 
 def _make(file: OutputFile, out: Path, staging: Path, folders: "_Folders") -> Outcome:
-    target = out / file.path
-    staged = staging / file.path
+    # Paths as strings: this runs for every file, and making Path objects costs more.
     fresh = staging == out  # writing straight into a new output folder: nothing to compare with
     if file.copy_from is not None:
+        target, staged = out / file.path, staging / file.path
         if not fresh and _is_plain_file(target) and _same_bytes(target, file.copy_from):
             return Outcome(False, target.stat().st_size)
         folders.make(staged.parent)
@@ -211,9 +228,14 @@ def _make(file: OutputFile, out: Path, staging: Path, folders: "_Folders") -> Ou
         data = file.produce()
     except RenderFailed as failed:
         return Outcome(False, 0, failed.error)
-    if not fresh and _is_plain_file(target) and target.stat().st_size == len(data) and target.read_bytes() == data:
-        return Outcome(False, len(data))
-    folders.make(staged.parent)
+    if not fresh:
+        target = f"{out}/{file.path}"
+        if _size(target) == len(data):  # a plain file (no symlink) of that size: compare the bytes
+            with open(target, "rb") as handle:
+                if handle.read() == data:
+                    return Outcome(False, len(data))
+    staged = f"{staging}/{file.path}"
+    folders.make(os.path.dirname(staged))
     with open(staged, "wb") as handle:
         handle.write(data)
     return Outcome(True, len(data))

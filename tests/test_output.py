@@ -843,6 +843,25 @@ def test_two_builds_are_byte_identical_and_a_rebuild_writes_nothing(sample_site,
     assert " 0 removed" in result.out, result.out
 
 
+def test_each_folder_of_the_output_is_made_with_one_mkdir(sample_site, run, tmp_path, monkeypatch):
+    """Making a folder costs a tenth of a millisecond or more on some disks: none is tried twice,
+    none is tried before its parent is there."""
+    calls = []
+    mkdir = os.mkdir
+
+    def counted(path, *args, **kwargs):
+        calls.append(os.fspath(path))
+        return mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", counted)
+    out = (tmp_path / "out").resolve()
+    build(run, sample_site, out)
+
+    folders = sorted(str(p) for p in out.rglob("*") if p.is_dir())
+    assert len(folders) > 20
+    assert sorted(c for c in calls if c.startswith(f"{out}{os.sep}")) == folders
+
+
 # --- 9. stale pruning -----------------------------------------------------------------------------
 
 def test_a_deleted_article_disappears_from_the_output(sample_site, run, tmp_path):
