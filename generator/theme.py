@@ -5,9 +5,11 @@ from __future__ import annotations
 import difflib
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -99,10 +101,13 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.E
             bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
         except OSError:
             bytecode_cache = None
+    # Not auto_reload: a build makes its own environment and compiles every template first (below);
+    # checking each template's mtime again on every page cost three stat calls a page.
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             bytecode_cache=bytecode_cache)
+                             bytecode_cache=bytecode_cache, auto_reload=False)
     env.filters.update(date_long=date_long, date_short=date_short, time_short=time_short, isoformat=isoformat)
+    env.globals["cached"] = Cached()
     errors: list[SiteError] = []
     for name in sorted(set(env.list_templates())):
         if ":" in name:
@@ -115,6 +120,28 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.E
     if errors:
         raise BuildFailed(errors)
     return env
+
+
+class Cached:
+    """The template global `cached(macro, *args, **kwargs)`: what macro(*args, **kwargs) gives,
+    made the first time and given again whenever it is called with the very same objects.
+
+    For a macro whose output depends on nothing but its arguments (a macro in a template imported
+    without context, such as the cards of _macros.html: an article is on its front page and on
+    every tag page it has). The objects Broadsheet gives templates never change, and each is made
+    once per build. Arguments are matched by identity, never by equality: equal datetimes can be in
+    different time zones, and 1 == True. Each build, and each of its worker processes, has its own."""
+
+    def __init__(self) -> None:
+        # Every argument stays referenced by its entry, so that no id is reused while it is here.
+        self._made: dict[tuple, tuple[Any, tuple, tuple, Any]] = {}
+
+    def __call__(self, macro: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        key = (id(macro), *map(id, args), *kwargs, *map(id, kwargs.values()))
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = (macro, args, tuple(kwargs.values()), macro(*args, **kwargs))
+        return made[3]
 
 
 def template_error(exc: Exception, template_name: str) -> SiteError:

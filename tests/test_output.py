@@ -817,6 +817,27 @@ def test_feeds_and_sitemap_are_exactly_what_elementtree_writes_for_them(make_sit
         assert b"xmlns:dc" not in (out / "tags" / "plain" / "feed.xml").read_bytes()
 
 
+def test_a_cached_macro_is_called_once_per_object_never_for_an_equal_one():
+    """`cached` (the default theme's cards) gives again what a macro made for the very same
+    objects: equal ones may print differently, as the same instant in two time zones does."""
+    from generator.theme import Cached
+
+    made = []
+
+    def card(when, level=2):
+        made.append((when, level))
+        return f"{when.isoformat()} h{level}"
+
+    cached = Cached()
+    utc = datetime(2022, 2, 28, 12, tzinfo=ZoneInfo("UTC"))
+    paris = datetime(2022, 2, 28, 13, tzinfo=ZoneInfo("Europe/Paris"))
+    assert utc == paris
+    assert cached(card, utc) == cached(card, utc) == "2022-02-28T12:00:00+00:00 h2"
+    assert cached(card, paris) == "2022-02-28T13:00:00+01:00 h2"
+    assert cached(card, utc, level=3) == cached(card, utc, level=3) == "2022-02-28T12:00:00+00:00 h3"
+    assert made == [(utc, 2), (paris, 2), (utc, 3)]
+
+
 # --- 8. determinism -------------------------------------------------------------------------------
 
 def test_two_builds_are_byte_identical_and_a_rebuild_writes_nothing(sample_site, run, tmp_path):
