@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -142,6 +142,8 @@ class Views:
         self.urls = Urls(site.config.base_url, site.config.root)
         origin = urlsplit(site.config.base_url)
         self.origin = f"{origin.scheme}://{origin.netloc}"
+        # Then an absolute URL is the origin and the link, which is already percent-encoded.
+        self._origin_and_root = site.config.base_url == self.origin + site.config.root
         self.tags = {tag.slug: self._tag(tag) for tag in site.tags}
         self._teasers: dict[str, ArticleTeaser] = {}
         config = site.config
@@ -167,11 +169,14 @@ class Views:
     def teaser(self, article: Article) -> ArticleTeaser:
         teaser = self._teasers.get(article.path)
         if teaser is None:
+            url = self.urls.link(article.path)
             teaser = ArticleTeaser(
-                title=article.title, url=self.urls.link(article.path), abs_url=self.urls.absolute(article.path),
+                title=article.title, url=url,
+                abs_url=self.origin + url if self._origin_and_root else self.urls.absolute(article.path),
                 date=article.date, updated=article.updated, authors=article.authors,
                 byline=byline(article.authors),
-                tags=tuple(self.tags[slugify(name)] for name in _unique_slugs(article.tags)),
+                # one view per tag, in the order given, as often as its slug is given: once
+                tags=tuple(map(self.tags.__getitem__, dict.fromkeys(map(slugify, article.tags)))),
                 category=article.category, summary_html=Markup(article.summary_html),
                 summary_text=article.summary_text, image_url=article.image, image_alt=article.image_alt,
                 reading_minutes=article.reading_minutes, draft=article.draft, scheduled=article.scheduled,
@@ -180,8 +185,8 @@ class Views:
         return teaser
 
     def article(self, article: Article) -> ArticleView:
-        teaser = self.teaser(article)
-        return ArticleView(**{f.name: getattr(teaser, f.name) for f in fields(ArticleTeaser)},
+        # A teaser's __dict__ is its fields (a dataclass without slots): cheaper than dataclasses.fields().
+        return ArticleView(**vars(self.teaser(article)),
                            content_html=Markup(article.content_html), content_digest=article.content_digest)
 
     def page(self, page: Page) -> PageView:
@@ -204,10 +209,3 @@ class Views:
             canonical_url=self.urls.absolute(path), og_type=og_type,
             image_url=self.absolute(image) if image else None, feeds=self.site_feeds + extra_feeds,
         )
-
-
-def _unique_slugs(names: tuple[str, ...]) -> list[str]:
-    seen: dict[str, str] = {}
-    for name in names:
-        seen.setdefault(slugify(name), name)
-    return list(seen.values())
