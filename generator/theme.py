@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import traceback
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -130,18 +131,28 @@ class Cached:
     without context, such as the cards of _macros.html: an article is on its front page and on
     every tag page it has). The objects Broadsheet gives templates never change, and each is made
     once per build. Arguments are matched by identity, never by equality: equal datetimes can be in
-    different time zones, and 1 == True. Each build, and each of its worker processes, has its own."""
+    different time zones, and 1 == True. Each build, and each of its worker processes, has its own.
+
+    What a macro made is kept with the macro (weakly): a template imported `with context` is made
+    again for every page, with new macros, and what they made goes with them."""
 
     def __init__(self) -> None:
-        # Every argument stays referenced by its entry, so that no id is reused while it is here.
-        self._made: dict[tuple, tuple[Any, tuple, tuple, Any]] = {}
+        self._by_macro: weakref.WeakKeyDictionary[Any, dict[tuple, tuple[tuple, tuple, Any]]] = \
+            weakref.WeakKeyDictionary()
 
     def __call__(self, macro: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        key = (id(macro), *map(id, args), *kwargs, *map(id, kwargs.values()))
-        made = self._made.get(key)
-        if made is None:
-            made = self._made[key] = (macro, args, tuple(kwargs.values()), macro(*args, **kwargs))
-        return made[3]
+        try:
+            made = self._by_macro.get(macro)
+            if made is None:
+                made = self._by_macro[macro] = {}
+        except TypeError:  # a callable that cannot be referenced weakly: nothing to keep it with
+            return macro(*args, **kwargs)
+        key = (*map(id, args), *kwargs, *map(id, kwargs.values()))
+        entry = made.get(key)
+        if entry is None:
+            # The arguments stay referenced by their entry, so that no id is reused while it is here.
+            entry = made[key] = (args, tuple(kwargs.values()), macro(*args, **kwargs))
+        return entry[2]
 
 
 def template_error(exc: Exception, template_name: str) -> SiteError:

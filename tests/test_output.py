@@ -837,6 +837,18 @@ def test_a_cached_macro_is_called_once_per_object_never_for_an_equal_one():
     assert cached(card, utc, level=3) == cached(card, utc, level=3) == "2022-02-28T12:00:00+00:00 h3"
     assert made == [(utc, 2), (paris, 2), (utc, 3)]
 
+    # What a macro made goes when the macro goes (a template imported `with context` is made
+    # again, with new macros, for every page); a callable that cannot be weakly referenced is
+    # called every time.
+    def page_card(when):
+        return when.isoformat()
+
+    assert cached(page_card, utc) == "2022-02-28T12:00:00+00:00"
+    assert len(cached._by_macro) == 2
+    del page_card
+    assert len(cached._by_macro) == 1
+    assert cached(len, "abc") == cached(len, "abc") == 3
+
 
 # --- 8. determinism -------------------------------------------------------------------------------
 
