@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import os
 import traceback
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -108,7 +107,7 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.E
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              bytecode_cache=bytecode_cache, auto_reload=False)
     env.filters.update(date_long=date_long, date_short=date_short, time_short=time_short, isoformat=isoformat)
-    env.globals["cached"] = Cached()
+    env.globals["cached"] = Cached
     errors: list[SiteError] = []
     for name in sorted(set(env.list_templates())):
         if ":" in name:
@@ -124,35 +123,31 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.E
 
 
 class Cached:
-    """The template global `cached(macro, *args, **kwargs)`: what macro(*args, **kwargs) gives,
-    made the first time and given again whenever it is called with the very same objects.
+    """The template global `cached(macro)`: a macro that gives what `macro` gave before whenever it
+    is called with the very same objects, and calls it only the first time.
 
     For a macro whose output depends on nothing but its arguments (a macro in a template imported
-    without context, such as the cards of _macros.html: an article is on its front page and on
-    every tag page it has). The objects Broadsheet gives templates never change, and each is made
-    once per build. Arguments are matched by identity, never by equality: equal datetimes can be in
-    different time zones, and 1 == True. Each build, and each of its worker processes, has its own.
+    without context), shown many times with the same ones: the default theme's
+    `{% set card = cached(card) %}`, as an article's card is on its front page and on the page of
+    each of its tags. The objects Broadsheet gives templates never change, and each is made once
+    per build. Arguments are matched by identity, never by equality: equal datetimes can be in
+    different time zones, and 1 == True.
 
-    What a macro made is kept with the macro (weakly): a template imported `with context` is made
-    again for every page, with new macros, and what they made goes with them."""
+    What it made lives as long as it does: in the template module that set it, which Jinja keeps
+    for the build's environment (each worker process has its own copy), or makes again for every
+    page when the template is imported `with context`."""
 
-    def __init__(self) -> None:
-        self._by_macro: weakref.WeakKeyDictionary[Any, dict[tuple, tuple[tuple, tuple, Any]]] = \
-            weakref.WeakKeyDictionary()
+    def __init__(self, macro: Callable[..., Any]):
+        self.macro = macro
+        self._made: dict[tuple, tuple[tuple, tuple, Any]] = {}
 
-    def __call__(self, macro: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            made = self._by_macro.get(macro)
-            if made is None:
-                made = self._by_macro[macro] = {}
-        except TypeError:  # a callable that cannot be referenced weakly: nothing to keep it with
-            return macro(*args, **kwargs)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         key = (*map(id, args), *kwargs, *map(id, kwargs.values()))
-        entry = made.get(key)
-        if entry is None:
+        made = self._made.get(key)
+        if made is None:
             # The arguments stay referenced by their entry, so that no id is reused while it is here.
-            entry = made[key] = (args, tuple(kwargs.values()), macro(*args, **kwargs))
-        return entry[2]
+            made = self._made[key] = (args, tuple(kwargs.values()), self.macro(*args, **kwargs))
+        return made[2]
 
 
 def template_error(exc: Exception, template_name: str) -> SiteError:

@@ -24,7 +24,7 @@ import feedparser
 import pytest
 import yaml
 
-from conftest import REPO, article, snapshot
+from conftest import MINIMAL_CONFIG, REPO, article, snapshot
 
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 BASE = "https://example.org/"
@@ -818,8 +818,8 @@ def test_feeds_and_sitemap_are_exactly_what_elementtree_writes_for_them(make_sit
 
 
 def test_a_cached_macro_is_called_once_per_object_never_for_an_equal_one():
-    """`cached` (the default theme's cards) gives again what a macro made for the very same
-    objects: equal ones may print differently, as the same instant in two time zones does."""
+    """`cached(macro)` (the default theme's cards) gives again what the macro made for the very
+    same objects: equal ones may print differently, as the same instant in two time zones does."""
     from generator.theme import Cached
 
     made = []
@@ -828,26 +828,32 @@ def test_a_cached_macro_is_called_once_per_object_never_for_an_equal_one():
         made.append((when, level))
         return f"{when.isoformat()} h{level}"
 
-    cached = Cached()
+    cached = Cached(card)
     utc = datetime(2022, 2, 28, 12, tzinfo=ZoneInfo("UTC"))
     paris = datetime(2022, 2, 28, 13, tzinfo=ZoneInfo("Europe/Paris"))
     assert utc == paris
-    assert cached(card, utc) == cached(card, utc) == "2022-02-28T12:00:00+00:00 h2"
-    assert cached(card, paris) == "2022-02-28T13:00:00+01:00 h2"
-    assert cached(card, utc, level=3) == cached(card, utc, level=3) == "2022-02-28T12:00:00+00:00 h3"
+    assert cached(utc) == cached(utc) == "2022-02-28T12:00:00+00:00 h2"
+    assert cached(paris) == "2022-02-28T13:00:00+01:00 h2"
+    assert cached(utc, level=3) == cached(utc, level=3) == "2022-02-28T12:00:00+00:00 h3"
     assert made == [(utc, 2), (paris, 2), (utc, 3)]
 
-    # What a macro made goes when the macro goes (a template imported `with context` is made
-    # again, with new macros, for every page); a callable that cannot be weakly referenced is
-    # called every time.
-    def page_card(when):
-        return when.isoformat()
 
-    assert cached(page_card, utc) == "2022-02-28T12:00:00+00:00"
-    assert len(cached._by_macro) == 2
-    del page_card
-    assert len(cached._by_macro) == 1
-    assert cached(len, "abc") == cached(len, "abc") == 3
+def test_a_theme_importing_the_cached_cards_with_context_gets_the_same_pages(make_site, run, tmp_path):
+    """Imported `with context`, _macros.html is made again for every page, its cached card with
+    it: the pages are those of the default theme all the same."""
+    files = {f"content/story-{n}.md": article(f"Story {n}", f"2022-03-0{n}", tags="Transport, Rail")
+             for n in range(1, 6)}
+    default = make_site(files)
+    build(run, default, tmp_path / "default")
+    index = (REPO / "themes/default/templates/index.html").read_text(encoding="utf-8")
+    assert '{% import "_macros.html" as m %}' in index
+    files |= {"themes/child/theme.yaml": "parent: default\n",
+              "themes/child/templates/index.html": index.replace('as m %}', 'as m with context %}')}
+    child = make_site(files, config=MINIMAL_CONFIG + "theme: child\n")
+    build(run, child, tmp_path / "child")
+
+    for page in ("index.html", "page/2/index.html", "tags/rail/index.html"):
+        assert (tmp_path / "child" / page).read_bytes() == (tmp_path / "default" / page).read_bytes(), page
 
 
 # --- 8. determinism -------------------------------------------------------------------------------
