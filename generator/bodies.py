@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from . import __version__
 from .cache import BodyResult, ContentCache, LazyText
 from .config import MarkdownSettings
+from .inputs import code_key
 from .markup import LinkProblem, MarkdownRenderer, first_paragraph, strip_footnote_refs
 
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.M)
@@ -37,7 +38,7 @@ class Rendered:
 
 def render_key(settings: MarkdownSettings) -> str:
     """Everything besides the text and its links that a body's HTML depends on."""
-    described = repr((__version__, settings.extensions, sorted(settings.extension_configs.items()),
+    described = repr((__version__, code_key(), settings.extensions, sorted(settings.extension_configs.items()),
                       settings.smart_quotes))
     return hashlib.sha256(described.encode()).hexdigest()
 

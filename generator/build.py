@@ -13,7 +13,8 @@ from .config import Config, load_config
 from .content import BuildOptions, load_content
 from .fields import Fields
 from .errors import BuildFailed, SiteError
-from .output import check_output_dir, find_collisions, write_output
+from .inputs import LastBuild, ScannedInputs, read_last_build, scan_inputs, write_last_build
+from .output import check_output_dir, find_collisions, intact_output, write_output
 from .render import OutputFile, render_site
 from .site import build_site
 from .theme import load_theme, make_environment
@@ -42,6 +43,7 @@ class RenderedSite:
     articles: int
     pages: int
     bodies_rendered: int
+    next_change: datetime | None = None  # when a scheduled article comes out
 
 
 def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions = BuildOptions(),
@@ -51,13 +53,22 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
 
     use_cache=False builds cold: the cache is not read, only written afresh."""
     started = time.perf_counter()
+    now = now or datetime.now(timezone.utc)
     output_dir = output_dir if output_dir is not None else site_dir / "output"
     problem = check_output_dir(site_dir, output_dir)
     if problem:
         raise BuildFailed([problem])
+    inputs = scan_inputs(load_config(site_dir, base_url), options, output_dir)
+    last = read_last_build(site_dir) if use_cache else None
+    if last is not None and last.inputs == inputs.digest and not inputs.problems \
+            and (last.valid_until is None or now < last.valid_until) and intact_output(output_dir) == last.files:
+        return BuildReport(output_dir, last.articles, last.pages, 0, 0, 0, last.files, 0,
+                           time.perf_counter() - started)
+    # The output is about to change: until this build succeeds, the record no longer describes it.
+    write_last_build(site_dir, None)
     cache, warning = (ContentCache.load(cache_file(site_dir), Fields.from_record) if use_cache
                       else (ContentCache(cache_file(site_dir)), None))
-    rendered = render(site_dir, options, base_url, now, cache)
+    rendered = render(site_dir, options, base_url, now, cache, inputs=inputs)
     if progress:
         progress(f"{rendered.articles} articles read ({rendered.bodies_rendered} rendered, "
                  f"{rendered.articles + rendered.pages - rendered.bodies_rendered} from the cache)")
@@ -65,6 +76,8 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
                           (lambda done, total: progress(f"{done} of {total} files made")) if progress else None,
                           trust_manifest=use_cache)
     _save(cache)
+    write_last_build(site_dir, LastBuild(inputs.digest, rendered.next_change, rendered.articles, rendered.pages,
+                                         len(rendered.files)))
     return BuildReport(output_dir, rendered.articles, rendered.pages, rendered.bodies_rendered, report.rendered,
                        report.written, report.unchanged, report.removed, time.perf_counter() - started,
                        (warning,) if warning else ())
@@ -72,9 +85,9 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
 
 def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str | None = None,
            now: datetime | None = None, cache: ContentCache | None = None,
-           unchanged: Callable[[str], bool] | None = None) -> RenderedSite:
+           unchanged: Callable[[str], bool] | None = None, inputs: ScannedInputs | None = None) -> RenderedSite:
     """Every stage but the write: what `build` would write, or BuildFailed with every problem.
-    unchanged: see content.load_content."""
+    unchanged, inputs: see content.load_content."""
     now = now or datetime.now(timezone.utc)
     config = load_config(site_dir, base_url)
 
@@ -82,7 +95,7 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     errors: list[SiteError] = []
     content = theme = env = None
     try:
-        content = load_content(config, options, now, cache, unchanged)
+        content = load_content(config, options, now, cache, unchanged, inputs)
     except BuildFailed as failed:
         errors.extend(failed.errors)
     try:
@@ -99,7 +112,8 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     collisions = find_collisions(files, site_dir)
     if collisions:
         raise BuildFailed(collisions)
-    return RenderedSite(config, tuple(files), len(site.articles), len(site.pages), content.rendered)
+    return RenderedSite(config, tuple(files), len(site.articles), len(site.pages), content.rendered,
+                        content.next_change)
 
 
 def _save(cache: ContentCache) -> None:

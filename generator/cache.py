@@ -17,7 +17,7 @@ import marshal
 import mmap
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -108,6 +108,8 @@ class Entry:
     fields: tuple | None = None  # fields.Fields.to_record()
     render_key: str = ""  # the settings the body was rendered with
     body: BodyResult | None = None
+    # What check_fields made of the record when the cache was loaded (so it is not made twice).
+    fields_value: Any = field(default=None, compare=False, repr=False)
 
 
 class ContentCache:
@@ -128,7 +130,8 @@ class ContentCache:
     def load(cls, path: Path, check_fields: Callable[[tuple], object] = lambda record: None
              ) -> tuple["ContentCache", str | None]:
         """The cache, and a warning when one was there but could not be used.
-        check_fields raises on a fields record that is not one (it is read back by fields.py)."""
+        check_fields raises on a fields record that is not one, else returns what it read
+        (fields.py reads it back), which is kept as the entry's fields_value."""
         empty = cls(path)
         try:
             raw = path.read_bytes()
@@ -157,11 +160,10 @@ class ContentCache:
                         raise ValueError("a body lies outside the body file")
                     result = BodyResult(LazyText(None, store, (offset, length), html_digest), summary,
                                         tuple(map(tuple, links)), html_digest)
-                if fields is not None:
-                    check_fields(fields)
+                value = check_fields(fields) if fields is not None else None
                 if not (isinstance(source, str) and isinstance(meta, dict) and isinstance(key, str)):
                     raise ValueError("an entry is not shaped as one")
-                entries[name] = Entry(source, meta, fields_key, fields, key, result)
+                entries[name] = Entry(source, meta, fields_key, fields, key, result, value)
         except Exception:  # noqa: BLE001 - any damage at all means: do not trust it
             return empty, f"the build cache {path} is damaged; building without it"
         return cls(path, entries, store), None

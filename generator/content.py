@@ -25,6 +25,7 @@ from .config import Config
 from .errors import BuildFailed, SiteError, line_of
 from .fields import Fields, fields_key, read_fields
 from .frontmatter import SourceDocument, read_document
+from .inputs import ScannedInputs, discover
 from .markup import LinkProblem, is_relative_reference, plain_text
 
 WORDS_PER_MINUTE = 230
@@ -85,6 +86,7 @@ class Content:
     pages: tuple[Page, ...]
     files: tuple[StaticFile, ...]
     rendered: int = 0  # Markdown bodies rendered (the others came from the cache)
+    next_change: datetime | None = None  # the first scheduled date: then the site must be built again
 
 
 @dataclass
@@ -111,7 +113,8 @@ class _Source:
 
 
 def load_content(config: Config, options: BuildOptions, now: datetime,
-                 cache: ContentCache | None = None, unchanged: Callable[[str], bool] | None = None) -> Content:
+                 cache: ContentCache | None = None, unchanged: Callable[[str], bool] | None = None,
+                 inputs: ScannedInputs | None = None) -> Content:
     """Read and render everything under content/. Raises BuildFailed with every problem.
 
     With a cache, a file whose bytes are unchanged is not parsed again, and a body
@@ -119,10 +122,17 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     the cache is updated with what this build learnt.
 
     unchanged(path) says a file is known not to have changed since the cache's entry for it
-    was made (the preview's watcher knows): such a file is not even read."""
+    was made (the preview's watcher knows): such a file is not even read. inputs: the content
+    as already found and hashed by inputs.scan_inputs, so that it is not read twice."""
     content_dir = config.content_dir
     errors: list[SiteError] = []
-    markdown_files, other_files = _discover(content_dir, config.site_dir, errors)
+    if inputs is None:
+        markdown_files, other_files = discover(content_dir, config.site_dir, errors)
+        known_digests: dict[str, str] = {}
+    else:
+        markdown_files, other_files = list(inputs.markdown_files), list(inputs.other_files)
+        errors.extend(inputs.problems)
+        known_digests = inputs.source_digests
     old_entries = cache.entries if cache else {}
     new_entries: dict[str, Entry] = {}
     key_for_fields = fields_key(config)
@@ -130,11 +140,14 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     site_prefix = len(str(config.site_dir)) + 1
 
     sources: list[_Source] = []
+    learnt = False  # anything the cache did not know
     for path in markdown_files:
         key = str(path)[site_prefix:].replace(os.sep, "/")
         entry = old_entries.get(key)
         if entry is not None and unchanged is not None and unchanged(str(path)):
             raw, source_digest = b"", entry.source_digest
+        elif str(path) in known_digests:
+            raw, source_digest = b"", known_digests[str(path)]
         else:
             try:
                 raw = path.read_bytes()
@@ -145,7 +158,9 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         same_bytes = entry is not None and entry.source_digest == source_digest
         doc: SourceDocument | None = None
         if same_bytes and entry.fields is not None and entry.fields_key == key_for_fields:
-            meta, fields = entry.meta, Fields.from_record(entry.fields)
+            meta = entry.meta
+            fields = entry.fields_value if entry.fields_value is not None else Fields.from_record(entry.fields)
+            new_entries[key] = entry  # as it was (its body is checked below): nothing to copy
         else:
             raw = raw or path.read_bytes()
             read = read_document(path, raw, entry.meta if same_bytes else None)
@@ -156,9 +171,12 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             found = read_fields(doc, str(path).startswith(pages_dir), config, errors)
             if found is None:
                 new_entries[key] = Entry(source_digest, meta)
+                learnt = True
                 continue
             fields = found
-        new_entries[key] = Entry(source_digest, meta, fields_key=key_for_fields, fields=fields.to_record())
+            new_entries[key] = Entry(source_digest, meta, fields_key=key_for_fields, fields=fields.to_record(),
+                                     fields_value=fields)
+            learnt = True
         included, reason = True, ""
         if fields.draft and not options.drafts:
             included, reason = False, "is a draft (draft: true) and is not built without --drafts"
@@ -213,8 +231,11 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             assert doc is not None
             line, col = _locate(doc, problem.target, searched_from)
             errors.append(SiteError(problem.message, source.path, line, col))
-        if not problems.get(source.key):
-            new_entries[source.key].render_key, new_entries[source.key].body = key_now, body
+        entry = new_entries[source.key]
+        kept = (key_now, body) if not problems.get(source.key) else ("", None)
+        if (entry.render_key, entry.body) != kept:
+            entry.render_key, entry.body = kept
+            learnt = True
         if fields.summary:
             summary_text, summary_html = fields.summary, f"<p>{escape(fields.summary, quote=False)}</p>"
         else:
@@ -236,12 +257,14 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         ))
 
     if cache is not None:
-        cache.changed = cache.entries != new_entries
+        cache.changed = learnt or cache.entries.keys() != new_entries.keys()
         cache.entries = new_entries
         cache.read_all = cache.read_all or unchanged is None
     if errors:
         raise BuildFailed(errors)
-    return Content(tuple(articles), tuple(pages), files, rendered=rendered_count)
+    upcoming = [s.fields.date for s in sources if s.fields.date is not None and s.fields.date > now]
+    return Content(tuple(articles), tuple(pages), files, rendered=rendered_count,
+                   next_change=min(upcoming, default=None))
 
 
 def _image(source: _Source, resolver, errors: list[SiteError]) -> str | None:
@@ -254,42 +277,6 @@ def _image(source: _Source, resolver, errors: list[SiteError]) -> str | None:
         errors.append(SiteError(f"`image`: {result.message}", source.path, source.document().line_of_key("image")))
         return None
     return result
-
-
-def _discover(content_dir: Path, site_dir: Path, errors: list[SiteError]) -> tuple[list[Path], list[Path]]:
-    """Markdown files and other files, sorted; hidden files and folders are skipped.
-
-    A symbolic link that leads outside the site folder is refused: what the site
-    publishes must be in the site, not wherever a link happens to point. (scandir, not
-    os.walk and Path: it knows links and folders without a system call per file.)"""
-    markdown_files: list[Path] = []
-    other_files: list[Path] = []
-    site_real = os.path.realpath(site_dir)
-
-    def visit(folder: str) -> None:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            return
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_symlink():
-                real = os.path.realpath(entry.path)
-                if not real.startswith(site_real + os.sep):
-                    errors.append(SiteError(f"symbolic link to {real}, outside the site folder; copy the "
-                                            "file into content/ instead", Path(entry.path)))
-                    continue
-                if entry.is_dir():
-                    continue  # folders behind links are not followed (a loop would never end)
-            elif entry.is_dir():
-                visit(entry.path)
-                continue
-            path = Path(entry.path)
-            (markdown_files if entry.name.endswith((".md", ".markdown")) else other_files).append(path)
-
-    visit(str(content_dir))
-    return markdown_files, other_files
 
 
 def _make_resolver(folder: Path, content_dir: Path, targets: dict[str, str], excluded: dict[str, str], link):

@@ -53,6 +53,21 @@ def check_output_dir(site_dir: Path, output_dir: Path) -> SiteError | None:
     return None
 
 
+def intact_output(output_dir: Path) -> int | None:
+    """How many files the last build left in output/, if every one of them is still there with
+    its size; else None (something else changed them: the next build must look at every file)."""
+    out = output_dir.resolve()
+    if (out / STAGING).exists():
+        return None
+    recorded = _read_manifest(out)
+    if not recorded:
+        return None
+    for path, (_, size) in recorded.items():
+        if _size(f"{out}/{path}") != size:
+            return None
+    return len(recorded)
+
+
 def find_collisions(files: Iterable[OutputFile], site_dir: Path) -> list[SiteError]:
     """Two things written to the same file: name both, located at the second when it is a file of the site."""
     first: dict[str, OutputFile] = {}

@@ -75,8 +75,12 @@ def _group_tags(articles: tuple[Article, ...]) -> tuple[Tag, ...]:
             if slug in seen:
                 continue
             seen.add(slug)
-            by_slug.setdefault(slug, []).append(article)
-            spellings.setdefault(slug, Counter())[name] += 1
+            members = by_slug.get(slug)
+            if members is None:
+                members = by_slug[slug] = []
+                spellings[slug] = Counter()
+            members.append(article)
+            spellings[slug][name] += 1
     tags = [
         Tag(name=min(spellings[slug].items(), key=lambda item: (-item[1], item[0]))[0], slug=slug,
             articles=tuple(members))

@@ -51,6 +51,7 @@ import pytest
 from conftest import article, snapshot, write_file
 from generator.build import build as build_site
 from generator.cache import cache_file
+from generator.inputs import last_build_file
 
 CONFIG = """\
 title: Test Gazette
@@ -292,6 +293,31 @@ def test_a_rebuild_with_nothing_changed_converts_renders_and_writes_nothing(site
     assert again.unchanged == len(ALL_FILES)
     assert snapshot(site / "output") == before, "a rebuild with nothing changed touched output/"
     assert again.err == ""
+
+
+def test_a_rebuild_with_nothing_changed_does_not_even_open_the_cache(site, run):
+    # Every input hashed equals the record of the last good build and its output is in place:
+    # the build stops there. A cache damaged meanwhile is not read, so it cannot matter.
+    before = snapshot(site / "output")
+    cache_file(site).write_bytes(b"not a cache")
+    again = build(run, site)
+    assert (again.converted, again.rendered, again.written, again.unchanged) == (0, 0, 0, len(ALL_FILES))
+    assert again.err == ""
+    assert snapshot(site / "output") == before
+
+
+@pytest.mark.parametrize("damage", ["deleted", "cut short"])
+def test_an_output_file_damaged_by_hand_is_made_again_when_nothing_else_changed(site, run, cold, damage):
+    page = site / "output" / "tags/roads/index.html"
+    if damage == "deleted":
+        page.unlink()
+    else:
+        page.write_bytes(page.read_bytes()[:100])
+    again = build(run, site)
+    assert headlines(site, "tags/roads/index.html") == ["Charlie", "Alpha"]
+    assert (again.converted, again.rendered, again.written) == (0, 1, 1)
+    assert written(site / "output") == {"tags/roads/index.html"}
+    assert_same_as_cold(site, cold(site))
 
 
 def test_touching_every_source_without_changing_its_bytes_renders_only_the_touched_copy(site, run, cold):
@@ -718,6 +744,9 @@ def test_a_damaged_cache_is_ignored_with_a_warning_and_written_afresh(site, run,
     index = cache_file(site)
     assert index.is_file()
     damage(index)
+    # With its record of the last build, a build of unchanged files would finish without reading
+    # the cache at all; without it, it must read the cache, and find the damage.
+    last_build_file(site).unlink()
 
     again = build(run, site)
     assert "warning" in again.err and "cache" in again.err, again.err

@@ -1,0 +1,187 @@
+"""Everything a build reads, scanned before anything is parsed: the content's files (each
+Markdown file with the hash of its bytes) and one digest of all of it together with the
+settings, the flags, the theme and the generator itself.
+
+A build whose digest equals that of the last good build, whose output is still in
+place and whose scheduled articles are still in the future, has nothing to do: that
+is how a build of an unchanged 10,000-article site finishes in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from . import __version__
+from .cache import digest as digest_of
+from .config import Config
+from .errors import BuildFailed, SiteError
+
+# Libraries whose upgrade can change the output: a new version is a new install of their files.
+_LIBRARIES = ("markdown", "jinja2", "markupsafe", "yaml")
+
+
+@dataclass(frozen=True)
+class ScannedInputs:
+    markdown_files: tuple[Path, ...]
+    other_files: tuple[Path, ...]
+    source_digests: dict[str, str]  # str(path) of each readable Markdown file -> hash of its bytes
+    problems: tuple[SiteError, ...]  # found while looking (a symbolic link leading out of the site)
+    digest: str  # of every input together; "" when it cannot be known (a theme that is not there)
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    """What the last good build was made from, and what it made."""
+
+    inputs: str
+    valid_until: datetime | None  # the first scheduled article's date: from then on the site differs
+    articles: int
+    pages: int
+    files: int
+
+
+def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInputs:
+    """Find and hash the content, and digest it with everything else the output depends on."""
+    problems: list[SiteError] = []
+    markdown_files, other_files = discover(config.content_dir, config.site_dir, problems)
+    digest = hashlib.sha256()
+    digest.update(repr((__version__, code_key(), options, config, str(output_dir.resolve()))).encode())
+    digests: dict[str, str] = {}
+    for path in markdown_files:
+        name = str(path)
+        try:
+            with open(name, "rb") as handle:
+                digests[name] = digest_of(handle.read())
+        except OSError:
+            digest.update(f"unreadable {name}\n".encode())  # content.py says why, if it still is
+            continue
+        digest.update(f"{name}\0{digests[name]}\n".encode())
+    for path in other_files:
+        digest.update(f"{path}\0{file_stamp(path)}\n".encode())
+    theme = _theme_digest(config)
+    return ScannedInputs(tuple(markdown_files), tuple(other_files), digests, tuple(problems),
+                         digest.hexdigest() + theme if theme else "")
+
+
+def file_stamp(path: Path) -> str:
+    """A file that is copied, not read: hashing every image and PDF on every build would cost
+    more than copying them. The change time (ctime) moves whenever the bytes are written and
+    cannot be set back, unlike the mtime; with the inode and the size it notices every edit."""
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+
+
+def code_key() -> str:
+    """The generator's own code and the libraries it renders with, as installed: a build after
+    an upgrade (or, in a checkout, an edit of the code) must not trust what older code made."""
+    parts = []
+    package = Path(__file__).parent
+    for entry in sorted(os.scandir(package), key=lambda e: e.name):
+        if entry.name.endswith(".py"):
+            stat = entry.stat()
+            parts.append(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    for name in _LIBRARIES:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec else None
+        if origin and os.path.exists(origin):
+            stat = os.stat(origin)
+            parts.append(f"{name}:{origin}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _theme_digest(config: Config) -> str:
+    from .theme import load_theme  # here: it brings Jinja, which only this needs of it
+
+    try:
+        theme = load_theme(config)
+    except BuildFailed:
+        return ""  # the build reports it
+    digest = hashlib.sha256()
+    for _, folder in theme.chain:
+        for root, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for filename in sorted(filenames):
+                path = Path(root) / filename
+                # Templates and settings are small: hash them. Static files are copied: stamp them.
+                if path.is_relative_to(folder / "static"):
+                    digest.update(f"{path}\0{file_stamp(path)}\n".encode())
+                else:
+                    digest.update(f"{path}\0".encode() + path.read_bytes() + b"\n")
+    return digest.hexdigest()
+
+
+def discover(content_dir: Path, site_dir: Path, errors: list[SiteError]) -> tuple[list[Path], list[Path]]:
+    """Markdown files and other files, sorted; hidden files and folders are skipped.
+
+    A symbolic link that leads outside the site folder is refused: what the site
+    publishes must be in the site, not wherever a link happens to point. (scandir, not
+    os.walk and Path: it knows links and folders without a system call per file.)"""
+    markdown_files: list[Path] = []
+    other_files: list[Path] = []
+    site_real = os.path.realpath(site_dir)
+
+    def visit(folder: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
+                if not real.startswith(site_real + os.sep):
+                    errors.append(SiteError(f"symbolic link to {real}, outside the site folder; copy the "
+                                            "file into content/ instead", Path(entry.path)))
+                    continue
+                if entry.is_dir():
+                    continue  # folders behind links are not followed (a loop would never end)
+            elif entry.is_dir():
+                visit(entry.path)
+                continue
+            path = Path(entry.path)
+            (markdown_files if entry.name.endswith((".md", ".markdown")) else other_files).append(path)
+
+    visit(str(content_dir))
+    return markdown_files, other_files
+
+
+def last_build_file(site_dir: Path) -> Path:
+    return site_dir / ".cache" / "broadsheet" / "last-build.json"
+
+
+def read_last_build(site_dir: Path) -> LastBuild | None:
+    """None when there is none or it cannot be read: then the build simply does its work."""
+    try:
+        data = json.loads(last_build_file(site_dir).read_text(encoding="utf-8"))
+        valid_until = datetime.fromisoformat(data["valid_until"]) if data["valid_until"] else None
+        found = LastBuild(str(data["inputs"]), valid_until, int(data["articles"]), int(data["pages"]),
+                          int(data["files"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return found if found.inputs else None
+
+
+def write_last_build(site_dir: Path, finished: LastBuild | None) -> None:
+    """Record a good build (None: forget the last one, for a build that could not say what it read)."""
+    path = last_build_file(site_dir)
+    try:
+        if finished is None or not finished.inputs:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps({
+            "inputs": finished.inputs,
+            "valid_until": finished.valid_until.isoformat() if finished.valid_until else None,
+            "articles": finished.articles, "pages": finished.pages, "files": finished.files,
+        }), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass  # without it the next build only does its work again
