@@ -9,15 +9,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .cache import ContentCache, cache_file
-from .config import Config, load_config
-from .content import BuildOptions, load_content
+from .config import BuildOptions, Config, load_config
 from .fields import Fields
 from .errors import BuildFailed, SiteError
 from .inputs import LastBuild, ScannedInputs, read_last_build, scan_inputs, write_last_build
-from .output import check_output_dir, find_collisions, intact_output, write_output
-from .render import OutputFile, render_site
-from .site import build_site
-from .theme import load_theme, make_environment
+from .output import OutputFile, check_output_dir, find_collisions, intact_output, write_output
 
 
 @dataclass(frozen=True)
@@ -88,6 +84,13 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
            unchanged: Callable[[str], bool] | None = None, inputs: ScannedInputs | None = None) -> RenderedSite:
     """Every stage but the write: what `build` would write, or BuildFailed with every problem.
     unchanged, inputs: see content.load_content."""
+    # Imported here, not above: a build with nothing to do (see inputs.py) needs neither
+    # Markdown nor Jinja, and loading them would be a fifth of its time.
+    from .content import load_content
+    from .render import render_site
+    from .site import build_site
+    from .theme import load_theme, make_environment
+
     now = now or datetime.now(timezone.utc)
     config = load_config(site_dir, base_url)
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .build import build
-from .config import load_config
-from .content import BuildOptions
+from .config import BuildOptions, load_config
 from .errors import BuildFailed, SiteError
 from .newpost import new_article
 

@@ -18,6 +18,14 @@ PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
 
 
 @dataclass(frozen=True)
+class BuildOptions:
+    """The command line's flags for what to build."""
+
+    drafts: bool = False
+    future: bool = False
+
+
+@dataclass(frozen=True)
 class FeedSettings:
     items: int = 20
     full_content: bool = True

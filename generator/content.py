@@ -21,7 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 from . import urls
 from .bodies import BodyJob, cached_body, render_again, render_bodies, render_key
 from .cache import BodyResult, ContentCache, Entry, LazyText, digest
-from .config import Config
+from .config import BuildOptions, Config
 from .errors import BuildFailed, SiteError, line_of
 from .fields import Fields, fields_key, read_fields
 from .frontmatter import SourceDocument, read_document
@@ -29,12 +29,6 @@ from .inputs import ScannedInputs, discover
 from .markup import LinkProblem, is_relative_reference, plain_text
 
 WORDS_PER_MINUTE = 230
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    drafts: bool = False
-    future: bool = False
 
 
 @dataclass(frozen=True)

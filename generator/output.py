@@ -19,10 +19,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BuildFailed, SiteError
-from .render import OutputFile, RenderFailed
 
 MANIFEST = ".broadsheet-manifest"
 STAGING = ".broadsheet-staging"
+
+
+class RenderFailed(Exception):
+    """A file could not be made: the theme's error, with its template and line."""
+
+    def __init__(self, error: SiteError):
+        super().__init__(error.message)
+        self.error = error
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of the built site: made by produce(), or copied from copy_from."""
+
+    path: str  # relative to the output folder, POSIX separators
+    source: str  # what makes it, for messages: a content file, "front page", a theme file
+    fingerprint: str  # changes whenever the bytes may change
+    produce: Callable[[], bytes] | None = None
+    copy_from: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ import marshal
 import operator
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,33 +17,15 @@ from typing import Any
 import jinja2
 
 from . import __version__, feeds, urls
-from .config import Config
-from .content import Article, BuildOptions
+from .config import BuildOptions, Config
+from .content import Article
 from .errors import SiteError
 from .inputs import code_key
+from .output import OutputFile, RenderFailed
 from .site import Site
 from .theme import Theme, template_error
 from .urls import slugify
 from .views import FeedLink, Views
-
-
-class RenderFailed(Exception):
-    """A file could not be made: the theme's error, with its template and line."""
-
-    def __init__(self, error: SiteError):
-        super().__init__(error.message)
-        self.error = error
-
-
-@dataclass(frozen=True)
-class OutputFile:
-    """One file of the built site: made by produce(), or copied from copy_from."""
-
-    path: str  # relative to the output folder, POSIX separators
-    source: str  # what makes it, for messages: a content file, "front page", a theme file
-    fingerprint: str  # changes whenever the bytes may change
-    produce: Callable[[], bytes] | None = None
-    copy_from: Path | None = None
 
 
 def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: BuildOptions) -> list[OutputFile]:

@@ -34,8 +34,7 @@ from tornado import httpserver, netutil, web
 
 from .build import render
 from .cache import ContentCache, cache_file
-from .config import load_config
-from .content import BuildOptions
+from .config import BuildOptions, load_config
 from .errors import BuildFailed, SiteError
 from .fields import Fields
 from .output import write_output
