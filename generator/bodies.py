@@ -4,8 +4,6 @@ rendered, in several processes when there are enough of them to pay for it."""
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ from .cache import BodyResult, ContentCache, LazyText
 from .config import MarkdownSettings
 from .inputs import code_key
 from .markup import LinkProblem, MarkdownRenderer, first_paragraph, strip_footnote_refs
+from .parallel import forked_map, worth_it
 
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.M)
 # Below this many bodies to render, starting worker processes costs more than it saves.
@@ -60,7 +59,7 @@ def render_bodies(jobs: Sequence[BodyJob], settings: MarkdownSettings,
     a large build never holds every body's HTML at once)."""
     if not jobs:
         return []
-    if len(jobs) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if worth_it(len(jobs), PARALLEL_FROM):
         return _render_in_processes(jobs, settings, keep)
     renderer = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
     results = []
@@ -97,37 +96,27 @@ def render_body(renderer: MarkdownRenderer, job: BodyJob) -> Rendered:
                     rendered.problems)
 
 
-# Worker processes are forked: they inherit the jobs (and the resolvers' maps) instead of
-# receiving them pickled, and send back only plain results.
-_FORKED_JOBS: Sequence[BodyJob] = ()
-_FORKED_RENDERER: MarkdownRenderer | None = None
+_WORKER_RENDERER: MarkdownRenderer | None = None  # each worker's own
 
 
 def _render_in_processes(jobs: Sequence[BodyJob], settings: MarkdownSettings,
                          keep: Callable[[BodyResult], None]) -> list[Rendered]:
-    global _FORKED_JOBS
-    _FORKED_JOBS = jobs
     results = []
-    try:
-        workers = min(os.cpu_count() or 2, 8)
-        chunk = max(1, min(50, len(jobs) // (workers * 8)))
-        with multiprocessing.get_context("fork").Pool(workers, _start_worker, (settings,)) as pool:
-            for (html, *rest), problems in pool.imap(_render_one, range(len(jobs)), chunksize=chunk):
-                result = BodyResult(LazyText(html, digest=rest[2]), *rest)
-                keep(result)
-                results.append(Rendered(result, tuple(LinkProblem(*p) for p in problems)))
-    finally:
-        _FORKED_JOBS = ()
+    for (html, *rest), problems in forked_map(_render_one, jobs, 50, _start_worker, (settings,)):
+        result = BodyResult(LazyText(html, digest=rest[2]), *rest)
+        keep(result)
+        results.append(Rendered(result, tuple(LinkProblem(*p) for p in problems)))
     return results
 
 
 def _start_worker(settings: MarkdownSettings) -> None:
-    global _FORKED_RENDERER
-    _FORKED_RENDERER = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
+    global _WORKER_RENDERER
+    _WORKER_RENDERER = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
 
 
-def _render_one(index: int):
-    assert _FORKED_RENDERER is not None
-    rendered = render_body(_FORKED_RENDERER, _FORKED_JOBS[index])
+def _render_one(job: BodyJob):
+    """In a worker: plain values back (cheaper to send than the objects)."""
+    assert _WORKER_RENDERER is not None
+    rendered = render_body(_WORKER_RENDERER, job)
     r = rendered.result
     return (r.html, r.auto_summary_html, r.links, r.html_digest), [(p.target, p.message) for p in rendered.problems]

@@ -27,8 +27,11 @@ from .fields import Fields, fields_key, read_fields
 from .frontmatter import SourceDocument, read_document
 from .inputs import ScannedInputs, discover
 from .markup import LinkProblem, is_relative_reference, plain_text
+from .parallel import forked_map, worth_it
 
 WORDS_PER_MINUTE = 230
+# Below this many front matters to read, starting worker processes costs more than it saves.
+PARALLEL_READ_FROM = 1000
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,8 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     pages_dir = str(content_dir / "pages") + os.sep
     site_prefix = len(str(config.site_dir)) + 1
 
-    sources: list[_Source] = []
-    learnt = False  # anything the cache did not know
+    # Which files changed, and which of them need their front matter read.
+    found: list[_Found] = []
     for path in markdown_files:
         key = str(path)[site_prefix:].replace(os.sep, "/")
         entry = old_entries.get(key)
@@ -150,27 +153,34 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
                 continue
             source_digest = digest(raw)
         same_bytes = entry is not None and entry.source_digest == source_digest
-        doc: SourceDocument | None = None
-        if same_bytes and entry.fields is not None and entry.fields_key == key_for_fields:
+        known = same_bytes and entry.fields is not None and entry.fields_key == key_for_fields
+        found.append(_Found(key, path, entry, raw, source_digest, same_bytes, known, str(path).startswith(pages_dir)))
+    to_read = [f for f in found if not f.known]
+    if worth_it(len(to_read), PARALLEL_READ_FROM):
+        read = dict(zip((f.key for f in to_read), forked_map(functools.partial(_read, config), to_read, 200)))
+    else:
+        read = {f.key: _read(config, f) for f in to_read}
+
+    sources: list[_Source] = []
+    learnt = False  # anything the cache did not know
+    for f in found:
+        key, path, entry, source_digest = f.key, f.path, f.entry, f.source_digest
+        if f.known:
             meta = entry.meta
             fields = entry.fields_value if entry.fields_value is not None else Fields.from_record(entry.fields)
             new_entries[key] = entry  # as it was (its body is checked below): nothing to copy
         else:
-            raw = raw or path.read_bytes()
-            read = read_document(path, raw, entry.meta if same_bytes else None)
-            if isinstance(read, SiteError):
-                errors.append(read)
+            meta, read_fields_or_none, problems = read[key]
+            errors.extend(problems)
+            learnt = True
+            if meta is None:
                 continue
-            doc, meta = read, read.meta
-            found = read_fields(doc, str(path).startswith(pages_dir), config, errors)
-            if found is None:
+            if read_fields_or_none is None:
                 new_entries[key] = Entry(source_digest, meta)
-                learnt = True
                 continue
-            fields = found
+            fields = read_fields_or_none
             new_entries[key] = Entry(source_digest, meta, fields_key=key_for_fields, fields=fields.to_record(),
                                      fields_value=fields)
-            learnt = True
         included, reason = True, ""
         if fields.draft and not options.drafts:
             included, reason = False, "is a draft (draft: true) and is not built without --drafts"
@@ -259,6 +269,34 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     upcoming = [s.fields.date for s in sources if s.fields.date is not None and s.fields.date > now]
     return Content(tuple(articles), tuple(pages), files, rendered=rendered_count,
                    next_change=min(upcoming, default=None))
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A Markdown file as discovery leaves it: is it known to the cache as it is?"""
+
+    key: str
+    path: Path
+    entry: Entry | None
+    raw: bytes  # b"" when not read yet
+    source_digest: str
+    same_bytes: bool
+    known: bool  # the cache holds its fields, read from these bytes with these settings
+    is_page: bool
+
+
+def _read(config: Config, found: _Found) -> tuple[dict | None, Fields | None, list[SiteError]]:
+    """The file's front matter and fields, with the problems found; meta is None when the file
+    could not be read or split. Runs in a worker process when there are many files to read."""
+    errors: list[SiteError] = []
+    try:
+        raw = found.raw or found.path.read_bytes()
+    except OSError as exc:
+        return None, None, [SiteError(f"cannot read file: {exc.strerror}", found.path)]
+    doc = read_document(found.path, raw, found.entry.meta if found.same_bytes and found.entry else None)
+    if isinstance(doc, SiteError):
+        return None, None, [doc]
+    return doc.meta, read_fields(doc, found.is_page, config, errors), errors
 
 
 def _image(source: _Source, resolver, errors: list[SiteError]) -> str | None:

@@ -1,0 +1,45 @@
+"""Work spread over worker processes, for the stages where there is enough of it to pay.
+
+The workers are forked: they inherit the work list (and everything it refers to, such as
+the whole site model) instead of receiving it pickled, and send back only their results.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+_WORK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+def worth_it(count: int, threshold: int) -> bool:
+    """Parallel only with at least threshold items, more than one core, and fork to start workers."""
+    return count >= threshold and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def forked_map(work: Callable[[Item], Result], items: Sequence[Item], largest_chunk: int = 50,
+               start: Callable[..., None] | None = None, start_args: tuple = ()) -> Iterator[Result]:
+    """work(item) for each item, in order, computed by one worker per core (at most 8);
+    start(*start_args) runs once in each worker before its first item."""
+    global _WORK
+    _WORK = (work, items)
+    try:
+        workers = min(os.cpu_count() or 2, 8)
+        # Chunks small enough that every worker gets several (an even finish), large enough
+        # that handing them out costs little.
+        chunk = max(1, min(largest_chunk, len(items) // (workers * 8)))
+        with multiprocessing.get_context("fork").Pool(workers, start, start_args) as pool:
+            yield from pool.imap(_do, range(len(items)), chunksize=chunk)
+    finally:
+        _WORK = None
+
+
+def _do(index: int) -> Any:
+    assert _WORK is not None
+    work, items = _WORK
+    return work(items[index])
