@@ -10,7 +10,6 @@ anyone else's.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import stat
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BuildFailed, SiteError
+from .parallel import forked_map, worth_it
 
 MANIFEST = ".broadsheet-manifest"
 STAGING = ".broadsheet-staging"
@@ -235,7 +235,7 @@ def make_files(todo: Sequence[OutputFile], out: Path, staging: Path,
                progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
     """Render or copy each file and stage it if its bytes differ from output/'s; in worker processes
     when there are enough files for it to pay."""
-    if len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if worth_it(len(todo), PARALLEL_FROM):
         return _make_in_processes(todo, out, staging, progress)
     outcomes = []
     folders = _Folders()
@@ -274,34 +274,19 @@ def _make(file: OutputFile, out: Path, staging: Path, folders: "_Folders") -> Ou
     return Outcome(True, len(data))
 
 
-# Worker processes are forked: they inherit the planned files (with their templates and the
-# whole site model) instead of receiving them pickled, and send back only small outcomes.
-_FORKED: "tuple[Sequence[OutputFile], Path, Path, _Folders] | None" = None
+# Below this many files to make, starting worker processes costs more than it saves.
 PARALLEL_FROM = 200
 
 
 def _make_in_processes(todo: Sequence[OutputFile], out: Path, staging: Path,
                        progress: Callable[[int, int], None] | None) -> list[Outcome]:
-    global _FORKED
-    _FORKED = (todo, out, staging, _Folders())  # each worker fills its own copy
+    folders = _Folders()  # each worker fills its own copy
     outcomes: list[Outcome] = []
-    try:
-        workers = min(os.cpu_count() or 2, 8)
-        chunk = max(1, min(200, len(todo) // (workers * 8)))
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for done, outcome in enumerate(pool.imap(_make_forked, range(len(todo)), chunksize=chunk), start=1):
-                outcomes.append(outcome)
-                if progress and done % 500 == 0:
-                    progress(done, len(todo))
-    finally:
-        _FORKED = None
+    for done, outcome in enumerate(forked_map(lambda file: _make(file, out, staging, folders), todo, 200), start=1):
+        outcomes.append(outcome)
+        if progress and done % 500 == 0:
+            progress(done, len(todo))
     return outcomes
-
-
-def _make_forked(index: int) -> Outcome:
-    assert _FORKED is not None
-    todo, out, staging, folders = _FORKED
-    return _make(todo[index], out, staging, folders)
 
 
 def _unique(errors: Iterable[SiteError]) -> list[SiteError]:

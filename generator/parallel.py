@@ -6,7 +6,6 @@ the whole site model) instead of receiving it pickled, and send back only their 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -19,6 +18,8 @@ _WORK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
 def worth_it(count: int, threshold: int) -> bool:
     """Parallel only with at least threshold items, more than one core, and fork to start workers."""
+    import multiprocessing  # here: a build with nothing to do never starts a worker
+
     return count >= threshold and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -26,6 +27,8 @@ def forked_map(work: Callable[[Item], Result], items: Sequence[Item], largest_ch
                start: Callable[..., None] | None = None, start_args: tuple = ()) -> Iterator[Result]:
     """work(item) for each item, in order, computed by one worker per core (at most 8);
     start(*start_args) runs once in each worker before its first item."""
+    import multiprocessing
+
     global _WORK
     _WORK = (work, items)
     try:
