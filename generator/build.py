@@ -12,7 +12,7 @@ from .cache import ContentCache, cache_file
 from .config import BuildOptions, Config, load_config
 from .fields import Fields
 from .errors import BuildFailed, SiteError
-from .inputs import LastBuild, ScannedInputs, read_last_build, scan_inputs, write_last_build
+from .inputs import LastBuild, ScannedInputs, read_last_build, save_known_hashes, scan_inputs, write_last_build
 from .output import OutputFile, check_output_dir, find_collisions, intact_output, write_output
 
 
@@ -55,6 +55,7 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     if problem:
         raise BuildFailed([problem])
     inputs = scan_inputs(load_config(site_dir, base_url), options, output_dir)
+    save_known_hashes(site_dir, inputs)
     last = read_last_build(site_dir) if use_cache else None
     if last is not None and last.inputs == inputs.digest and not inputs.problems \
             and (last.valid_until is None or now < last.valid_until) and intact_output(output_dir) == last.files:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import marshal
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +26,9 @@ from .errors import BuildFailed, SiteError
 
 # Libraries whose upgrade can change the output: a new version is a new install of their files.
 _LIBRARIES = ("markdown", "jinja2", "markupsafe", "yaml")
+# A file changed less than this before a scan may change again with the same times (see scan_inputs).
+_RACY_NS = 2_000_000_000
+_HASHES_FORMAT = "broadsheet source hashes 1"
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,8 @@ class ScannedInputs:
     source_digests: dict[str, str]  # str(path) of each readable Markdown file -> hash of its bytes
     problems: tuple[SiteError, ...]  # found while looking (a symbolic link leading out of the site)
     digest: str  # of every input together; "" when it cannot be known (a theme that is not there)
+    known_hashes: dict[str, tuple]  # for save_known_hashes: the hashes the next scan may trust
+    known_hashes_changed: bool
 
 
 @dataclass(frozen=True)
@@ -47,26 +54,44 @@ class LastBuild:
 
 
 def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInputs:
-    """Find and hash the content, and digest it with everything else the output depends on."""
+    """Find and hash the content, and digest it with everything else the output depends on.
+
+    A Markdown file is read and hashed unless the last scan hashed it and its size, inode,
+    modification and change times are still those it had then, as git does. The change time
+    (ctime) moves with every write and cannot be set back; a file changed in the second before
+    a scan is "racy" (a second write within the clock's resolution would leave its times as
+    they were), so its hash is not kept for the next scan to trust."""
     problems: list[SiteError] = []
     markdown_files, other_files = discover(config.content_dir, config.site_dir, problems)
     digest = hashlib.sha256()
     digest.update(repr((__version__, code_key(), options, config, str(output_dir.resolve()))).encode())
     digests: dict[str, str] = {}
+    known = _read_known_hashes(config.site_dir)
+    trusted: dict[str, tuple] = {}
+    settled_before = time.time_ns() - _RACY_NS
     for path in markdown_files:
         name = str(path)
         try:
-            with open(name, "rb") as handle:
-                digests[name] = digest_of(handle.read())
+            stat = os.stat(name)
+            stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+            record = known.get(name)
+            if type(record) is tuple and len(record) == 5 and record[:4] == stamp and type(record[4]) is str:
+                found = record[4]
+            else:
+                with open(name, "rb") as handle:
+                    found = digest_of(handle.read())
         except OSError:
             digest.update(f"unreadable {name}\n".encode())  # content.py says why, if it still is
             continue
-        digest.update(f"{name}\0{digests[name]}\n".encode())
+        digests[name] = found
+        if stat.st_ctime_ns < settled_before and stat.st_mtime_ns < settled_before:
+            trusted[name] = (*stamp, found)
+        digest.update(f"{name}\0{found}\n".encode())
     for path in other_files:
         digest.update(f"{path}\0{file_stamp(path)}\n".encode())
     theme = _theme_digest(config)
     return ScannedInputs(tuple(markdown_files), tuple(other_files), digests, tuple(problems),
-                         digest.hexdigest() + theme if theme else "")
+                         digest.hexdigest() + theme if theme else "", trusted, trusted != known)
 
 
 def file_stamp(path: Path) -> str:
@@ -150,6 +175,35 @@ def discover(content_dir: Path, site_dir: Path, errors: list[SiteError]) -> tupl
 
     visit(str(content_dir))
     return markdown_files, other_files
+
+
+def _known_hashes_file(site_dir: Path) -> Path:
+    return site_dir / ".cache" / "broadsheet" / "source-hashes.marshal"
+
+
+def _read_known_hashes(site_dir: Path) -> dict[str, tuple]:
+    """The hashes the last scan may trust, by path; none when the file is missing or damaged."""
+    try:
+        loaded = marshal.loads(_known_hashes_file(site_dir).read_bytes())
+        if isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == _HASHES_FORMAT \
+                and isinstance(loaded[1], dict):
+            return loaded[1]
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    return {}
+
+
+def save_known_hashes(site_dir: Path, inputs: ScannedInputs) -> None:
+    path = _known_hashes_file(site_dir)
+    if not inputs.known_hashes_changed:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_bytes(marshal.dumps((_HASHES_FORMAT, inputs.known_hashes)))
+        os.replace(temporary, path)
+    except OSError:
+        pass  # the next scan reads every file again
 
 
 def last_build_file(site_dir: Path) -> Path:
