@@ -36,7 +36,7 @@ PARALLEL_READ_FROM = 1000
 
 @dataclass(frozen=True)
 class Article:
-    source: Path
+    source: str  # the Markdown file's path
     title: str
     date: datetime
     updated: datetime | None
@@ -62,7 +62,7 @@ class Article:
 
 @dataclass(frozen=True)
 class Page:
-    source: Path
+    source: str
     title: str
     slug: str
     path: str
@@ -91,7 +91,7 @@ class _Source:
     """A Markdown file as the first pass leaves it."""
 
     key: str  # path relative to the site folder: the cache key
-    path: Path
+    path: str
     source_digest: str
     meta: dict
     fields: Fields
@@ -104,7 +104,7 @@ class _Source:
     def document(self) -> SourceDocument:
         """The file split again (rarely needed: a body to render, an error to place). Not kept:
         10,000 sources held as text would double a build's memory."""
-        doc = read_document(self.path, self.path.read_bytes(), self.meta)
+        doc = read_document(Path(self.path), _read_bytes(self.path), self.meta)
         assert not isinstance(doc, SiteError)  # it was read without error just before
         return doc
 
@@ -139,22 +139,22 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     # Which files changed, and which of them need their front matter read.
     found: list[_Found] = []
     for path in markdown_files:
-        key = str(path)[site_prefix:].replace(os.sep, "/")
+        key = path[site_prefix:].replace(os.sep, "/")
         entry = old_entries.get(key)
-        if entry is not None and unchanged is not None and unchanged(str(path)):
+        if entry is not None and unchanged is not None and unchanged(path):
             raw, source_digest = b"", entry.source_digest
-        elif str(path) in known_digests:
-            raw, source_digest = b"", known_digests[str(path)]
+        elif path in known_digests:
+            raw, source_digest = b"", known_digests[path]
         else:
             try:
-                raw = path.read_bytes()
+                raw = _read_bytes(path)
             except OSError as exc:
-                errors.append(SiteError(f"cannot read file: {exc.strerror}", path))
+                errors.append(SiteError(f"cannot read file: {exc.strerror}", Path(path)))
                 continue
             source_digest = digest(raw)
         same_bytes = entry is not None and entry.source_digest == source_digest
         known = same_bytes and entry.fields is not None and entry.fields_key == key_for_fields
-        found.append(_Found(key, path, entry, raw, source_digest, same_bytes, known, str(path).startswith(pages_dir)))
+        found.append(_Found(key, path, entry, raw, source_digest, same_bytes, known, path.startswith(pages_dir)))
     to_read = [f for f in found if not f.known]
     if worth_it(len(to_read), PARALLEL_READ_FROM):
         read = dict(zip((f.key for f in to_read), forked_map(functools.partial(_read, config), to_read, 200)))
@@ -189,7 +189,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
                                        "and is not built without --future")
         sources.append(_Source(key, path, source_digest, meta, fields, included, reason))
 
-    files = tuple(StaticFile(p, p.relative_to(content_dir).as_posix()) for p in other_files)
+    files = tuple(StaticFile(Path(p), Path(p).relative_to(content_dir).as_posix()) for p in other_files)
     targets: dict[str, str] = {os.path.normpath(f.source): quote(f.path) for f in files}
     excluded: dict[str, str] = {}
     for source in sources:
@@ -234,7 +234,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         for problem in problems.get(source.key, ()):
             assert doc is not None
             line, col = _locate(doc, problem.target, searched_from)
-            errors.append(SiteError(problem.message, source.path, line, col))
+            errors.append(SiteError(problem.message, Path(source.path), line, col))
         entry = new_entries[source.key]
         kept = (key_now, body) if not problems.get(source.key) else ("", None)
         if (entry.render_key, entry.body) != kept:
@@ -276,7 +276,7 @@ class _Found:
     """A Markdown file as discovery leaves it: is it known to the cache as it is?"""
 
     key: str
-    path: Path
+    path: str
     entry: Entry | None
     raw: bytes  # b"" when not read yet
     source_digest: str
@@ -289,14 +289,20 @@ def _read(config: Config, found: _Found) -> tuple[dict | None, Fields | None, li
     """The file's front matter and fields, with the problems found; meta is None when the file
     could not be read or split. Runs in a worker process when there are many files to read."""
     errors: list[SiteError] = []
+    path = Path(found.path)
     try:
-        raw = found.raw or found.path.read_bytes()
+        raw = found.raw or _read_bytes(found.path)
     except OSError as exc:
-        return None, None, [SiteError(f"cannot read file: {exc.strerror}", found.path)]
-    doc = read_document(found.path, raw, found.entry.meta if found.same_bytes and found.entry else None)
+        return None, None, [SiteError(f"cannot read file: {exc.strerror}", path)]
+    doc = read_document(path, raw, found.entry.meta if found.same_bytes and found.entry else None)
     if isinstance(doc, SiteError):
         return None, None, [doc]
     return doc.meta, read_fields(doc, found.is_page, config, errors), errors
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def _image(source: _Source, resolver, errors: list[SiteError]) -> str | None:
@@ -306,7 +312,8 @@ def _image(source: _Source, resolver, errors: list[SiteError]) -> str | None:
         return image
     result = resolver(image)
     if isinstance(result, LinkProblem):
-        errors.append(SiteError(f"`image`: {result.message}", source.path, source.document().line_of_key("image")))
+        errors.append(SiteError(f"`image`: {result.message}", Path(source.path),
+                                source.document().line_of_key("image")))
         return None
     return result
 

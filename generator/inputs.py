@@ -33,8 +33,8 @@ _HASHES_FORMAT = "broadsheet source hashes 1"
 
 @dataclass(frozen=True)
 class ScannedInputs:
-    markdown_files: tuple[Path, ...]
-    other_files: tuple[Path, ...]
+    markdown_files: tuple[str, ...]  # paths as text: Path objects for 10,000 files cost more than the rest
+    other_files: tuple[str, ...]
     source_digests: dict[str, str]  # str(path) of each readable Markdown file -> hash of its bytes
     problems: tuple[SiteError, ...]  # found while looking (a symbolic link leading out of the site)
     digest: str  # of every input together; "" when it cannot be known (a theme that is not there)
@@ -69,8 +69,7 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
     known = _read_known_hashes(config.site_dir)
     trusted: dict[str, tuple] = {}
     settled_before = time.time_ns() - _RACY_NS
-    for path in markdown_files:
-        name = str(path)
+    for name in markdown_files:
         try:
             stat = os.stat(name)
             stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
@@ -94,11 +93,11 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
                          digest.hexdigest() + theme if theme else "", trusted, trusted != known)
 
 
-def file_stamp(path: Path) -> str:
+def file_stamp(path: Path | str) -> str:
     """A file that is copied, not read: hashing every image and PDF on every build would cost
     more than copying them. The change time (ctime) moves whenever the bytes are written and
     cannot be set back, unlike the mtime; with the inode and the size it notices every edit."""
-    stat = path.stat()
+    stat = os.stat(path)
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
 
 
@@ -141,14 +140,14 @@ def _theme_digest(config: Config) -> str:
     return digest.hexdigest()
 
 
-def discover(content_dir: Path, site_dir: Path, errors: list[SiteError]) -> tuple[list[Path], list[Path]]:
+def discover(content_dir: Path, site_dir: Path, errors: list[SiteError]) -> tuple[list[str], list[str]]:
     """Markdown files and other files, sorted; hidden files and folders are skipped.
 
     A symbolic link that leads outside the site folder is refused: what the site
     publishes must be in the site, not wherever a link happens to point. (scandir, not
     os.walk and Path: it knows links and folders without a system call per file.)"""
-    markdown_files: list[Path] = []
-    other_files: list[Path] = []
+    markdown_files: list[str] = []
+    other_files: list[str] = []
     site_real = os.path.realpath(site_dir)
 
     def visit(folder: str) -> None:
@@ -170,8 +169,7 @@ def discover(content_dir: Path, site_dir: Path, errors: list[SiteError]) -> tupl
             elif entry.is_dir():
                 visit(entry.path)
                 continue
-            path = Path(entry.path)
-            (markdown_files if entry.name.endswith((".md", ".markdown")) else other_files).append(path)
+            (markdown_files if entry.name.endswith((".md", ".markdown")) else other_files).append(entry.path)
 
     visit(str(content_dir))
     return markdown_files, other_files

@@ -38,7 +38,7 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     files: list[OutputFile] = []
     site_root = str(config.site_dir)
 
-    def shown(path: Path) -> str:
+    def shown(path: Path | str) -> str:
         """A source as the user knows it: relative to the site folder where it is inside it."""
         text = str(path)
         return text[len(site_root) + 1:] if text.startswith(site_root + os.sep) else text
