@@ -271,7 +271,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
                    next_change=min(upcoming, default=None))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Found:
     """A Markdown file as discovery leaves it: is it known to the cache as it is?"""
 

@@ -123,22 +123,21 @@ class _Digests:
 
     def __init__(self, site: Site):
         # A teaser shows its tags with their article counts.
-        self._tags = {tag.slug: (tag.name, len(tag.articles)) for tag in site.tags}
+        tags = {tag.slug: (tag.name, len(tag.articles)) for tag in site.tags}
         self._teasers: dict[str, str] = {}
-
-    def teaser(self, article: Article) -> str:
-        known = self._teasers.get(article.path)
-        if known is None:
+        for article in site.articles:
             # marshal, not repr: a tenth of the cost. Format 2: the newer ones mark shared and
             # interned objects, so the same values could give different bytes.
             shown = [value.isoformat() if isinstance(value, datetime) else value
                      for value in self._teaser_values(article)]
-            shown.append(tuple(self._tags[slugify(name)] for name in article.tags))
-            known = self._teasers[article.path] = hashlib.sha256(marshal.dumps(shown, 2)).hexdigest()
-        return known
+            shown.append(tuple(tags[slugify(name)] for name in article.tags))
+            self._teasers[article.path] = hashlib.sha256(marshal.dumps(shown, 2)).hexdigest()
+
+    def teaser(self, article: Article) -> str:
+        return self._teasers[article.path]
 
     def article(self, article: Article) -> str:
-        return self.teaser(article) + article.content_digest
+        return self._teasers[article.path] + article.content_digest
 
 
 def _copy(path: str, source: str, copy_from: Path) -> OutputFile:
