@@ -14,6 +14,7 @@ import importlib.util
 import json
 import marshal
 import os
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,7 +105,7 @@ def file_stamp(path: Path | str) -> str:
 def code_key() -> str:
     """The generator's own code and the libraries it renders with, as installed: a build after
     an upgrade (or, in a checkout, an edit of the code) must not trust what older code made."""
-    parts = []
+    parts = [sys.version]
     package = Path(__file__).parent
     for entry in sorted(os.scandir(package), key=lambda e: e.name):
         if entry.name.endswith(".py"):
