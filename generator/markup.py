@@ -12,7 +12,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 
-from .inline import speed_up
+from .markdown_shortcuts import speed_up
 from .typography import smarten
 
 # resolve(target) -> new URL, or an error message

@@ -344,7 +344,7 @@ def test_markdown_extensions(make_site, run):
 
 
 # Markdown of every kind, and text that only looks like it: the renderer passes over inline
-# patterns and block tests that cannot match (generator/inline.py), which must change nothing.
+# patterns and block tests that cannot match (generator/markdown_shortcuts.py), which must change nothing.
 TRICKY_MARKDOWN = [
     "Plain words only, nothing to do.",
     "*em* **strong** ***both*** _em_ __strong__ snake_case_name 2*3*4 * lone star",
