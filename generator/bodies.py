@@ -48,7 +48,7 @@ def cached_body(cache: ContentCache | None, source_key: str, resolver: Resolver,
     entry = cache.entries.get(source_key) if cache else None
     if entry is None or entry.body is None or entry.source_digest != source_digest or entry.render_key != key:
         return None
-    if any(resolver(url) != resolved for url, resolved in entry.body.links):
+    if entry.body.links and any(resolver(url) != resolved for url, resolved in entry.body.links):
         return None
     return entry.body
 

@@ -214,8 +214,8 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     for source in included:
         cached = cached_body(cache, source.key, resolvers[source.key], source.source_digest, key_now)
         if cached is not None:
-            cached.text.fallback = functools.partial(
-                render_again, config.markdown, BodyJob(source.key, source.document_body, resolvers[source.key]))
+            # Used only if the cache's copy turns out damaged: a partial costs less than a job.
+            cached.text.fallback = functools.partial(_render_again, config, source, resolvers[source.key])
             bodies[source.key] = cached
         else:
             to_render.append(BodyJob(source.key, source.document_body, resolvers[source.key]))
@@ -229,14 +229,15 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     pages: list[Page] = []
     for source in included:
         body, fields = bodies[source.key], source.fields
-        searched_from: dict[str, int] = {}
-        doc = source.document() if problems.get(source.key) else None
-        for problem in problems.get(source.key, ()):
-            assert doc is not None
-            line, col = _locate(doc, problem.target, searched_from)
-            errors.append(SiteError(problem.message, Path(source.path), line, col))
+        found_problems = problems.get(source.key)
+        if found_problems:
+            searched_from: dict[str, int] = {}
+            doc = source.document()
+            for problem in found_problems:
+                line, col = _locate(doc, problem.target, searched_from)
+                errors.append(SiteError(problem.message, Path(source.path), line, col))
         entry = new_entries[source.key]
-        kept = (key_now, body) if not problems.get(source.key) else ("", None)
+        kept = (key_now, body) if not found_problems else ("", None)
         if (entry.render_key, entry.body) != kept:
             entry.render_key, entry.body = kept
             learnt = True
@@ -298,6 +299,10 @@ def _read(config: Config, found: _Found) -> tuple[dict | None, Fields | None, li
     if isinstance(doc, SiteError):
         return None, None, [doc]
     return doc.meta, read_fields(doc, found.is_page, config, errors), errors
+
+
+def _render_again(config: Config, source: _Source, resolver) -> str:
+    return render_again(config.markdown, BodyJob(source.key, source.document_body, resolver))
 
 
 def _read_bytes(path: str) -> bytes:

@@ -330,7 +330,7 @@ def _check_relative(path: str) -> None:
 
 def _is_plain_relative(path: str) -> bool:
     # Strings, not PurePosixPath: this runs for every file of a 100,000-article site.
-    return bool(path) and not path.startswith("/") and "\\" not in path and ".." not in path.split("/")
+    return bool(path) and not path.startswith("/") and "\\" not in path and "/../" not in f"/{path}/"
 
 
 def _ensure_inside(folder: Path, out: Path) -> None:
