@@ -103,7 +103,7 @@ class BodyStore:
 @dataclass
 class Entry:
     source_digest: str
-    meta: dict[str, Any]  # the front matter as parsed
+    meta: dict[str, Any] | None  # the front matter as parsed; not kept once the fields are
     fields_key: str = ""  # the settings the fields were read with
     fields: tuple | None = None  # fields.Fields.to_record()
     render_key: str = ""  # the settings the body was rendered with
@@ -161,7 +161,7 @@ class ContentCache:
                     result = BodyResult(LazyText(None, store, (offset, length), html_digest), summary,
                                         tuple(map(tuple, links)), html_digest)
                 value = check_fields(fields) if fields is not None else None
-                if not (isinstance(source, str) and isinstance(meta, dict) and isinstance(key, str)):
+                if not (isinstance(source, str) and isinstance(meta, (dict, type(None))) and isinstance(key, str)):
                     raise ValueError("an entry is not shaped as one")
                 entries[name] = Entry(source, meta, fields_key, fields, key, result, value)
         except Exception:  # noqa: BLE001 - any damage at all means: do not trust it
@@ -215,7 +215,9 @@ class ContentCache:
             os.replace(self.store.path, self.bodies_path)
             self.store.path = self.bodies_path
         stored = {
-            name: (e.source_digest, e.meta, e.fields_key, e.fields, e.render_key,
+            # The front matter only until its fields are known: they say all a build needs.
+            name: (e.source_digest, None if e.fields is not None else e.meta, e.fields_key, e.fields,
+                   e.render_key,
                    (e.body.text.location, e.body.auto_summary_html, e.body.links, e.body.html_digest)
                    if e.body else None)
             for name, e in self.entries.items()

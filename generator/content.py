@@ -93,7 +93,7 @@ class _Source:
     key: str  # path relative to the site folder: the cache key
     path: str
     source_digest: str
-    meta: dict
+    meta: dict | None  # None when the cache did not keep it (it is read again if ever needed)
     fields: Fields
     included: bool
     excluded_reason: str
@@ -134,12 +134,14 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     new_entries: dict[str, Entry] = {}
     key_for_fields = fields_key(config)
     pages_dir = str(content_dir / "pages") + os.sep
-    site_prefix = len(str(config.site_dir)) + 1
+    # Keys are paths relative to the site folder: content_dir is site_dir/content, and every path
+    # found starts with it (however the site folder was named: ".", relative or absolute).
+    content_prefix = len(str(content_dir)) + 1
 
     # Which files changed, and which of them need their front matter read.
     found: list[_Found] = []
     for path in markdown_files:
-        key = path[site_prefix:].replace(os.sep, "/")
+        key = "content/" + path[content_prefix:].replace(os.sep, "/")
         entry = old_entries.get(key)
         if entry is not None and unchanged is not None and unchanged(path):
             raw, source_digest = b"", entry.source_digest
