@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import markdown
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
+from markdown.treeprocessors import Treeprocessor
 
 from .markdown_shortcuts import speed_up
 from .typography import smarten
@@ -52,7 +53,9 @@ class _RewriteLinks(Postprocessor):
         self.owner = owner
 
     def run(self, text: str) -> str:
-        if self.owner.resolver is None:
+        # toc runs every postprocessor over each heading's inner HTML while the tree is still being
+        # worked on (for its labels): a link there would be resolved, and a broken one reported, twice.
+        if self.owner.resolver is None or not self.owner.tree_done:
             return text
         return _LINKING_TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(self._rewrite, tag.group(0)), text)
 
@@ -76,6 +79,18 @@ class _RewriteLinksExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's name
         # Below "raw_html" (30): the raw HTML is back in place when this runs.
         md.postprocessors.register(_RewriteLinks(md, self.owner), "broadsheet_links", 5)
+        md.treeprocessors.register(_TreeDone(md, self.owner), "broadsheet_tree_done", -1000)
+
+
+class _TreeDone(Treeprocessor):
+    """The last treeprocessor: from here on, postprocessors see the whole document."""
+
+    def __init__(self, md: markdown.Markdown, owner: "MarkdownRenderer"):
+        super().__init__(md)
+        self.owner = owner
+
+    def run(self, root: object) -> None:
+        self.owner.tree_done = True
 
 
 class MarkdownRenderer:
@@ -85,6 +100,7 @@ class MarkdownRenderer:
         self.smart_quotes = smart_quotes
         self.resolver: LinkResolver | None = None
         self.problems: list[LinkProblem] = []
+        self.tree_done = False
         self._md = markdown.Markdown(
             extensions=[*extensions, _RewriteLinksExtension(self)],
             extension_configs=extension_configs,
@@ -95,6 +111,7 @@ class MarkdownRenderer:
     def render(self, text: str, resolver: LinkResolver | None) -> Converted:
         self.resolver = resolver
         self.problems = []
+        self.tree_done = False
         try:
             output = self._md.reset().convert(text)
         finally:

@@ -238,6 +238,16 @@ def test_broken_relative_link(built, run):
     error_at(result, "content/news/2022-03-01-links.md:7:15", "news/missing.md", "does not exist")
 
 
+def test_broken_link_in_a_heading_is_reported_once(built, run):
+    # toc runs the link rewriter over each heading for its labels too: that must not add an error.
+    site, before = built()
+    write(site, "content/news/2022-03-01-links.md",
+          article("Links", "2022-03-01", "First paragraph.\n\n## See [the plan](missing.md)\n\nMore."))
+    result = run("build", "--site", ".", cwd=site)
+    assert_failed(result, site, before)  # one error
+    error_at(result, "content/news/2022-03-01-links.md:7:19", "news/missing.md", "does not exist")
+
+
 def test_broken_image(built, run):
     site, before = built()
     write(site, "content/2022-03-01-pic.md",
