@@ -175,7 +175,7 @@ class Views:
                 abs_url=self.origin + url if self._origin_and_root else self.urls.absolute(article.path),
                 date=article.date, updated=article.updated, authors=article.authors,
                 byline=byline(article.authors),
-                # one view per tag, in the order given, as often as its slug is given: once
+                # one view per slug, in the order the article gives its tags
                 tags=tuple(map(self.tags.__getitem__, dict.fromkeys(map(slugify, article.tags)))),
                 category=article.category, summary_html=Markup(article.summary_html),
                 summary_text=article.summary_text, image_url=article.image, image_alt=article.image_alt,
