@@ -120,7 +120,9 @@ class _Progress:
 def _collect_less() -> None:
     # A build allocates hundreds of thousands of small objects and frees few: the cycle collector's
     # default thresholds make it sweep them again and again, a third of a no-change build's time.
-    gc.set_threshold(100_000, 50, 50)
+    # A rebuild of 10,000 articles makes about a million objects that all live to its end: with a
+    # million between sweeps it sweeps once or twice instead of ten times (a tenth of its time).
+    gc.set_threshold(1_000_000, 50, 50)
 
 
 def _serve(args: argparse.Namespace) -> int:

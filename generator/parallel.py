@@ -6,6 +6,7 @@ the whole site model) instead of receiving it pickled, and send back only their 
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -36,9 +37,12 @@ def forked_map(work: Callable[[Item], Result], items: Sequence[Item], largest_ch
         # Chunks small enough that every worker gets several (an even finish), large enough
         # that handing them out costs little.
         chunk = max(1, min(largest_chunk, len(items) // (workers * 8)))
+        # Frozen: the workers' collector never walks the objects they inherit (the whole site).
+        gc.freeze()
         with multiprocessing.get_context("fork").Pool(workers, start, start_args) as pool:
             yield from pool.imap(_do, range(len(items)), chunksize=chunk)
     finally:
+        gc.unfreeze()
         _WORK = None
 
 
