@@ -54,7 +54,8 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     problem = check_output_dir(site_dir, output_dir)
     if problem:
         raise BuildFailed([problem])
-    inputs = scan_inputs(load_config(site_dir, base_url), options, output_dir)
+    config = load_config(site_dir, base_url)
+    inputs = scan_inputs(config, options, output_dir)
     save_known_hashes(site_dir, inputs)
     last = read_last_build(site_dir) if use_cache else None
     if last is not None and last.inputs == inputs.digest and not inputs.problems \
@@ -65,7 +66,7 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     write_last_build(site_dir, None)
     cache, warning = (ContentCache.load(cache_file(site_dir), Fields.from_record) if use_cache
                       else (ContentCache(cache_file(site_dir)), None))
-    rendered = render(site_dir, options, base_url, now, cache, inputs=inputs)
+    rendered = render(site_dir, options, base_url, now, cache, inputs=inputs, config=config)
     if progress:
         progress(f"{rendered.articles} articles read ({rendered.bodies_rendered} rendered, "
                  f"{rendered.articles + rendered.pages - rendered.bodies_rendered} from the cache)")
@@ -82,9 +83,11 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
 
 def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str | None = None,
            now: datetime | None = None, cache: ContentCache | None = None,
-           unchanged: Callable[[str], bool] | None = None, inputs: ScannedInputs | None = None) -> RenderedSite:
+           unchanged: Callable[[str], bool] | None = None, inputs: ScannedInputs | None = None,
+           config: Config | None = None) -> RenderedSite:
     """Every stage but the write: what `build` would write, or BuildFailed with every problem.
-    unchanged, inputs: see content.load_content."""
+    unchanged, inputs: see content.load_content. config: as already loaded from site_dir and
+    base_url (build has read it to scan the inputs)."""
     # Imported here, not above: a build with nothing to do (see inputs.py) needs neither
     # Markdown nor Jinja, and loading them would be a fifth of its time.
     from .content import load_content
@@ -93,7 +96,7 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     from .theme import load_theme, make_environment
 
     now = now or datetime.now(timezone.utc)
-    config = load_config(site_dir, base_url)
+    config = config or load_config(site_dir, base_url)
 
     # Content and theme are independent: report the problems of both in one go.
     errors: list[SiteError] = []

@@ -9,6 +9,7 @@ is how a build of an unchanged 10,000-article site finishes in a fraction of a s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -102,9 +103,12 @@ def file_stamp(path: Path | str) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
 
 
+@functools.cache
 def code_key() -> str:
     """The generator's own code and the libraries it renders with, as installed: a build after
-    an upgrade (or, in a checkout, an edit of the code) must not trust what older code made."""
+    an upgrade (or, in a checkout, an edit of the code) must not trust what older code made.
+    Worked out once per process (the scan, the body key and the page key each ask): the code a
+    process runs is the code it loaded, whatever happens to the files later."""
     parts = [sys.version]
     package = Path(__file__).parent
     for entry in sorted(os.scandir(package), key=lambda e: e.name):
