@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from . import urls
 from .config import Config
@@ -48,8 +49,11 @@ class Site:
 
 
 def build_site(config: Config, content: Content) -> Site:
-    articles = tuple(sorted(content.articles, key=lambda a: a.path))
-    articles = tuple(sorted(articles, key=lambda a: a.date, reverse=True))  # stable: ties stay by URL
+    ordered = sorted(content.articles, key=attrgetter("path"))
+    # Newest first; stable, so ties stay by URL. By timestamp: the same order as by the (always
+    # aware) datetimes, which compare five times slower.
+    ordered.sort(key=lambda article: article.date.timestamp(), reverse=True)
+    articles = tuple(ordered)
     pages = tuple(sorted(content.pages, key=lambda p: (p.weight, p.title.lower(), p.path)))
     tags = _group_tags(articles)
     return Site(
@@ -64,28 +68,27 @@ def build_site(config: Config, content: Content) -> Site:
     )
 
 
-def _group_tags(articles: tuple[Article, ...]) -> tuple[Tag, ...]:
+def _group_tags(articles: Sequence[Article]) -> tuple[Tag, ...]:
     """Tags match case-insensitively (by slug); the name shown is the spelling most used."""
     by_slug: dict[str, list[Article]] = {}
-    spellings: dict[str, Counter[str]] = {}
+    uses: dict[str, int] = {}  # by spelling: the articles that spell it so
+    slug_of: dict[str, str] = {}  # a few hundred names, each on thousands of articles
     for article in articles:
-        seen: set[str] = set()
         for name in article.tags:
-            slug = urls.slugify(name)
-            if slug in seen:
-                continue
-            seen.add(slug)
+            slug = slug_of.get(name)
+            if slug is None:
+                slug = slug_of[name] = urls.slugify(name)
             members = by_slug.get(slug)
             if members is None:
                 members = by_slug[slug] = []
-                spellings[slug] = Counter()
+            elif members[-1] is article:
+                continue  # the same tag twice in one article, spelt two ways
             members.append(article)
-            spellings[slug][name] += 1
-    tags = [
-        Tag(name=min(spellings[slug].items(), key=lambda item: (-item[1], item[0]))[0], slug=slug,
-            articles=tuple(members))
-        for slug, members in by_slug.items()
-    ]
+            uses[name] = uses.get(name, 0) + 1
+    spellings: dict[str, list[tuple[int, str]]] = {}
+    for name, count in uses.items():
+        spellings.setdefault(slug_of[name], []).append((-count, name))
+    tags = [Tag(name=min(spellings[slug])[1], slug=slug, articles=tuple(members)) for slug, members in by_slug.items()]
     return tuple(sorted(tags, key=lambda t: (t.name.lower(), t.slug)))
 
 
