@@ -8,7 +8,9 @@ rewritten to that article's URL.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
+import marshal
 import math
 import os
 from collections.abc import Callable
@@ -54,6 +56,10 @@ class Article:
     draft: bool
     scheduled: bool
     reading_minutes: int
+    # What fixes every field above, with the site's settings, but the body, the image and the
+    # schedule: a digest of the front matter's fields and the summary (see _teaser_base). A field
+    # made from anything else must be added to render._Digests.
+    teaser_base: str
 
     @property
     def content_html(self) -> str:
@@ -240,8 +246,9 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
                 errors.append(SiteError(problem.message, Path(source.path), line, col))
         entry = new_entries[source.key]
         kept = (key_now, body) if not found_problems else ("", None)
-        if (entry.render_key, entry.body) != kept:
+        if (entry.render_key, entry.body) != kept or not entry.teaser_base:
             entry.render_key, entry.body = kept
+            entry.teaser_base = _teaser_base(fields, body.auto_summary_html)
             learnt = True
         if fields.summary:
             summary_text, summary_html = fields.summary, f"<p>{escape(fields.summary, quote=False)}</p>"
@@ -260,7 +267,8 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             summary_html=summary_html, summary_text=summary_text, body=body.text,
             content_digest=body.html_digest, image=image, image_alt=fields.image_alt,
             slug=fields.slug, path=fields.path, draft=fields.draft, scheduled=fields.date > now,
-            reading_minutes=max(1, math.ceil(fields.words / WORDS_PER_MINUTE)),
+            reading_minutes=_reading_minutes(fields.words),
+            teaser_base=entry.teaser_base,
         ))
 
     if cache is not None:
@@ -301,6 +309,17 @@ def _read(config: Config, found: _Found) -> tuple[dict | None, Fields | None, li
     if isinstance(doc, SiteError):
         return None, None, [doc]
     return doc.meta, read_fields(doc, found.is_page, config, errors), errors
+
+
+def _reading_minutes(words: int) -> int:
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
+def _teaser_base(fields: Fields, auto_summary_html: str) -> str:
+    """Kept in the cache, so that a build does not work out 10,000 articles' teasers again. The
+    word count is left out: a teaser shows the reading time, and most edits do not change it."""
+    shown = dataclasses.replace(fields, words=_reading_minutes(fields.words)).to_record()
+    return digest(marshal.dumps((shown, auto_summary_html), 2))
 
 
 def _render_again(config: Config, source: _Source, resolver) -> str:

@@ -7,10 +7,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import marshal
-import operator
 import os
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +100,7 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     files.append(renderer.made("feed.xml", "site feed", newest,
                                lambda: feeds.rss(site, site.articles, "/feed.xml", config.title, "/")))
     files.append(renderer.made("atom.xml", "site feed", newest, lambda: feeds.atom(site, site.articles)))
-    everything = repr(([(a.path, a.date, a.updated, a.tags) for a in site.articles], [p.path for p in site.pages]))
-    files.append(renderer.made("sitemap.xml", "sitemap", (everything,), lambda: feeds.sitemap(site)))
+    files.append(renderer.made("sitemap.xml", "sitemap", (digests.sitemap,), lambda: feeds.sitemap(site)))
     files.append(renderer.made("robots.txt", "robots.txt", (), lambda: feeds.robots(site)))
 
     for relative, source in theme.static_files.items():
@@ -117,21 +114,26 @@ class _Digests:
     """Short digests of what each article shows: as a teaser (lists, previous/next links) and
     as itself (its page, the feeds). Worked out from the model, once per article."""
 
-    _TEASER_FIELDS = tuple(f.name for f in dataclasses.fields(Article)
-                           if f.name not in ("source", "body", "content_digest"))
-    _teaser_values = staticmethod(operator.attrgetter(*_TEASER_FIELDS))
-
     def __init__(self, site: Site):
-        # A teaser shows its tags with their article counts.
-        tags = {tag.slug: (tag.name, len(tag.articles)) for tag in site.tags}
+        # A teaser shows its tags with their article counts: looked up by name as spelt, since
+        # slugifying every tag of every article would cost more than the rest together.
+        shown_tag = {tag.slug: (tag.name, len(tag.articles)) for tag in site.tags}
+        tag_by_name: dict[str, tuple[str, int]] = {}
         self._teasers: dict[str, str] = {}
         for article in site.articles:
-            # marshal, not repr: a tenth of the cost. Format 2: the newer ones mark shared and
-            # interned objects, so the same values could give different bytes.
-            shown = [value.isoformat() if isinstance(value, datetime) else value
-                     for value in self._teaser_values(article)]
-            shown.append(tuple(tags[slugify(name)] for name in article.tags))
+            for name in article.tags:
+                if name not in tag_by_name:
+                    tag_by_name[name] = shown_tag[slugify(name)]
+            # teaser_base stands for every other field (see Article) but these two, and the
+            # site's settings, which every page's fingerprint holds. marshal, not repr: a tenth of
+            # the cost; format 2, as newer ones mark shared objects: the same values, other bytes.
+            shown = (article.teaser_base, article.image, article.scheduled,
+                     tuple([tag_by_name[name] for name in article.tags]))
             self._teasers[article.path] = hashlib.sha256(marshal.dumps(shown, 2)).hexdigest()
+        # What sitemap.xml shows: every path, each article's dates and tags.
+        in_sitemap = ([(a.path, a.date.isoformat(), a.updated and a.updated.isoformat(), a.tags) for a in site.articles],
+                      [page.path for page in site.pages])
+        self.sitemap = hashlib.sha256(marshal.dumps(in_sitemap, 2)).hexdigest()
 
     def teaser(self, article: Article) -> str:
         return self._teasers[article.path]
