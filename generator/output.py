@@ -111,12 +111,13 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
     When the output folder does not exist yet, the files are written straight into a new one,
     which is removed again if the build fails: there was nothing to keep, and it spares moving
     every file of a first build (on a slow disk, a third of its time)."""
-    for file in files:
-        _check_relative(file.path)
     fresh = not output_dir.exists()
-    output_dir.mkdir(parents=True, exist_ok=True)
     out = output_dir.resolve()
-    previous = _read_manifest(out)
+    previous = {} if fresh else _read_manifest(out)
+    for file in files:
+        if file.path not in previous:  # the manifest holds only paths that passed this check
+            _check_relative(file.path)
+    output_dir.mkdir(parents=True, exist_ok=True)
     staging = out if fresh else out / STAGING
     if not fresh and staging.exists():
         shutil.rmtree(staging)  # left over from an interrupted build
@@ -156,9 +157,9 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
     # Everything is staged: from here on the new site replaces the old one. First the manifest
     # forgets the files about to change, so that a build stopped half-way through the swap makes
     # the next one render them again instead of trusting fingerprints of bytes no longer there.
-    changing = {file.path for file, outcome in zip(todo, outcomes) if outcome.staged}
+    changing = [file.path for file, outcome in zip(todo, outcomes) if outcome.staged]
     if changing:
-        _write_manifest(out, (), (), {p: v for p, v in previous.items() if p not in changing})
+        _forget_in_manifest(out, changing)
     current = {f.path for f in files}
     removed = 0
     for stale in sorted(previous.keys() - current, reverse=True):
@@ -193,6 +194,13 @@ def _write_manifest(out: Path, made: Sequence[OutputFile], outcomes: Sequence["O
         temporary = out / (MANIFEST + ".tmp")
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, out / MANIFEST)
+
+
+def _forget_in_manifest(out: Path, paths: Sequence[str]) -> None:
+    """Make the manifest distrust these files: a line read later wins, and an empty fingerprint
+    matches none. Appending costs nothing at 100,000 files; the next full write drops these lines."""
+    with (out / MANIFEST).open("a", encoding="utf-8") as handle:
+        handle.write("".join(f"{path}\t\t-1\n" for path in paths))
 
 
 class _Folders:
@@ -324,8 +332,12 @@ def _is_plain_file(path: Path) -> bool:
 
 
 def _check_relative(path: str) -> None:
-    if not _is_plain_relative(path) or path.split("/", 1)[0] in (MANIFEST, STAGING):
+    if not _is_output_path(path):
         raise BuildFailed([SiteError(f"refusing to write {path!r}: not a plain path inside the output folder")])
+
+
+def _is_output_path(path: str) -> bool:
+    return _is_plain_relative(path) and path.split("/", 1)[0] not in (MANIFEST, STAGING)
 
 
 def _is_plain_relative(path: str) -> bool:
@@ -352,7 +364,7 @@ def _read_manifest(out: Path) -> dict[str, tuple[str, int]]:
     for line in (_read_text(out / MANIFEST) or "").splitlines():
         path, _, rest = line.partition("\t")
         fingerprint, _, size = rest.partition("\t")
-        if _is_plain_relative(path):
+        if _is_output_path(path):
             result[path] = (fingerprint, int(size) if size.isdigit() else -1)
     return result
 
