@@ -187,13 +187,21 @@ def cold(run, tmp_path):
 
 def files_of(folder: Path) -> dict[str, bytes]:
     """Every file of the built site, by path. The manifest is left out: it is Broadsheet's own
-    bookkeeping (each file's fingerprint and size), not part of the site, and it does differ
-    from the cold build's: a page's fingerprint holds repr(Page), which includes the absolute
-    path of its source, and the cold build reads a copy of the sources in another folder.
-    Copies' fingerprints also hold their source's mtime. Neither says anything about the bytes
-    a reader gets."""
+    bookkeeping (each file's fingerprint and size), not part of the site."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+
+
+def fingerprints_of(folder: Path) -> dict[str, str]:
+    """The manifest's fingerprint of every file that is rendered, not copied: what the next build
+    compares its plan with. Copies' fingerprints hold their source's inode and times, which the
+    cold build's copy of the sources does not share."""
+    found = {}
+    for line in (folder / MANIFEST).read_text().splitlines():
+        path, fingerprint, _ = line.split("\t")
+        if not fingerprint.startswith("copy:"):
+            found[path] = fingerprint
+    return found
 
 
 def assert_same_as_cold(site: Path, cold_output: Path) -> None:
@@ -203,6 +211,10 @@ def assert_same_as_cold(site: Path, cold_output: Path) -> None:
     different = sorted(p for p in built.keys() & expected.keys() if built[p] != expected[p])
     assert not (missing or extra or different), (
         f"incremental output differs from a cold build: missing {missing}, extra {extra}, different {different}")
+    # The same bytes, and the same fingerprints: a page whose fingerprint is not what a full plan
+    # gives would not be made again when it has to be, some builds later.
+    ours, full = fingerprints_of(site / "output"), fingerprints_of(cold_output)
+    assert ours == full, f"fingerprints differ from a cold build's: {sorted(p for p in full if ours.get(p) != full[p])}"
 
 
 def age(folder: Path) -> None:
