@@ -40,6 +40,8 @@ class RenderedSite:
     pages: int
     bodies_rendered: int
     next_change: datetime | None = None  # when a scheduled article comes out
+    plan_key: str = ""  # what every page's fingerprint starts from (see render.py)
+    complete: bool = True  # False: only the files around the changed articles (see render.Around)
 
 
 def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions = BuildOptions(),
@@ -58,24 +60,31 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     inputs = scan_inputs(config, options, output_dir)
     save_known_hashes(site_dir, inputs)
     last = read_last_build(site_dir) if use_cache else None
-    if last is not None and last.inputs == inputs.digest and not inputs.problems \
-            and (last.valid_until is None or now < last.valid_until) and intact_output(output_dir) == last.files:
+    # The output is as the last good build left it, and that build is still what the site would be
+    # but for the Markdown files' bytes (no setting, flag, template or file to copy changed, and no
+    # scheduled article came out).
+    as_left = last is not None and last.context == inputs.context and not inputs.problems \
+        and (last.valid_until is None or now < last.valid_until) and intact_output(output_dir) == last.files
+    if as_left and last.inputs == inputs.digest:
         return BuildReport(output_dir, last.articles, last.pages, 0, 0, 0, last.files, 0,
                            time.perf_counter() - started)
     # The output is about to change: until this build succeeds, the record no longer describes it.
     write_last_build(site_dir, None)
     cache, warning = (ContentCache.load(cache_file(site_dir), Fields.from_record) if use_cache
                       else (ContentCache(cache_file(site_dir)), None))
-    rendered = render(site_dir, options, base_url, now, cache, inputs=inputs, config=config)
+    # Then only the files that show an edited article need planning, if the cache holds the
+    # sources as that build read them (the preview saves it too, from other sources).
+    plan_key = last.plan_key if as_left and last is not None and cache.built_from == last.inputs else None
+    rendered = render(site_dir, options, base_url, now, cache, inputs=inputs, config=config, last_plan_key=plan_key)
     if progress:
         progress(f"{rendered.articles} articles read ({rendered.bodies_rendered} rendered, "
                  f"{rendered.articles + rendered.pages - rendered.bodies_rendered} from the cache)")
     report = write_output(rendered.files, output_dir,
                           (lambda done, total: progress(f"{done} of {total} files made")) if progress else None,
-                          trust_manifest=use_cache)
-    _save(cache)
-    write_last_build(site_dir, LastBuild(inputs.digest, rendered.next_change, rendered.articles, rendered.pages,
-                                         len(rendered.files)))
+                          trust_manifest=use_cache, only_these=not rendered.complete)
+    _save(cache, inputs.digest)
+    write_last_build(site_dir, LastBuild(inputs.digest, inputs.context, rendered.plan_key, rendered.next_change,
+                                         rendered.articles, rendered.pages, report.written + report.unchanged))
     return BuildReport(output_dir, rendered.articles, rendered.pages, rendered.bodies_rendered, report.rendered,
                        report.written, report.unchanged, report.removed, time.perf_counter() - started,
                        (warning,) if warning else ())
@@ -84,14 +93,16 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
 def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str | None = None,
            now: datetime | None = None, cache: ContentCache | None = None,
            unchanged: Callable[[str], bool] | None = None, inputs: ScannedInputs | None = None,
-           config: Config | None = None) -> RenderedSite:
+           config: Config | None = None, last_plan_key: str | None = None) -> RenderedSite:
     """Every stage but the write: what `build` would write, or BuildFailed with every problem.
     unchanged, inputs: see content.load_content. config: as already loaded from site_dir and
-    base_url (build has read it to scan the inputs)."""
+    base_url (build has read it to scan the inputs). last_plan_key: the global key of the last
+    build, whose output is in place and whose sources the cache holds; then only the files
+    around the articles changed since are planned, if nothing else changed."""
     # Imported here, not above: a build with nothing to do (see inputs.py) needs neither
     # Markdown nor Jinja, and loading them would be a fifth of its time.
     from .content import load_content
-    from .render import render_site
+    from .render import Around, render_site
     from .site import build_site
     from .theme import load_theme, make_environment
 
@@ -115,18 +126,19 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     assert content is not None and theme is not None and env is not None
 
     site = build_site(config, content)
-    files = render_site(site, theme, env, options)
-    collisions = find_collisions(files, site_dir)
+    around = Around(content.changed, last_plan_key) if last_plan_key and content.changed is not None else None
+    plan = render_site(site, theme, env, options, around)
+    collisions = find_collisions(plan.files, site_dir)
     if collisions:
         raise BuildFailed(collisions)
-    return RenderedSite(config, tuple(files), len(site.articles), len(site.pages), content.rendered,
-                        content.next_change)
+    return RenderedSite(config, tuple(plan.files), len(site.articles), len(site.pages), content.rendered,
+                        content.next_change, plan.global_key, plan.complete)
 
 
-def _save(cache: ContentCache) -> None:
-    if not cache.changed:
+def _save(cache: ContentCache, built_from: str) -> None:
+    if not cache.changed and cache.built_from == built_from:
         return
     try:
-        cache.save()
+        cache.save(built_from)
     except OSError:
         pass  # a cache that cannot be written only makes the next build slower

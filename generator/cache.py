@@ -124,6 +124,9 @@ class ContentCache:
         self.store = store  # the body file the entries point into, if any
         self.changed = True  # set by the build: a cache it learnt nothing from is not written again
         self.read_all = False  # set by the build: every source was read into the entries since loading
+        # The inputs digest of the build that saved it, if a build did (not the preview): then its
+        # entries are the sources as that build read them, and what changed since can be told.
+        self.built_from = ""
 
     @property
     def bodies_path(self) -> Path:
@@ -147,8 +150,8 @@ class ContentCache:
             if isinstance(loaded, tuple) and loaded and isinstance(loaded[0], str) and loaded[0] != _STAMP \
                     and loaded[0].startswith("broadsheet "):
                 return empty, f"the build cache {path} was written by another version; building without it"
-            stamp, bodies_size, stored = loaded
-            if stamp != _STAMP:
+            stamp, bodies_size, built_from, stored = loaded
+            if stamp != _STAMP or not isinstance(built_from, str):
                 raise ValueError("not a Broadsheet cache")
             store = BodyStore(empty.bodies_path)
             actual = empty.bodies_path.stat().st_size if empty.bodies_path.exists() else 0
@@ -170,7 +173,9 @@ class ContentCache:
                 entries[name] = Entry(source, meta, fields_key, fields, key, result, teaser_base, value)
         except Exception:  # noqa: BLE001 - any damage at all means: do not trust it
             return empty, f"the build cache {path} is damaged; building without it"
-        return cls(path, entries, store), None
+        cache = cls(path, entries, store)
+        cache.built_from = built_from
+        return cache, None
 
     @contextlib.contextmanager
     def spiller(self) -> Iterator[Callable[[BodyResult], None]]:
@@ -195,8 +200,10 @@ class ContentCache:
             for body in bodies:
                 spill(body)
 
-    def save(self) -> None:
-        """Put the body file in place (written afresh when most of it is no longer used), then the index."""
+    def save(self, built_from: str = "") -> None:
+        """Put the body file in place (written afresh when most of it is no longer used), then the index.
+        built_from: the inputs digest of the build whose sources the entries now are, if any."""
+        self.built_from = built_from
         self.path.parent.mkdir(parents=True, exist_ok=True)
         bodies = [e.body for e in self.entries.values() if e.body is not None]
         self.spill(bodies)
@@ -228,7 +235,7 @@ class ContentCache:
         }
         temporary = self.path.with_name(self.path.name + ".tmp")
         try:
-            temporary.write_bytes(marshal.dumps((_STAMP, self.bodies_path.stat().st_size, stored)))
+            temporary.write_bytes(marshal.dumps((_STAMP, self.bodies_path.stat().st_size, self.built_from, stored)))
             os.replace(temporary, self.path)  # a build stopped half-way leaves the old index whole
         finally:
             temporary.unlink(missing_ok=True)

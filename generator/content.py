@@ -90,6 +90,10 @@ class Content:
     files: tuple[StaticFile, ...]
     rendered: int = 0  # Markdown bodies rendered (the others came from the cache)
     next_change: datetime | None = None  # the first scheduled date: then the site must be built again
+    # The site paths of the articles whose source changed since the cache was made, when that is
+    # all that changed: no source added or removed, none moved (see _place), no page changed.
+    # None when any of that may have happened, or there was no cache to tell.
+    changed: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -171,6 +175,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
 
     sources: list[_Source] = []
     learnt = False  # anything the cache did not know
+    changed: list[str] | None = [] if cache is not None and old_entries.keys() == {f.key for f in found} else None
     for f in found:
         key, path, entry, source_digest = f.key, f.path, f.entry, f.source_digest
         if f.known:
@@ -187,6 +192,12 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
                 new_entries[key] = Entry(source_digest, meta)
                 continue
             fields = read_fields_or_none
+            if changed is not None:
+                old = entry.fields_value if entry is not None else None
+                if f.same_bytes or fields.is_page or not isinstance(old, Fields) or _place(old) != _place(fields):
+                    changed = None
+                else:
+                    changed.append(fields.path)
             new_entries[key] = Entry(source_digest, meta, fields_key=key_for_fields, fields=fields.to_record(),
                                      fields_value=fields)
         included, reason = True, ""
@@ -279,7 +290,14 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         raise BuildFailed(errors)
     upcoming = [s.fields.date for s in sources if s.fields.date is not None and s.fields.date > now]
     return Content(tuple(articles), tuple(pages), files, rendered=rendered_count,
-                   next_change=min(upcoming, default=None))
+                   next_change=min(upcoming, default=None), changed=None if changed is None else tuple(changed))
+
+
+def _place(fields: Fields) -> tuple:
+    """What places a source in the site: its URL and kind, whether it is built, where it sorts,
+    which lists it is on, and what the sitemap says of it. An edit that leaves all of it as it
+    was changes only the files that show the article (render.Around)."""
+    return fields.is_page, fields.path, fields.date, fields.updated, fields.tags, fields.draft
 
 
 @dataclass(slots=True)

@@ -40,6 +40,9 @@ class ScannedInputs:
     source_digests: dict[str, str]  # str(path) of each readable Markdown file -> hash of its bytes
     problems: tuple[SiteError, ...]  # found while looking (a symbolic link leading out of the site)
     digest: str  # of every input together; "" when it cannot be known (a theme that is not there)
+    # Of every input but the Markdown files' bytes (their names are in): when only it is as the
+    # last build's, only articles changed, and no setting, template or file to copy.
+    context: str
     known_hashes: dict[str, tuple]  # for save_known_hashes: the hashes the next scan may trust
     known_hashes_changed: bool
 
@@ -49,6 +52,8 @@ class LastBuild:
     """What the last good build was made from, and what it made."""
 
     inputs: str
+    context: str  # ScannedInputs.context
+    plan_key: str  # what every page's fingerprint started from (see render.py)
     valid_until: datetime | None  # the first scheduled article's date: from then on the site differs
     articles: int
     pages: int
@@ -65,8 +70,9 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
     they were), so its hash is not kept for the next scan to trust."""
     problems: list[SiteError] = []
     markdown_files, other_files = discover(config.content_dir, config.site_dir, problems)
-    digest = hashlib.sha256()
-    digest.update(repr((__version__, code_key(), options, config, str(output_dir.resolve()))).encode())
+    settings = repr((__version__, code_key(), options, config, str(output_dir.resolve()))).encode()
+    digest = hashlib.sha256(settings)
+    context = hashlib.sha256(settings)  # as digest, with the Markdown files' names but not their hashes
     digests: dict[str, str] = {}
     known = _read_known_hashes(config.site_dir)
     trusted: dict[str, tuple] = {}
@@ -83,16 +89,21 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
                     found = digest_of(handle.read())
         except OSError:
             digest.update(f"unreadable {name}\n".encode())  # content.py says why, if it still is
+            context.update(f"unreadable {name}\n".encode())
             continue
+        context.update(f"{name}\n".encode())
         digests[name] = found
         if stat.st_ctime_ns < settled_before and stat.st_mtime_ns < settled_before:
             trusted[name] = (*stamp, found)
         digest.update(f"{name}\0{found}\n".encode())
     for path in other_files:
-        digest.update(f"{path}\0{file_stamp(path)}\n".encode())
+        line = f"{path}\0{file_stamp(path)}\n".encode()
+        digest.update(line)
+        context.update(line)
     theme = _theme_digest(config)
     return ScannedInputs(tuple(markdown_files), tuple(other_files), digests, tuple(problems),
-                         digest.hexdigest() + theme if theme else "", trusted, trusted != known)
+                         digest.hexdigest() + theme if theme else "", context.hexdigest() + theme if theme else "",
+                         trusted, trusted != known)
 
 
 def file_stamp(path: Path | str) -> str:
@@ -218,8 +229,8 @@ def read_last_build(site_dir: Path) -> LastBuild | None:
     try:
         data = json.loads(last_build_file(site_dir).read_text(encoding="utf-8"))
         valid_until = datetime.fromisoformat(data["valid_until"]) if data["valid_until"] else None
-        found = LastBuild(str(data["inputs"]), valid_until, int(data["articles"]), int(data["pages"]),
-                          int(data["files"]))
+        found = LastBuild(str(data["inputs"]), str(data["context"]), str(data["plan_key"]), valid_until,
+                          int(data["articles"]), int(data["pages"]), int(data["files"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return found if found.inputs else None
@@ -235,7 +246,7 @@ def write_last_build(site_dir: Path, finished: LastBuild | None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_text(json.dumps({
-            "inputs": finished.inputs,
+            "inputs": finished.inputs, "context": finished.context, "plan_key": finished.plan_key,
             "valid_until": finished.valid_until.isoformat() if finished.valid_until else None,
             "articles": finished.articles, "pages": finished.pages, "files": finished.files,
         }), encoding="utf-8")

@@ -104,9 +104,14 @@ def find_collisions(files: Iterable[OutputFile], site_dir: Path) -> list[SiteErr
 
 
 def write_output(files: Sequence[OutputFile], output_dir: Path,
-                 progress: Callable[[int, int], None] | None = None, trust_manifest: bool = True) -> WriteReport:
+                 progress: Callable[[int, int], None] | None = None, trust_manifest: bool = True,
+                 only_these: bool = False) -> WriteReport:
     """Make what changed, stage it, then swap it in; raises BuildFailed (output untouched) when
     any file cannot be made.
+
+    only_these: files are some of the site's, planned again because their inputs may have
+    changed; every other file in the manifest stays as it is, unlooked at (the caller has seen
+    that they are all there, see intact_output).
 
     When the output folder does not exist yet, the files are written straight into a new one,
     which is removed again if the build fails: there was nothing to keep, and it spares moving
@@ -133,6 +138,12 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
         else:
             todo.append(file)
     unchanged = len(files) - len(todo)
+    kept: dict[str, tuple[str, int]] = {}  # files not planned again
+    if only_these:
+        planned = {file.path for file in files}
+        kept = {path: recorded for path, recorded in previous.items() if path not in planned}
+        manifest.update(kept)
+        unchanged += len(kept)
 
     try:
         staging.mkdir(exist_ok=fresh)
@@ -160,7 +171,7 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
     changing = [file.path for file, outcome in zip(todo, outcomes) if outcome.staged]
     if changing:
         _forget_in_manifest(out, changing)
-    current = {f.path for f in files}
+    current = {f.path for f in files} | kept.keys()
     removed = 0
     for stale in sorted(previous.keys() - current, reverse=True):
         path = out / stale

@@ -9,6 +9,7 @@ import hashlib
 import marshal
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,109 +21,181 @@ from .content import Article
 from .errors import SiteError
 from .inputs import code_key
 from .output import OutputFile, RenderFailed
-from .site import Site
+from .site import ListPage, Site, Tag
 from .theme import Theme, template_error
 from .urls import slugify
 from .views import FeedLink, Views
 
 
-def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: BuildOptions) -> list[OutputFile]:
+@dataclass(frozen=True)
+class Around:
+    """The articles whose source changed since the last build, when nothing else did: no article
+    added, removed or moved (same URL, dates, tags and draft flag), no page, setting or template."""
+
+    paths: tuple[str, ...]
+    plan_key: str  # the last build's global key: the page fingerprints in its manifest start from it
+
+
+def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: BuildOptions,
+                around: Around | None = None) -> Plan:
     """Plan every file. A file's fingerprint is worked out from the site model (cheap); the views
-    its template sees are built only if it has to be rendered."""
+    its template sees are built only if it has to be rendered.
+
+    With around, and the same global key as then, only the files that show one of those
+    articles are planned: its page and its neighbours' (their previous/next links), the list
+    pages it is on and the feeds that carry it. No other file's fingerprint can have changed:
+    each one is made from the same key and from articles that did not change, and the lists,
+    the tag index and the sitemap are placed by URLs, dates and tags, which did not either."""
     views = Views(site)
     digests = _Digests(site)
     renderer = _PageRenderer(env, views, theme, _global_key(site.config, theme, options, views))
     config = site.config
-    files: list[OutputFile] = []
     site_root = str(config.site_dir)
+    articles = site.articles
+    teaser = digests.teasers  # by article path; looked up 65,000 times at 10,000 articles
 
     def shown(path: Path | str) -> str:
         """A source as the user knows it: relative to the site folder where it is inside it."""
         text = str(path)
         return text[len(site_root) + 1:] if text.startswith(site_root + os.sep) else text
 
-    teaser = digests.teasers  # by article path; looked up 65,000 times at 10,000 articles
-    for list_page in site.index:
-        files.append(renderer.page(
+    def index_page(list_page: ListPage) -> OutputFile:
+        return renderer.page(
             "index.html", list_page.path, "front page",
             (list_page.number, list_page.count, *[teaser[a.path] for a in list_page.articles]),
-            lambda list_page=list_page: dict(
+            lambda: dict(
                 meta=views.meta(list_page.path, None if list_page.number == 1 else f"Page {list_page.number}",
                                 config.description),
                 articles=[views.teaser(a) for a in list_page.articles],
-                pagination=views.pagination(list_page))))
+                pagination=views.pagination(list_page)))
 
-    articles = site.articles
-    for i, article in enumerate(articles):
+    def article_page(i: int) -> OutputFile:
+        article = articles[i]
         newer = articles[i - 1] if i > 0 else None
         older = articles[i + 1] if i + 1 < len(articles) else None
-        files.append(renderer.page(
+        return renderer.page(
             "article.html", article.path, shown(article.source),
             (teaser[article.path] + article.content_digest, teaser[newer.path] if newer else "-",
              teaser[older.path] if older else "-"),
-            lambda article=article, newer=newer, older=older: dict(
+            lambda: dict(
                 meta=views.meta(article.path, article.title, article.summary_text, "article", article.image),
                 article=views.article(article),
                 newer=views.teaser(newer) if newer else None,
-                older=views.teaser(older) if older else None)))
+                older=views.teaser(older) if older else None))
 
+    def tag_page(tag: Tag, list_page: ListPage) -> OutputFile:
+        return renderer.page(
+            "tag.html", list_page.path, f"tag {tag.name!r}",
+            (tag.name, len(tag.articles), list_page.number, list_page.count,
+             *[teaser[a.path] for a in list_page.articles]),
+            lambda: dict(
+                meta=views.meta(list_page.path,
+                                tag.name if list_page.number == 1 else f"{tag.name}, page {list_page.number}",
+                                f"Articles tagged {tag.name}",
+                                extra_feeds=(FeedLink(f"{config.title}: {tag.name} (RSS)", "application/rss+xml",
+                                                      views.urls.absolute(tag.feed_path)),)),
+                tag=views.tags[tag.slug], articles=[views.teaser(a) for a in list_page.articles],
+                pagination=views.pagination(list_page)))
+
+    def tag_feed(tag: Tag) -> OutputFile:
+        return renderer.made(
+            urls.file_for(tag.feed_path), f"tag {tag.name!r}",
+            (tag.name, *map(digests.article, tag.articles[:config.feed.items])),
+            lambda: feeds.rss(site, tag.articles, tag.feed_path, f"{config.title}: {tag.name}", tag.path))
+
+    def site_feeds() -> list[OutputFile]:
+        newest = tuple(map(digests.article, articles[:config.feed.items]))
+        return [renderer.made("feed.xml", "site feed", newest,
+                              lambda: feeds.rss(site, articles, "/feed.xml", config.title, "/")),
+                renderer.made("atom.xml", "site feed", newest, lambda: feeds.atom(site, articles))]
+
+    if around is not None and around.plan_key == renderer.global_key:
+        return Plan(_files_showing(site, around.paths, index_page, article_page, tag_page, tag_feed, site_feeds),
+                    renderer.global_key, complete=False)
+
+    files = [index_page(list_page) for list_page in site.index]
+    files.extend(article_page(i) for i in range(len(articles)))
     for page in site.pages:
         files.append(renderer.page(
             "page.html", page.path, shown(page.source),
             (page.title, page.slug, page.content_html, page.summary_text, page.weight),
             lambda page=page: dict(meta=views.meta(page.path, page.title, page.summary_text), page=views.page(page))))
-
     files.append(renderer.page(
         "tags.html", "/tags/", "tag index", (repr([(t.slug, t.name, len(t.articles)) for t in site.tags]),),
         lambda: dict(meta=views.meta("/tags/", "Tags", f"Every topic covered by {config.title}"),
                      tags=[views.tags[t.slug] for t in site.tags])))
     for tag in site.tags:
-        for list_page in site.tag_lists[tag.slug]:
-            files.append(renderer.page(
-                "tag.html", list_page.path, f"tag {tag.name!r}",
-                (tag.name, len(tag.articles), list_page.number, list_page.count,
-                 *[teaser[a.path] for a in list_page.articles]),
-                lambda tag=tag, list_page=list_page: dict(
-                    meta=views.meta(list_page.path,
-                                    tag.name if list_page.number == 1 else f"{tag.name}, page {list_page.number}",
-                                    f"Articles tagged {tag.name}",
-                                    extra_feeds=(FeedLink(f"{config.title}: {tag.name} (RSS)", "application/rss+xml",
-                                                          views.urls.absolute(tag.feed_path)),)),
-                    tag=views.tags[tag.slug], articles=[views.teaser(a) for a in list_page.articles],
-                    pagination=views.pagination(list_page))))
-        files.append(renderer.made(
-            urls.file_for(tag.feed_path), f"tag {tag.name!r}",
-            (tag.name, *map(digests.article, tag.articles[:config.feed.items])),
-            lambda tag=tag: feeds.rss(site, tag.articles, tag.feed_path, f"{config.title}: {tag.name}", tag.path)))
-
+        files.extend(tag_page(tag, list_page) for list_page in site.tag_lists[tag.slug])
+        files.append(tag_feed(tag))
     files.append(renderer.page("404.html", "/404.html", "404 page", (),
                                lambda: dict(meta=views.meta("/404.html", "Page not found", config.description))))
-
-    newest = tuple(map(digests.article, site.articles[:config.feed.items]))
-    files.append(renderer.made("feed.xml", "site feed", newest,
-                               lambda: feeds.rss(site, site.articles, "/feed.xml", config.title, "/")))
-    files.append(renderer.made("atom.xml", "site feed", newest, lambda: feeds.atom(site, site.articles)))
-    files.append(renderer.made("sitemap.xml", "sitemap", (digests.sitemap,), lambda: feeds.sitemap(site)))
+    files.extend(site_feeds())
+    files.append(renderer.made("sitemap.xml", "sitemap", (digests.sitemap(),), lambda: feeds.sitemap(site)))
     files.append(renderer.made("robots.txt", "robots.txt", (), lambda: feeds.robots(site)))
-
     for relative, source in theme.static_files.items():
         files.append(_copy(f"theme/{relative}", shown(source), source))
     for static in site.files:
         files.append(_copy(static.path, shown(static.source), static.source))
+    return Plan(files, renderer.global_key, complete=True)
+
+
+@dataclass(frozen=True)
+class Plan:
+    files: list[OutputFile]
+    global_key: str  # what every page's fingerprint starts from
+    complete: bool  # every file of the site, or only those that show the articles around which it was made
+
+
+def _files_showing(site: Site, paths: tuple[str, ...], index_page, article_page, tag_page, tag_feed,
+                   site_feeds) -> list[OutputFile]:
+    """The files whose fingerprints hold one of these articles, planned by the functions given."""
+    per_page, feed_items = site.config.per_page, site.config.feed.items
+    position = {article.path: i for i, article in enumerate(site.articles)}
+    tags = {tag.slug: tag for tag in site.tags}
+    article_pages: set[int] = set()
+    index_pages: set[int] = set()
+    tag_pages: set[tuple[str, int]] = set()
+    tag_feeds: set[str] = set()
+    in_site_feeds = False
+    for path in paths:
+        i = position.get(path)
+        if i is None:
+            continue  # a draft or a scheduled article, shown nowhere
+        article = site.articles[i]
+        article_pages.update(j for j in (i - 1, i, i + 1) if 0 <= j < len(site.articles))
+        index_pages.add(i // per_page)
+        in_site_feeds = in_site_feeds or i < feed_items
+        for slug in {slugify(name) for name in article.tags}:
+            k = next(k for k, member in enumerate(tags[slug].articles) if member is article)
+            tag_pages.add((slug, k // per_page))
+            if k < feed_items:
+                tag_feeds.add(slug)
+    files = [index_page(site.index[n]) for n in sorted(index_pages)]
+    files.extend(article_page(i) for i in sorted(article_pages))
+    for slug, n in sorted(tag_pages):
+        files.append(tag_page(tags[slug], site.tag_lists[slug][n]))
+    files.extend(tag_feed(tags[slug]) for slug in sorted(tag_feeds))
+    if in_site_feeds:
+        files.extend(site_feeds())
     return files
 
 
 class _Digests:
     """Short digests of what each article shows: as a teaser (lists, previous/next links) and
-    as itself (its page, the feeds). Worked out from the model, once per article."""
+    as itself (its page, the feeds). Worked out from the model when first asked for."""
 
     def __init__(self, site: Site):
+        self._site = site
         # A teaser shows its tags with their article counts: looked up by name as spelt, since
         # slugifying every tag of every article would cost more than the rest together.
         shown_tag = {tag.slug: (tag.name, len(tag.articles)) for tag in site.tags}
         tag_by_name: dict[str, tuple[str, int]] = {}
-        self.teasers: dict[str, str] = {}  # by article path
-        for article in site.articles:
+        by_path: dict[str, Article] = {}
+
+        def teaser_of(path: str) -> str:
+            if not by_path:
+                by_path.update((article.path, article) for article in site.articles)
+            article = by_path[path]
             for name in article.tags:
                 if name not in tag_by_name:
                     tag_by_name[name] = shown_tag[slugify(name)]
@@ -131,14 +204,31 @@ class _Digests:
             # the cost; format 2, as newer ones mark shared objects: the same values, other bytes.
             shown = (article.teaser_base, article.image, article.scheduled,
                      tuple([tag_by_name[name] for name in article.tags]))
-            self.teasers[article.path] = hashlib.sha256(marshal.dumps(shown, 2)).hexdigest()
-        # What sitemap.xml shows: every path, each article's dates and tags.
-        in_sitemap = ([(a.path, a.date.isoformat(), a.updated and a.updated.isoformat(), a.tags) for a in site.articles],
-                      [page.path for page in site.pages])
-        self.sitemap = hashlib.sha256(marshal.dumps(in_sitemap, 2)).hexdigest()
+            return hashlib.sha256(marshal.dumps(shown, 2)).hexdigest()
+
+        self.teasers = _Memo(teaser_of)  # by article path
 
     def article(self, article: Article) -> str:
         return self.teasers[article.path] + article.content_digest
+
+    def sitemap(self) -> str:
+        """Of what sitemap.xml shows: every path, each article's dates and tags."""
+        site = self._site
+        shown = ([(a.path, a.date.isoformat(), a.updated and a.updated.isoformat(), a.tags) for a in site.articles],
+                 [page.path for page in site.pages])
+        return hashlib.sha256(marshal.dumps(shown, 2)).hexdigest()
+
+
+class _Memo(dict):
+    """A dict that works out a missing value with a function, once."""
+
+    def __init__(self, work: Callable[[str], str]):
+        super().__init__()
+        self._work = work
+
+    def __missing__(self, key: str) -> str:
+        value = self[key] = self._work(key)
+        return value
 
 
 def _copy(path: str, source: str, copy_from: Path) -> OutputFile:

@@ -727,8 +727,8 @@ def _garbage(path: Path) -> None:
 
 
 def _other_version(path: Path) -> None:
-    _, bodies_size, stored = marshal.loads(path.read_bytes())
-    path.write_bytes(marshal.dumps(("broadsheet 0.0.1 cache 1 python 3.0", bodies_size, stored)))
+    _, bodies_size, built_from, stored = marshal.loads(path.read_bytes())
+    path.write_bytes(marshal.dumps(("broadsheet 0.0.1 cache 1 python 3.0", bodies_size, built_from, stored)))
 
 
 def _truncated_bodies(path: Path) -> None:
@@ -738,10 +738,10 @@ def _truncated_bodies(path: Path) -> None:
 def _wrong_shape(path: Path) -> None:
     # Well-formed marshal with this version's stamp, but entries that are not what they should be:
     # every cached field record is cut short, as a corrupted or hand-edited index might be.
-    stamp, bodies_size, stored = marshal.loads(path.read_bytes())
+    stamp, bodies_size, built_from, stored = marshal.loads(path.read_bytes())
     damaged = {name: (s, meta, key, fields[:3] if fields else fields, rkey, b, teaser)
                for name, (s, meta, key, fields, rkey, b, teaser) in stored.items()}
-    path.write_bytes(marshal.dumps((stamp, bodies_size, damaged)))
+    path.write_bytes(marshal.dumps((stamp, bodies_size, built_from, damaged)))
 
 
 def _bad_date(path: Path) -> None:
@@ -965,3 +965,98 @@ def test_a_build_with_a_flag_and_one_without_each_equal_a_cold_build_with_the_sa
     build(run, site)
     assert 'href="/2022/01/02/bravo/"' in read(site, A)
     assert_same_as_cold(site, cold(site))
+
+
+# --- 14. an edit after which only the files around it are planned -----------------------------------
+# When only articles' bytes changed, and none of them moved (same URL, dates, tags, draft flag),
+# the build plans only the files that show them (render.Around). These are the cases in which it
+# must not: each would leave a file stale if the build trusted the rest of the manifest.
+
+def test_a_page_body_edit_renders_that_page(site, run, cold):
+    edit(site, "content/pages/about.md", "---\ntitle: About us\n---\nWe are a test paper, since 2022.\n")
+    again = build(run, site)
+    assert "We are a test paper, since 2022." in read(site, "about/index.html")
+    assert (again.converted, again.rendered, again.written) == (1, 1, 1)
+    assert_same_as_cold(site, cold(site))
+
+
+@pytest.mark.parametrize("damage", ["deleted", "cut short"])
+def test_an_output_file_damaged_by_hand_is_made_again_beside_an_edit(site, run, cold, damage):
+    page = site / "output" / "tags/sport/index.html"
+    if damage == "deleted":
+        page.unlink()
+    else:
+        page.write_bytes(page.read_bytes()[:100])
+    edit(site, "content/2022/alpha.md", source("alpha", text=body("Alpha", " A correction was added here.")))
+    again = build(run, site)
+    assert headlines(site, "tags/sport/index.html") == ["Echo"]
+    assert "A correction was added here." in read(site, A)
+    assert written(site / "output") == {A, "tags/roads/feed.xml", "tags/sport/index.html"}
+    assert_same_as_cold(site, cold(site))
+
+
+def test_an_edit_after_the_preview_saved_the_cache_is_seen(site, run, cold):
+    # `serve` keeps the cache in memory and saves it when it stops, with the sources as it last
+    # read them: an edit the preview saw is then in the cache but not yet in output/.
+    from generator.build import render
+    from generator.cache import ContentCache
+    from generator.config import BuildOptions
+    from generator.fields import Fields
+
+    edit(site, "content/2022/bravo.md", source("bravo", text=body("Bravo", " Seen first in the preview.")))
+    cache, warning = ContentCache.load(cache_file(site), Fields.from_record)
+    assert warning is None
+    render(site, BuildOptions(drafts=True, future=True), cache=cache)
+    cache.save()
+
+    again = build(run, site)
+    assert "Seen first in the preview." in read(site, B)
+    assert again.converted == 0  # the preview converted it
+    assert_same_as_cold(site, cold(site))
+
+
+def test_editing_a_draft_that_stays_a_draft_changes_nothing(make_site, run, cold):
+    path = make_site(site_files(**{"content/2022/foxtrot.md": article(
+        "Foxtrot", "2022-01-06", "Foxtrot draft.", tags="[Town]", draft="true")}))
+    build(run, path)
+    age(path / "output")
+    edit(path, "content/2022/foxtrot.md", article("Foxtrot", "2022-01-06", "Foxtrot, redrafted.",
+                                                   tags="[Town]", draft="true"))
+    again = build(run, path)
+    assert (again.converted, again.rendered, again.written) == (0, 0, 0)  # a draft is not converted
+    assert written(path / "output") == set()
+    assert_same_as_cold(path, cold(path))
+
+
+def test_editing_the_oldest_and_the_newest_article_renders_their_neighbours_lists_and_feeds(site, run, cold):
+    edit(site, "content/2022/alpha.md", source("alpha", title="Alpha, updated"))
+    edit(site, "content/2022/echo.md", source("echo", title="Echo, updated"))
+    again = build(run, site)
+    assert story_nav(site, B) == ["Charlie", "Alpha, updated"]
+    assert story_nav(site, D) == ["Echo, updated", "Charlie"]
+    assert headlines(site, "page/3/index.html") == ["Alpha, updated"]
+    assert feed_titles(site, "feed.xml") == ["Echo, updated", "Delta"]
+    assert written(site / "output") == {
+        A, B, E, D, "index.html", "page/3/index.html", "tags/roads/index.html", "tags/roads/feed.xml",
+        "tags/town/page/2/index.html", "tags/sport/index.html", "tags/sport/feed.xml", *SITE_FEEDS}
+    assert (again.converted, again.rendered) == (2, 13)
+    assert_same_as_cold(site, cold(site))
+
+
+def test_a_new_updated_date_is_in_the_sitemap(site, run, cold):
+    edit(site, "content/2022/charlie.md", source("charlie", updated="2022-02-01"))
+    build(run, site)
+    assert "<lastmod>2022-02-01T00:00:00+00:00</lastmod>" in read(site, "sitemap.xml")
+    assert_same_as_cold(site, cold(site))
+
+
+def test_a_draft_published_by_an_edit_appears_everywhere_it_belongs(make_site, run, cold):
+    draft = article("Foxtrot", "2022-01-06", "Foxtrot lead.", tags="[Town]", draft="true")
+    path = make_site(site_files(**{"content/2022/foxtrot.md": draft}))
+    build(run, path)
+    edit(path, "content/2022/foxtrot.md", draft.replace("draft: true", "draft: false"))
+    build(run, path)
+    assert headlines(path, "index.html")[0] == "Foxtrot"
+    assert headlines(path, "tags/town/index.html")[0] == "Foxtrot"
+    assert feed_titles(path, "feed.xml")[0] == "Foxtrot"
+    assert_same_as_cold(path, cold(path))
