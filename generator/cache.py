@@ -24,7 +24,7 @@ from typing import Any
 
 from . import __version__
 
-FORMAT = 5
+FORMAT = 6
 _STAMP = f"broadsheet {__version__} cache {FORMAT} python {sys.version_info[0]}.{sys.version_info[1]}"
 
 
@@ -111,6 +111,9 @@ class Entry:
     # A digest of the fields and the body's summary: with the site's settings, all that the
     # article shows as a teaser but its image, its schedule and its tags' counts.
     teaser_base: str = ""
+    # The body's summary as plain text (a page's description), when the front matter gives none:
+    # working it out from the HTML costs more than the rest of an unchanged article's build.
+    summary_text: str = ""
     # What check_fields made of the record when the cache was loaded (so it is not made twice).
     fields_value: Any = field(default=None, compare=False, repr=False)
 
@@ -158,7 +161,7 @@ class ContentCache:
             if actual < bodies_size:  # longer is fine: a build that failed after spilling its bodies
                 raise ValueError("the body file is shorter than the index says")
             entries = {}
-            for name, (source, meta, fields_key, fields, key, body, teaser_base) in stored.items():
+            for name, (source, meta, fields_key, fields, key, body, teaser_base, summary_text) in stored.items():
                 result = None
                 if body is not None:
                     (offset, length), summary, links, html_digest = body
@@ -168,9 +171,9 @@ class ContentCache:
                                         tuple(map(tuple, links)), html_digest)
                 value = check_fields(fields) if fields is not None else None
                 if not (isinstance(source, str) and isinstance(meta, (dict, type(None))) and isinstance(key, str)
-                        and isinstance(teaser_base, str)):
+                        and isinstance(teaser_base, str) and isinstance(summary_text, str)):
                     raise ValueError("an entry is not shaped as one")
-                entries[name] = Entry(source, meta, fields_key, fields, key, result, teaser_base, value)
+                entries[name] = Entry(source, meta, fields_key, fields, key, result, teaser_base, summary_text, value)
         except Exception:  # noqa: BLE001 - any damage at all means: do not trust it
             return empty, f"the build cache {path} is damaged; building without it"
         cache = cls(path, entries, store)
@@ -230,7 +233,7 @@ class ContentCache:
             name: (e.source_digest, None if e.fields is not None else e.meta, e.fields_key, e.fields,
                    e.render_key,
                    (e.body.text.location, e.body.auto_summary_html, e.body.links, e.body.html_digest)
-                   if e.body else None, e.teaser_base)
+                   if e.body else None, e.teaser_base, e.summary_text)
             for name, e in self.entries.items()
         }
         temporary = self.path.with_name(self.path.name + ".tmp")

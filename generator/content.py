@@ -260,11 +260,12 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         if (entry.render_key, entry.body) != kept or not entry.teaser_base:
             entry.render_key, entry.body = kept
             entry.teaser_base = _teaser_base(fields, body.auto_summary_html)
+            entry.summary_text = "" if fields.summary else plain_text(body.auto_summary_html)
             learnt = True
         if fields.summary:
             summary_text, summary_html = fields.summary, f"<p>{escape(fields.summary, quote=False)}</p>"
         else:
-            summary_text, summary_html = plain_text(body.auto_summary_html), body.auto_summary_html
+            summary_text, summary_html = entry.summary_text, body.auto_summary_html
         if fields.is_page:
             pages.append(Page(source.path, fields.title, fields.slug, fields.path, body.html, summary_text,
                               fields.weight))

@@ -739,8 +739,8 @@ def _wrong_shape(path: Path) -> None:
     # Well-formed marshal with this version's stamp, but entries that are not what they should be:
     # every cached field record is cut short, as a corrupted or hand-edited index might be.
     stamp, bodies_size, built_from, stored = marshal.loads(path.read_bytes())
-    damaged = {name: (s, meta, key, fields[:3] if fields else fields, rkey, b, teaser)
-               for name, (s, meta, key, fields, rkey, b, teaser) in stored.items()}
+    damaged = {name: (s, meta, key, fields[:3] if fields else fields, rkey, b, *rest)
+               for name, (s, meta, key, fields, rkey, b, *rest) in stored.items()}
     path.write_bytes(marshal.dumps((stamp, bodies_size, built_from, damaged)))
 
 
