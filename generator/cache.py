@@ -130,6 +130,15 @@ class ContentCache:
         # The inputs digest of the build that saved it, if a build did (not the preview): then its
         # entries are the sources as that build read them, and what changed since can be told.
         self.built_from = ""
+        # The index on disk: a whole file, and a journal of what each save since changed in it.
+        self._stored: dict[str, tuple] | None = None  # the entries as last loaded or saved
+        self._index_id = ""  # names the whole file that the journal's records apply to
+        self._index_size = 0
+        self._journal_size = 0
+
+    @property
+    def journal_path(self) -> Path:
+        return self.path.with_name("content.journal")
 
     @property
     def bodies_path(self) -> Path:
@@ -153,9 +162,19 @@ class ContentCache:
             if isinstance(loaded, tuple) and loaded and isinstance(loaded[0], str) and loaded[0] != _STAMP \
                     and loaded[0].startswith("broadsheet "):
                 return empty, f"the build cache {path} was written by another version; building without it"
-            stamp, bodies_size, built_from, stored = loaded
-            if stamp != _STAMP or not isinstance(built_from, str):
+            stamp, index_id, bodies_size, built_from, stored = loaded
+            if stamp != _STAMP or not isinstance(index_id, str) or not isinstance(built_from, str) \
+                    or not isinstance(stored, dict):
                 raise ValueError("not a Broadsheet cache")
+            journal_size = 0
+            for record, size in _journal_records(empty.journal_path):
+                record_id, bodies_size, built_from, changed, removed = record
+                if record_id != index_id:
+                    break  # written against an index since replaced
+                stored.update(changed)
+                for name in removed:
+                    stored.pop(name, None)
+                journal_size += size
             store = BodyStore(empty.bodies_path)
             actual = empty.bodies_path.stat().st_size if empty.bodies_path.exists() else 0
             if actual < bodies_size:  # longer is fine: a build that failed after spilling its bodies
@@ -178,6 +197,8 @@ class ContentCache:
             return empty, f"the build cache {path} is damaged; building without it"
         cache = cls(path, entries, store)
         cache.built_from = built_from
+        cache._stored, cache._index_id, cache._index_size, cache._journal_size = \
+            stored, index_id, len(raw), journal_size
         return cache, None
 
     @contextlib.contextmanager
@@ -213,7 +234,8 @@ class ContentCache:
         assert self.store is not None
         size = self.store.path.stat().st_size
         live = sum(b.text.location[1] for b in bodies if b.text.location is not None)
-        if live < size // 2:
+        rewritten = live < size // 2
+        if rewritten:
             # Rewrite: every body still used, in order (read through the old file).
             temporary = self.bodies_path.with_name("bodies.bin.tmp")
             with temporary.open("wb") as handle:
@@ -236,12 +258,54 @@ class ContentCache:
                    if e.body else None, e.teaser_base, e.summary_text)
             for name, e in self.entries.items()
         }
+        bodies_size = self.bodies_path.stat().st_size
+        if self._stored is not None and not rewritten:
+            # What changed, appended to the journal: a build that edits one article of 10,000
+            # writes a few kilobytes, not the whole index again.
+            before = self._stored
+            changed = {name: entry for name, entry in stored.items() if before.get(name) != entry}
+            removed = [name for name in before if name not in stored]
+            record = marshal.dumps((self._index_id, bodies_size, self.built_from, changed, removed))
+            # Up to a quarter of the index (64 KiB at least): the next load reads no more than that again.
+            if self._journal_size + len(record) <= max(self._index_size // 4, 1 << 16):
+                with self.journal_path.open("ab") as handle:
+                    handle.write(len(record).to_bytes(8, "little") + record)
+                self._stored, self._journal_size = stored, self._journal_size + 8 + len(record)
+                return
+        index_id = os.urandom(8).hex()
+        data = marshal.dumps((_STAMP, index_id, bodies_size, self.built_from, stored))
         temporary = self.path.with_name(self.path.name + ".tmp")
         try:
-            temporary.write_bytes(marshal.dumps((_STAMP, self.bodies_path.stat().st_size, self.built_from, stored)))
+            temporary.write_bytes(data)
             os.replace(temporary, self.path)  # a build stopped half-way leaves the old index whole
         finally:
             temporary.unlink(missing_ok=True)
+        # Its records name the index just replaced: were this not done, the next load would pass them.
+        self.journal_path.unlink(missing_ok=True)
+        self._stored, self._index_id, self._index_size, self._journal_size = stored, index_id, len(data), 0
+
+
+def _journal_records(path: Path) -> Iterator[tuple[tuple, int]]:
+    """Each record of the journal with its size on disk, up to the first that is not whole (a save
+    stopped half-way: the index is then as the save before it left it)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return
+    offset = 0
+    while offset + 8 <= len(raw):
+        size = int.from_bytes(raw[offset:offset + 8], "little")
+        if offset + 8 + size > len(raw):
+            return
+        try:
+            record = marshal.loads(raw[offset + 8:offset + 8 + size])
+        except (ValueError, EOFError, TypeError):
+            return
+        if not (isinstance(record, tuple) and len(record) == 5 and isinstance(record[3], dict)
+                and isinstance(record[4], list)):
+            return
+        yield record, 8 + size
+        offset += 8 + size
 
 
 def cache_file(site_dir: Path) -> Path:

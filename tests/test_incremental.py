@@ -727,8 +727,8 @@ def _garbage(path: Path) -> None:
 
 
 def _other_version(path: Path) -> None:
-    _, bodies_size, built_from, stored = marshal.loads(path.read_bytes())
-    path.write_bytes(marshal.dumps(("broadsheet 0.0.1 cache 1 python 3.0", bodies_size, built_from, stored)))
+    _, *rest = marshal.loads(path.read_bytes())
+    path.write_bytes(marshal.dumps(("broadsheet 0.0.1 cache 1 python 3.0", *rest)))
 
 
 def _truncated_bodies(path: Path) -> None:
@@ -738,10 +738,10 @@ def _truncated_bodies(path: Path) -> None:
 def _wrong_shape(path: Path) -> None:
     # Well-formed marshal with this version's stamp, but entries that are not what they should be:
     # every cached field record is cut short, as a corrupted or hand-edited index might be.
-    stamp, bodies_size, built_from, stored = marshal.loads(path.read_bytes())
+    *head, stored = marshal.loads(path.read_bytes())
     damaged = {name: (s, meta, key, fields[:3] if fields else fields, rkey, b, *rest)
                for name, (s, meta, key, fields, rkey, b, *rest) in stored.items()}
-    path.write_bytes(marshal.dumps((stamp, bodies_size, built_from, damaged)))
+    path.write_bytes(marshal.dumps((*head, damaged)))
 
 
 def _bad_date(path: Path) -> None:
@@ -1060,3 +1060,33 @@ def test_a_draft_published_by_an_edit_appears_everywhere_it_belongs(make_site, r
     assert headlines(path, "tags/town/index.html")[0] == "Foxtrot"
     assert feed_titles(path, "feed.xml")[0] == "Foxtrot"
     assert_same_as_cold(path, cold(path))
+
+
+# --- 15. the cache's journal -------------------------------------------------------------------------
+# A build that changed a few entries appends them to content.journal instead of writing the whole
+# index again; the next build reads the index, then the journal.
+
+def test_each_build_finds_what_the_one_before_appended_to_the_journal(site, run, cold):
+    edit(site, "content/2022/alpha.md", source("alpha", text=body("Alpha", " First correction.")))
+    assert build(run, site).converted == 1
+    assert cache_file(site).with_name("content.journal").stat().st_size > 0
+    edit(site, "content/2022/bravo.md", source("bravo", text=body("Bravo", " Second correction.")))
+    # Alpha's new body comes from the journal: only Bravo is converted.
+    again = build(run, site)
+    assert again.converted == 1
+    assert "First correction." in read(site, A) and "Second correction." in read(site, B)
+    assert_same_as_cold(site, cold(site))
+
+
+def test_a_journal_record_cut_short_leaves_the_cache_as_the_save_before(site, run, cold):
+    edit(site, "content/2022/alpha.md", source("alpha", text=body("Alpha", " First correction.")))
+    build(run, site)
+    journal = cache_file(site).with_name("content.journal")
+    journal.write_bytes(journal.read_bytes()[:-10])  # as if the save had been stopped half-way
+    edit(site, "content/2022/bravo.md", source("bravo", text=body("Bravo", " Second correction.")))
+    again = build(run, site)
+    assert again.err == ""
+    # The cut record held Alpha's new body: it is converted again, with Bravo's.
+    assert again.converted == 2
+    assert "First correction." in read(site, A) and "Second correction." in read(site, B)
+    assert_same_as_cold(site, cold(site))
