@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from .config import BuildOptions, Config, load_config
 from .fields import Fields
 from .errors import BuildFailed, SiteError
 from .inputs import LastBuild, ScannedInputs, read_last_build, save_known_hashes, scan_inputs, write_last_build
-from .output import OutputFile, check_output_dir, find_collisions, intact_output, write_output
+from .output import OutputFile, check_output_dir, count_intact_output, find_collisions, write_output
+from .parallel import in_background
 
 
 @dataclass(frozen=True)
@@ -56,15 +58,23 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     problem = check_output_dir(site_dir, output_dir)
     if problem:
         raise BuildFailed([problem])
-    config = load_config(site_dir, base_url)
-    inputs = scan_inputs(config, options, output_dir)
-    save_known_hashes(site_dir, inputs)
     last = read_last_build(site_dir) if use_cache else None
+    # Whether every file the last build wrote is still there, with its size: looked at by another
+    # process while this one scans the inputs (at 10,000 articles both take a tenth of a second,
+    # most of it the kernel's, walking paths).
+    files_left = in_background(functools.partial(count_intact_output, output_dir)) if last is not None \
+        else (lambda: -1)
+    try:
+        config = load_config(site_dir, base_url)
+        inputs = scan_inputs(config, options, output_dir)
+    finally:
+        files_as_left = files_left()
+    save_known_hashes(site_dir, inputs)
     # The output is as the last good build left it, and that build is still what the site would be
     # but for the Markdown files' bytes (no setting, flag, template or file to copy changed, and no
     # scheduled article came out).
     as_left = last is not None and last.context == inputs.context and not inputs.problems \
-        and (last.valid_until is None or now < last.valid_until) and intact_output(output_dir) == last.files
+        and (last.valid_until is None or now < last.valid_until) and files_as_left == last.files
     if as_left and last.inputs == inputs.digest:
         return BuildReport(output_dir, last.articles, last.pages, 0, 0, 0, last.files, 0,
                            time.perf_counter() - started)

@@ -50,3 +50,37 @@ def _do(index: int) -> Any:
     assert _WORK is not None
     work, items = _WORK
     return work(items[index])
+
+
+def in_background(work: Callable[[], int]) -> Callable[[], int]:
+    """Start work() in a forked child, on another core, while this process goes on; the function
+    returned waits for its result (a whole number), and must be called, to reap the child.
+    Without fork, work() runs here and now."""
+    try:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+    except (AttributeError, OSError):  # no fork (Windows), or no process to spare
+        result = work()
+        return lambda: result
+    if pid == 0:  # the child: answer, then leave at once (no atexit handlers, no buffers flushed)
+        status = 1
+        try:
+            os.write(write_end, str(work()).encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    answer: list[int] = []
+
+    def wait() -> int:
+        if not answer:
+            with os.fdopen(read_end, "rb") as handle:
+                data = handle.read()
+            os.waitpid(pid, 0)
+            try:
+                answer.append(int(data))
+            except ValueError:  # the child failed: as if the work had found nothing
+                answer.append(-1)
+        return answer[0]
+
+    return wait
