@@ -25,6 +25,9 @@ $(INSTALLED): pyproject.toml | check-python
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@# Byte-compiled, as a regular install leaves a package: an editable one leaves it to the
+	@# first run, and where PYTHONDONTWRITEBYTECODE is set every run would compile it again.
+	$(BIN)/python -m compileall -q generator
 	touch $@
 
 # The Nu Html Checker, from the npm registry (versions pinned in package-lock.json).
