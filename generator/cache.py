@@ -100,7 +100,7 @@ class BodyStore:
             return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     source_digest: str
     meta: dict[str, Any] | None  # the front matter as parsed; not kept once the fields are
@@ -186,8 +186,10 @@ class ContentCache:
                     (offset, length), summary, links, html_digest = body
                     if offset < 0 or length < 0 or offset + length > bodies_size:
                         raise ValueError("a body lies outside the body file")
-                    result = BodyResult(LazyText(None, store, (offset, length), html_digest), summary,
-                                        tuple(map(tuple, links)), html_digest)
+                    if type(links) is not tuple:
+                        raise ValueError("a body's links are not shaped as they should be")
+                    result = BodyResult(LazyText(None, store, (offset, length), html_digest), summary, links,
+                                        html_digest)
                 value = check_fields(fields) if fields is not None else None
                 if not (isinstance(source, str) and isinstance(meta, (dict, type(None))) and isinstance(key, str)
                         and isinstance(teaser_base, str) and isinstance(summary_text, str)):

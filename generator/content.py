@@ -256,6 +256,10 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
                 line, col = _locate(doc, problem.target, searched_from)
                 errors.append(SiteError(problem.message, Path(source.path), line, col))
         entry = new_entries[source.key]
+        if fields.summary and body.auto_summary_html:
+            # The front matter's summary is the one shown: the body's first paragraph is not kept
+            # (it would be half the cache's size). A cached body has already lost it.
+            body = dataclasses.replace(body, auto_summary_html="")
         kept = (key_now, body) if not found_problems else ("", None)
         if (entry.render_key, entry.body) != kept or not entry.teaser_base:
             entry.render_key, entry.body = kept

@@ -70,11 +70,17 @@ class Fields:
 
     @classmethod
     def from_record(cls, record: tuple) -> "Fields":
-        values = list(record)
-        values[4] = datetime.fromisoformat(values[4]) if values[4] else None
-        values[5] = datetime.fromisoformat(values[5]) if values[5] else None
-        values[7], values[8] = tuple(values[7]), tuple(values[8])
-        return cls(*values)
+        """Raises on a record that is not one (a damaged cache). Made without __init__: a build
+        reads 10,000 of these, and a frozen dataclass's __init__ sets each field by a call."""
+        if type(record) is not tuple or len(record) != len(_FIELD_NAMES) \
+                or type(record[7]) is not tuple or type(record[8]) is not tuple:
+            raise ValueError("not a fields record")
+        values = dict(zip(_FIELD_NAMES, record))
+        values["date"] = datetime.fromisoformat(record[4]) if record[4] else None
+        values["updated"] = datetime.fromisoformat(record[5]) if record[5] else None
+        made = object.__new__(cls)
+        made.__dict__.update(values)
+        return made
 
 
 _FIELD_NAMES = tuple(f.name for f in dataclass_fields(Fields))
