@@ -78,6 +78,10 @@ class Preview:
         self.cache, warning = ContentCache.load(cache_file(site_dir), Fields.from_record)
         if warning:
             log.warning("%s", warning)
+        # The global key of the last good rebuild, whose sources the cache then held: an edit of
+        # articles alone after it plans only the files around them (render.Around). None after a
+        # failed one, whose sources the cache holds though the preview does not show them.
+        self.plan_key: str | None = None
 
     def rebuild(self, address: str, changed: frozenset[str] | None = None) -> bool:
         """Build again (drafts and scheduled articles shown). False when the site has errors.
@@ -88,13 +92,20 @@ class Preview:
         unchanged = None
         if changed is not None and self.cache.read_all:
             unchanged = lambda path: path not in changed  # noqa: E731
+        # Only Markdown files under content/ changed: anything else (a setting, a template, an
+        # image to copy) plans every file.
+        content = str(self.site_dir / "content") + os.sep
+        articles_only = changed is not None and all(
+            path.startswith(content) and path.endswith((".md", ".markdown")) for path in changed)
+        plan_key, self.plan_key = self.plan_key if articles_only else None, None
         try:
             root = load_config(self.site_dir).root
             rendered = render(self.site_dir, BuildOptions(drafts=True, future=True), base_url=address + root,
-                              cache=self.cache, unchanged=unchanged)
+                              cache=self.cache, unchanged=unchanged, last_plan_key=plan_key)
             with self.lock:
-                write_output(rendered.files, self.folder)
+                write_output(rendered.files, self.folder, only_these=not rendered.complete)
                 self.root, self.errors, self.built_once = root, (), True
+            self.plan_key = rendered.plan_key
         except BuildFailed as failed:
             errors = failed.errors
         except Exception as exc:  # noqa: BLE001 - a bug of ours must not stop the preview either

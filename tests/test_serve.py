@@ -331,6 +331,24 @@ def test_broken_front_matter_shows_the_error_in_the_tab_and_the_fix_brings_the_s
     assert server.proc.poll() is None
 
 
+def test_an_article_edited_while_another_is_broken_shows_once_that_one_is_fixed(make_site, serve, page):
+    # A failed rebuild has read (and cached) every file, the edited one too, though the preview does
+    # not show it: the rebuild after the fix must not take that one for an article already shown.
+    site = make_site(ARTICLES, config=CONFIG)
+    server = serve(site)
+    open_live(page, server.url + BUDGET_PATH)
+    broken = article("Town beat Rovers in the derby", "2022-02-26", "See [the table](table.md).", tags="[Sport, Town]")
+    save(site / DERBY, broken)
+    server.wait_for(lambda line: line.startswith(f"{DERBY}:") and "table.md" in line)
+    seen = len(server.lines)
+    save(site / BUDGET, article("Council approves a smaller budget", "2022-02-28", tags="[Budget]"))
+    # Failed again, with the budget article read:
+    server.wait_for(lambda line: line.startswith(f"{DERBY}:") and "table.md" in line, start=seen)
+    save(site / DERBY, ARTICLES[DERBY])
+    expect(page.locator("h1.story__headline")).to_have_text("Council approves a smaller budget", timeout=MS)
+    expect(page.locator(".broadsheet-build-errors")).to_have_count(0)
+
+
 def test_jinja_syntax_error_in_a_theme_template_shows_in_the_tab(make_site, serve, page):
     site = make_site({**ARTICLES, "themes/local/theme.yaml": "parent: default\n",
                       "themes/local/templates/404.html": '{% extends "base.html" %}\n'},
