@@ -141,7 +141,7 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     collisions = find_collisions(plan.files, site_dir)
     if collisions:
         raise BuildFailed(collisions)
-    return RenderedSite(config, tuple(plan.files), len(site.articles), len(site.pages), content.rendered,
+    return RenderedSite(config, plan.files, len(site.articles), len(site.pages), content.rendered,
                         content.next_change, plan.global_key, plan.complete)
 
 

@@ -302,7 +302,9 @@ def _place(fields: Fields) -> tuple:
     """What places a source in the site: its URL and kind, whether it is built, where it sorts,
     which lists it is on, and what the sitemap says of it. An edit that leaves all of it as it
     was changes only the files that show the article (render.Around)."""
-    return fields.is_page, fields.path, fields.date, fields.updated, fields.tags, fields.draft
+    # Dates as written: the same instant with another offset sorts the same but reads otherwise.
+    return (fields.is_page, fields.path, fields.date and fields.date.isoformat(),
+            fields.updated and fields.updated.isoformat(), fields.tags, fields.draft)
 
 
 @dataclass(slots=True)

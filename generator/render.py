@@ -110,8 +110,14 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
                 renderer.made("atom.xml", "site feed", newest, lambda: feeds.atom(site, articles))]
 
     if around is not None and around.plan_key == renderer.global_key:
-        return Plan(_files_showing(site, around.paths, index_page, article_page, tag_page, tag_feed, site_feeds),
-                    renderer.global_key, complete=False)
+        showing = _showing(site, around.paths)
+        files = [index_page(site.index[n]) for n in showing.index_pages]
+        files.extend(article_page(i) for i in showing.article_pages)
+        files.extend(tag_page(site.tag(slug), site.tag_lists[slug][n]) for slug, n in showing.tag_pages)
+        files.extend(tag_feed(site.tag(slug)) for slug in showing.tag_feeds)
+        if showing.site_feeds:
+            files.extend(site_feeds())
+        return Plan(tuple(files), renderer.global_key, complete=False)
 
     files = [index_page(list_page) for list_page in site.index]
     files.extend(article_page(i) for i in range(len(articles)))
@@ -136,27 +142,37 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         files.append(_copy(f"theme/{relative}", shown(source), source))
     for static in site.files:
         files.append(_copy(static.path, shown(static.source), static.source))
-    return Plan(files, renderer.global_key, complete=True)
+    return Plan(tuple(files), renderer.global_key, complete=True)
 
 
 @dataclass(frozen=True)
 class Plan:
-    files: list[OutputFile]
+    files: tuple[OutputFile, ...]
     global_key: str  # what every page's fingerprint starts from
-    complete: bool  # every file of the site, or only those that show the articles around which it was made
+    complete: bool  # every file of the site, or only those that show the articles it was made around
 
 
-def _files_showing(site: Site, paths: tuple[str, ...], index_page, article_page, tag_page, tag_feed,
-                   site_feeds) -> list[OutputFile]:
-    """The files whose fingerprints hold one of these articles, planned by the functions given."""
+@dataclass(frozen=True)
+class _Showing:
+    """The files whose fingerprints hold some articles, by where they are in the site model."""
+
+    index_pages: tuple[int, ...]  # indexes into Site.index
+    article_pages: tuple[int, ...]  # indexes into Site.articles
+    tag_pages: tuple[tuple[str, int], ...]  # (slug, index into Site.tag_lists[slug])
+    tag_feeds: tuple[str, ...]  # slugs
+    site_feeds: bool
+
+
+def _showing(site: Site, paths: tuple[str, ...]) -> _Showing:
+    """What shows these articles: each one's page and its neighbours' (previous/next links), the
+    front page and tag pages it is on, and the feeds that carry it."""
     per_page, feed_items = site.config.per_page, site.config.feed.items
     position = {article.path: i for i, article in enumerate(site.articles)}
-    tags = {tag.slug: tag for tag in site.tags}
     article_pages: set[int] = set()
     index_pages: set[int] = set()
     tag_pages: set[tuple[str, int]] = set()
     tag_feeds: set[str] = set()
-    in_site_feeds = False
+    site_feeds = False
     for path in paths:
         i = position.get(path)
         if i is None:
@@ -164,20 +180,14 @@ def _files_showing(site: Site, paths: tuple[str, ...], index_page, article_page,
         article = site.articles[i]
         article_pages.update(j for j in (i - 1, i, i + 1) if 0 <= j < len(site.articles))
         index_pages.add(i // per_page)
-        in_site_feeds = in_site_feeds or i < feed_items
+        site_feeds = site_feeds or i < feed_items
         for slug in {slugify(name) for name in article.tags}:
-            k = next(k for k, member in enumerate(tags[slug].articles) if member is article)
+            k = next(k for k, member in enumerate(site.tag(slug).articles) if member is article)
             tag_pages.add((slug, k // per_page))
             if k < feed_items:
                 tag_feeds.add(slug)
-    files = [index_page(site.index[n]) for n in sorted(index_pages)]
-    files.extend(article_page(i) for i in sorted(article_pages))
-    for slug, n in sorted(tag_pages):
-        files.append(tag_page(tags[slug], site.tag_lists[slug][n]))
-    files.extend(tag_feed(tags[slug]) for slug in sorted(tag_feeds))
-    if in_site_feeds:
-        files.extend(site_feeds())
-    return files
+    return _Showing(tuple(sorted(index_pages)), tuple(sorted(article_pages)), tuple(sorted(tag_pages)),
+                    tuple(sorted(tag_feeds)), site_feeds)
 
 
 class _Digests:

@@ -47,6 +47,12 @@ class Site:
     index: tuple[ListPage, ...]
     tag_lists: dict[str, tuple[ListPage, ...]]  # by tag slug
 
+    def tag(self, slug: str) -> Tag:
+        for tag in self.tags:
+            if tag.slug == slug:
+                return tag
+        raise KeyError(slug)
+
 
 def build_site(config: Config, content: Content) -> Site:
     ordered = sorted(content.articles, key=attrgetter("path"))

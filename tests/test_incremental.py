@@ -1050,6 +1050,14 @@ def test_a_new_updated_date_is_in_the_sitemap(site, run, cold):
     assert_same_as_cold(site, cold(site))
 
 
+def test_the_same_date_written_with_another_offset_is_in_the_sitemap_as_written(site, run, cold):
+    # The same instant: the article sorts where it did, but every page that prints the date changes.
+    edit(site, "content/2022/charlie.md", source("charlie", date="2022-01-03T01:00:00+01:00"))
+    build(run, site)
+    assert "<lastmod>2022-01-03T01:00:00+01:00</lastmod>" in read(site, "sitemap.xml")
+    assert_same_as_cold(site, cold(site))
+
+
 def test_a_draft_published_by_an_edit_appears_everywhere_it_belongs(make_site, run, cold):
     draft = article("Foxtrot", "2022-01-06", "Foxtrot lead.", tags="[Town]", draft="true")
     path = make_site(site_files(**{"content/2022/foxtrot.md": draft}))
