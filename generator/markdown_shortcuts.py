@@ -1,4 +1,4 @@
-"""Faster stand-ins for two of Python-Markdown's hot spots, with the same output.
+"""Faster stand-ins for some of Python-Markdown's hot spots, with the same output.
 
 Inline patterns. The built-in "inline" treeprocessor tries every inline pattern on every
 piece of text, in priority order, and most of those tries cannot match: the link patterns
@@ -48,6 +48,8 @@ _AbbrBlockprocessor = _class("markdown.extensions.abbr", "AbbrBlockprocessor")
 _DefListProcessor = _class("markdown.extensions.def_list", "DefListProcessor")
 _FootnoteBlockProcessor = _class("markdown.extensions.footnotes", "FootnoteBlockProcessor")
 _TableProcessor = _class("markdown.extensions.tables", "TableProcessor")
+_AttrListTreeprocessor = _class("markdown.extensions.attr_list", "AttrListTreeprocessor")
+_TocTreeprocessor = _class("markdown.extensions.toc", "TocTreeprocessor")
 
 _FLAGS = re.compile("", re.DOTALL | re.UNICODE).flags  # as InlineProcessor compiles its regex
 
@@ -244,7 +246,42 @@ def speed_up_inline(md: markdown.Markdown) -> None:
         md.treeprocessors["inline"].__class__ = SkippingInlineProcessor
 
 
+def _text(md: markdown.Markdown) -> str:
+    """The document as the preprocessors left it (md.lines): every piece of text in the tree comes
+    from it, or is a placeholder (escapes, entities, raw HTML and code are stashed as such until
+    the treeprocessors below have run)."""
+    return "\n".join(md.lines)
+
+
+if _AttrListTreeprocessor is not None:
+    class SkippingAttrListTreeprocessor(_AttrListTreeprocessor):
+        """attr_list, which looks at the text of every element, passed over in a document with no
+        "{": each of its regexes needs one, and it changes nothing where none matches."""
+
+        def run(self, doc: etree.Element) -> None:
+            if "{" in _text(self.md):
+                super().run(doc)
+
+if _TocTreeprocessor is not None:
+    class SkippingTocTreeprocessor(_TocTreeprocessor):
+        """toc, not looking through the whole tree for its marker paragraph ("[TOC]") in a
+        document whose text does not hold the marker. Heading ids are made as ever."""
+
+        def replace_marker(self, root: etree.Element, elem: etree.Element) -> None:
+            if self.marker in _text(self.md):
+                super().replace_marker(root, elem)
+
+
+def speed_up_treeprocessors(md: markdown.Markdown) -> None:
+    """attr_list's and toc's treeprocessors made the ones above, if they are Python-Markdown's own."""
+    for name, known, faster in (("attr_list", _AttrListTreeprocessor, "SkippingAttrListTreeprocessor"),
+                                ("toc", _TocTreeprocessor, "SkippingTocTreeprocessor")):
+        if known is not None and name in md.treeprocessors and type(md.treeprocessors[name]) is known:
+            md.treeprocessors[name].__class__ = globals()[faster]  # in place, as for "inline"
+
+
 def speed_up(md: markdown.Markdown) -> None:
     """Call once its extensions are all in place: they may have changed what is there."""
     speed_up_inline(md)
     speed_up_block_tests(md)
+    speed_up_treeprocessors(md)

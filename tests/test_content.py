@@ -368,6 +368,10 @@ TRICKY_MARKDOWN = [
     "| single |\n|---|\n| column |\n\nno | table\nhere",
     "[TOC]\n\n# One\n\n## Two &amp; *three*\n\nText [TOC] inside.",
     "    indented code with # and | and > inside\n\n1. one\n2. two\n\n* a\n* b",
+    # attr_list is passed over in a text with no "{", toc's marker search in one with no "[TOC]":
+    "Escaped \\{: .no} and `{: .code}` and &#123;: .entity}\n\n# Head \\{: #no}\n\nPara\n{: .yes}",
+    "\\[TOC]\n\n&#91;TOC]\n\n[TO\x02C]\n\n# Heading\n\n*[TOC]*\n\n[TOC]",
+    "No braces and no marker here.\n\n# A heading\n\n## Another",
 ]
 
 
