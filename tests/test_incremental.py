@@ -233,6 +233,13 @@ def written(folder: Path) -> set[str]:
 edit = write_file
 
 
+def damage_by_hand(page: Path, how: str) -> None:
+    if how == "deleted":
+        page.unlink()
+    else:
+        page.write_bytes(page.read_bytes()[:100])
+
+
 def read(site: Path, name: str) -> str:
     return (site / "output" / name).read_text(encoding="utf-8")
 
@@ -321,11 +328,7 @@ def test_a_rebuild_with_nothing_changed_does_not_even_open_the_cache(site, run):
 
 @pytest.mark.parametrize("damage", ["deleted", "cut short"])
 def test_an_output_file_damaged_by_hand_is_made_again_when_nothing_else_changed(site, run, cold, damage):
-    page = site / "output" / "tags/roads/index.html"
-    if damage == "deleted":
-        page.unlink()
-    else:
-        page.write_bytes(page.read_bytes()[:100])
+    damage_by_hand(site / "output" / "tags/roads/index.html", damage)
     again = build(run, site)
     assert headlines(site, "tags/roads/index.html") == ["Charlie", "Alpha"]
     assert (again.converted, again.rendered, again.written) == (0, 1, 1)
@@ -982,11 +985,7 @@ def test_a_page_body_edit_renders_that_page(site, run, cold):
 
 @pytest.mark.parametrize("damage", ["deleted", "cut short"])
 def test_an_output_file_damaged_by_hand_is_made_again_beside_an_edit(site, run, cold, damage):
-    page = site / "output" / "tags/sport/index.html"
-    if damage == "deleted":
-        page.unlink()
-    else:
-        page.write_bytes(page.read_bytes()[:100])
+    damage_by_hand(site / "output" / "tags/sport/index.html", damage)
     edit(site, "content/2022/alpha.md", source("alpha", text=body("Alpha", " A correction was added here.")))
     again = build(run, site)
     assert headlines(site, "tags/sport/index.html") == ["Echo"]
