@@ -264,11 +264,23 @@ if _AttrListTreeprocessor is not None:
 
 if _TocTreeprocessor is not None:
     class SkippingTocTreeprocessor(_TocTreeprocessor):
-        """toc, not looking through the whole tree for its marker paragraph ("[TOC]") in a
-        document whose text does not hold the marker. Heading ids are made as ever."""
+        """toc, in a document whose text does not hold its marker ("[TOC]"), neither building the
+        table of contents (it would go nowhere) nor looking through the tree for the marker's
+        paragraph. Heading ids are made as ever. Python-Markdown's md.toc is then an empty
+        table: Broadsheet never reads it, and no page shows it."""
+
+        def _no_marker(self) -> bool:
+            return bool(self.marker) and self.marker not in _text(self.md)
+
+        def build_toc_div(self, toc_list: list) -> etree.Element:
+            if self._no_marker():
+                div = etree.Element("div")
+                div.attrib["class"] = self.toc_class
+                return div
+            return super().build_toc_div(toc_list)
 
         def replace_marker(self, root: etree.Element, elem: etree.Element) -> None:
-            if self.marker in _text(self.md):
+            if not self._no_marker():
                 super().replace_marker(root, elem)
 
 
