@@ -52,7 +52,7 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     config = site.config
     site_root = str(config.site_dir)
     articles = site.articles
-    teaser = digests.teasers  # by article path; looked up 65,000 times at 10,000 articles
+    teaser = digests.teaser
 
     def shown(path: Path | str) -> str:
         """A source as the user knows it: relative to the site folder where it is inside it."""
@@ -62,7 +62,7 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     def index_page(list_page: ListPage) -> OutputFile:
         return renderer.page(
             "index.html", list_page.path, "front page",
-            (list_page.number, list_page.count, *[teaser[a.path] for a in list_page.articles]),
+            (list_page.number, list_page.count, *map(teaser, list_page.articles)),
             lambda: dict(
                 meta=views.meta(list_page.path, None if list_page.number == 1 else f"Page {list_page.number}",
                                 config.description),
@@ -75,8 +75,7 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         older = articles[i + 1] if i + 1 < len(articles) else None
         return renderer.page(
             "article.html", article.path, shown(article.source),
-            (teaser[article.path] + article.content_digest, teaser[newer.path] if newer else "-",
-             teaser[older.path] if older else "-"),
+            (digests.article(article), teaser(newer) if newer else "-", teaser(older) if older else "-"),
             lambda: dict(
                 meta=views.meta(article.path, article.title, article.summary_text, "article", article.image),
                 article=views.article(article),
@@ -87,7 +86,7 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         return renderer.page(
             "tag.html", list_page.path, f"tag {tag.name!r}",
             (tag.name, len(tag.articles), list_page.number, list_page.count,
-             *[teaser[a.path] for a in list_page.articles]),
+             *map(teaser, list_page.articles)),
             lambda: dict(
                 meta=views.meta(list_page.path,
                                 tag.name if list_page.number == 1 else f"{tag.name}, page {list_page.number}",
@@ -198,28 +197,27 @@ class _Digests:
         self._site = site
         # A teaser shows its tags with their article counts: looked up by name as spelt, since
         # slugifying every tag of every article would cost more than the rest together.
-        shown_tag = {tag.slug: (tag.name, len(tag.articles)) for tag in site.tags}
-        tag_by_name: dict[str, tuple[str, int]] = {}
-        by_path: dict[str, Article] = {}
+        self._shown_tag = {tag.slug: (tag.name, len(tag.articles)) for tag in site.tags}
+        self._tag_by_name: dict[str, tuple[str, int]] = {}
+        self._teasers: dict[str, str] = {}  # by article path
 
-        def teaser_of(path: str) -> str:
-            if not by_path:
-                by_path.update((article.path, article) for article in site.articles)
-            article = by_path[path]
+    def teaser(self, article: Article) -> str:
+        known = self._teasers.get(article.path)
+        if known is None:
+            tag_by_name = self._tag_by_name
             for name in article.tags:
                 if name not in tag_by_name:
-                    tag_by_name[name] = shown_tag[slugify(name)]
+                    tag_by_name[name] = self._shown_tag[slugify(name)]
             # teaser_base stands for every other field (see Article) but these two, and the
             # site's settings, which every page's fingerprint holds. marshal, not repr: a tenth of
             # the cost; format 2, as newer ones mark shared objects: the same values, other bytes.
             shown = (article.teaser_base, article.image, article.scheduled,
                      tuple([tag_by_name[name] for name in article.tags]))
-            return hashlib.sha256(marshal.dumps(shown, 2)).hexdigest()
-
-        self.teasers = _Memo(teaser_of)  # by article path
+            known = self._teasers[article.path] = hashlib.sha256(marshal.dumps(shown, 2)).hexdigest()
+        return known
 
     def article(self, article: Article) -> str:
-        return self.teasers[article.path] + article.content_digest
+        return self.teaser(article) + article.content_digest
 
     def sitemap(self) -> str:
         """Of what sitemap.xml shows: every path, each article's dates and tags."""
@@ -227,18 +225,6 @@ class _Digests:
         shown = ([(a.path, a.date.isoformat(), a.updated and a.updated.isoformat(), a.tags) for a in site.articles],
                  [page.path for page in site.pages])
         return hashlib.sha256(marshal.dumps(shown, 2)).hexdigest()
-
-
-class _Memo(dict):
-    """A dict that works out a missing value with a function, once."""
-
-    def __init__(self, work: Callable[[str], str]):
-        super().__init__()
-        self._work = work
-
-    def __missing__(self, key: str) -> str:
-        value = self[key] = self._work(key)
-        return value
 
 
 def _copy(path: str, source: str, copy_from: Path) -> OutputFile:
