@@ -14,7 +14,7 @@ from .config import BuildOptions, Config, load_config
 from .fields import Fields
 from .errors import BuildFailed, SiteError
 from .inputs import LastBuild, ScannedInputs, read_last_build, save_known_hashes, scan_inputs, write_last_build
-from .output import OutputFile, check_output_dir, count_intact_output, find_collisions, write_output
+from .output import OutputFile, check_output_dir, find_collisions, intact_output, write_output
 from .parallel import in_background
 
 
@@ -62,7 +62,7 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     # Whether every file the last build wrote is still there, with its size: looked at by another
     # process while this one scans the inputs (at 10,000 articles both take a tenth of a second,
     # most of it the kernel's, walking paths).
-    files_left = in_background(functools.partial(count_intact_output, output_dir)) if last is not None \
+    files_left = in_background(functools.partial(intact_output, output_dir)) if last is not None \
         else (lambda: -1)
     try:
         config = load_config(site_dir, base_url)

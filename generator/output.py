@@ -71,27 +71,20 @@ def check_output_dir(site_dir: Path, output_dir: Path) -> SiteError | None:
     return None
 
 
-def intact_output(output_dir: Path) -> dict[str, tuple[str, int]] | None:
-    """The manifest of the files the last build left in output/ (path -> fingerprint, size), if
-    every one of them is still there with its size; else None (something else changed them: the
-    next build must look at every file)."""
+def intact_output(output_dir: Path) -> int:
+    """How many files the last build left in output/, if every one of them is still there with
+    its size; else -1 (something else changed them: the next build must look at every file).
+    A whole number, to come back from the child process that works it out (see build.py)."""
     out = output_dir.resolve()
     if (out / STAGING).exists():
-        return None
+        return -1
     recorded = _read_manifest(out)
     if not recorded:
-        return None
+        return -1
     for path, (_, size) in recorded.items():
         if _size(f"{out}/{path}") != size:
-            return None
-    return recorded
-
-
-def count_intact_output(output_dir: Path) -> int:
-    """How many files intact_output found, or -1 for None (as a whole number, to come back from a
-    child process: see build.py)."""
-    found = intact_output(output_dir)
-    return len(found) if found is not None else -1
+            return -1
+    return len(recorded)
 
 
 def find_collisions(files: Iterable[OutputFile], site_dir: Path) -> list[SiteError]:

@@ -56,10 +56,12 @@ def in_background(work: Callable[[], int]) -> Callable[[], int]:
     """Start work() in a forked child, on another core, while this process goes on; the function
     returned waits for its result (a whole number), and must be called, to reap the child.
     Without fork, work() runs here and now."""
+    read_end, write_end = os.pipe()
     try:
-        read_end, write_end = os.pipe()
         pid = os.fork()
     except (AttributeError, OSError):  # no fork (Windows), or no process to spare
+        os.close(read_end)
+        os.close(write_end)
         result = work()
         return lambda: result
     if pid == 0:  # the child: answer, then leave at once (no atexit handlers, no buffers flushed)
