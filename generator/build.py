@@ -111,6 +111,7 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     around the articles changed since are planned, if nothing else changed."""
     # Imported here, not above: a build with nothing to do (see inputs.py) needs neither
     # Markdown nor Jinja, and loading them would be a fifth of its time.
+    from .authors import load_authors
     from .content import load_content
     from .render import Around, render_site
     from .site import build_site
@@ -119,9 +120,13 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     now = now or datetime.now(timezone.utc)
     config = config or load_config(site_dir, base_url)
 
-    # Content and theme are independent: report the problems of both in one go.
+    # Authors, content and theme are independent: report the problems of all in one go.
     errors: list[SiteError] = []
-    content = theme = env = None
+    content = theme = env = authors = None
+    try:
+        authors = load_authors(site_dir)
+    except BuildFailed as failed:
+        errors.extend(failed.errors)
     try:
         content = load_content(config, options, now, cache, unchanged, inputs)
     except BuildFailed as failed:
@@ -133,9 +138,9 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
         errors.extend(failed.errors)
     if errors:
         raise BuildFailed(errors)
-    assert content is not None and theme is not None and env is not None
+    assert content is not None and theme is not None and env is not None and authors is not None
 
-    site = build_site(config, content)
+    site = build_site(config, content, authors)
     around = Around(content.changed, last_plan_key) if last_plan_key and content.changed is not None else None
     plan = render_site(site, theme, env, options, around)
     collisions = find_collisions(plan.files, site_dir)

@@ -53,6 +53,8 @@ class Config:
     theme: str = "default"
     permalink: str = "/{year}/{month}/{day}/{slug}/"
     per_page: int = 10
+    sections: tuple[str, ...] = ()  # the order of the sections in the navigation; others follow by name
+    section_url: str = "/sections/{slug}/"
     feed: FeedSettings = FeedSettings()
     markdown: MarkdownSettings = MarkdownSettings()
 
@@ -85,6 +87,8 @@ _TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], str]] = {
     "theme": (str, "a theme name"),
     "permalink": (str, "a pattern such as /{year}/{month}/{day}/{slug}/"),
     "per_page": (int, "a whole number of at least 1"),
+    "sections": (list, "a list of section names such as [News, Sport, Opinion]"),
+    "section_url": (str, "a pattern such as /sections/{slug}/"),
     "feed": (dict, "a mapping with items and content"),
     "markdown": (dict, "a mapping with extensions and extension_configs"),
 }
@@ -153,6 +157,15 @@ def load_config(site_dir: Path, base_url_override: str | None = None) -> Config:
         problem = _permalink_problem(values["permalink"])
         if problem:
             err(problem, "permalink")
+    if "sections" in values:
+        names = values["sections"]
+        if not all(isinstance(n, str) and n.strip() for n in names):
+            err("`sections` must be a list of section names such as [News, Sport, Opinion]", "sections")
+        values["sections"] = tuple(str(n).strip() for n in names)
+    if "section_url" in values:
+        problem = _section_url_problem(values["section_url"])
+        if problem:
+            err(problem, "section_url")
     if "theme" in values and not re.fullmatch(r"[A-Za-z0-9_.-]+", values["theme"]):
         err(f"`theme` must be a theme folder name, not {values['theme']!r}", "theme")
 
@@ -210,6 +223,14 @@ def _permalink_problem(pattern: str) -> str | None:
                 f"use {', '.join('{' + n + '}' for n in PERMALINK_FIELDS)}")
     if "slug" not in names:
         return "`permalink` must contain {slug} so that every article gets its own URL"
+    return None
+
+
+def _section_url_problem(pattern: str) -> str | None:
+    rest = pattern.replace("{slug}", "", 1)
+    if not (pattern.startswith("/") and pattern.endswith("/")) or "{slug}" not in pattern or "{" in rest:
+        return (f"`section_url` must start and end with / and contain {{slug}} once, "
+                f"as in /sections/{{slug}}/, not {pattern!r}")
     return None
 
 

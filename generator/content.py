@@ -28,12 +28,18 @@ from .errors import BuildFailed, SiteError, line_of
 from .fields import Fields, fields_key, read_fields
 from .frontmatter import SourceDocument, read_document
 from .inputs import ScannedInputs, discover
-from .markup import LinkProblem, is_relative_reference, plain_text
+from .markup import LinkProblem, MarkdownRenderer, is_relative_reference, plain_text
 from .parallel import forked_map, worth_it
 
 WORDS_PER_MINUTE = 230
 # Below this many front matters to read, starting worker processes costs more than it saves.
 PARALLEL_READ_FROM = 1000
+
+
+@dataclass(frozen=True)
+class ArticleCorrection:
+    date: datetime
+    html: str  # the correction's text, from Markdown
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class Article:
     draft: bool
     scheduled: bool
     reading_minutes: int
+    corrections: tuple[ArticleCorrection, ...]  # newest first
     # What fixes every field above, with the site's settings, but the body, the image and the
     # schedule: a digest of the front matter's fields and the summary (see _teaser_base). A field
     # made from anything else must be added to render._Digests.
@@ -246,6 +253,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
 
     articles: list[Article] = []
     pages: list[Page] = []
+    corrections = _Corrections(config)
     for source in included:
         body, fields = bodies[source.key], source.fields
         found_problems = problems.get(source.key)
@@ -284,6 +292,8 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             content_digest=body.html_digest, image=image, image_alt=fields.image_alt,
             slug=fields.slug, path=fields.path, draft=fields.draft, scheduled=fields.date > now,
             reading_minutes=_reading_minutes(fields.words),
+            corrections=tuple(ArticleCorrection(when, corrections.render(text, source, resolvers[source.key], errors))
+                              for when, text in fields.corrections),
             teaser_base=entry.teaser_base,
         ))
 
@@ -303,8 +313,10 @@ def _place(fields: Fields) -> tuple:
     which lists it is on, and what the sitemap says of it. An edit that leaves all of it as it
     was changes only the files that show the article (render.Around)."""
     # Dates as written: the same instant with another offset sorts the same but reads otherwise.
+    # The corrections are on the site's corrections page, which shows every one of them.
     return (fields.is_page, fields.path, fields.date and fields.date.isoformat(),
-            fields.updated and fields.updated.isoformat(), fields.tags, fields.draft)
+            fields.updated and fields.updated.isoformat(), fields.tags, fields.category, fields.authors,
+            fields.draft, tuple((when.isoformat(), text) for when, text in fields.corrections))
 
 
 @dataclass(slots=True)
@@ -334,6 +346,30 @@ def _read(config: Config, found: _Found) -> tuple[dict | None, Fields | None, li
     if isinstance(doc, SiteError):
         return None, None, [doc]
     return doc.meta, read_fields(doc, found.is_page, config, errors), errors
+
+
+class _Corrections:
+    """Corrections' texts to HTML, with the site's Markdown settings (the renderer is made only
+    for a site that has any: few articles carry a correction)."""
+
+    def __init__(self, config: Config):
+        self._settings = config.markdown
+        self._renderer: MarkdownRenderer | None = None
+
+    def render(self, text: str, source: _Source, resolver, errors: list[SiteError]) -> str:
+        """Relative links are resolved as in the body; a broken one is an error at `corrections`."""
+        if self._renderer is None:
+            settings = self._settings
+            self._renderer = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
+        converted = self._renderer.render(text, resolver)
+        for problem in converted.problems:
+            errors.append(SiteError(f"`corrections`: {problem.message}", Path(source.path),
+                                    source.document().line_of_key("corrections")))
+        html = converted.html
+        # One paragraph is shown inline, after "Correction, 9 March 2022:".
+        if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+            html = html[3:-4]
+        return html
 
 
 def _reading_minutes(words: int) -> int:

@@ -69,20 +69,21 @@ def rss(site: Site, articles: Sequence[Article], self_path: str, title: str, lin
     return _encode(out)
 
 
-def atom(site: Site, articles: Sequence[Article]) -> bytes:
+def atom(site: Site, articles: Sequence[Article], self_path: str, title: str, link_path: str) -> bytes:
+    """The site's feed (self_path /atom.xml), or a list's: its id is the list's page."""
     config = site.config
     u = _urls(site)
     items = articles[:config.feed.items]
     full = config.feed.full_content
     origin = _origin(config.base_url)
     out = [_DECLARATION, f'<atom:feed xmlns:atom="{ATOM}" xml:lang="{_attr(config.language)}">\n',
-           _leaf("  ", "atom:id", config.base_url),
-           _leaf("  ", "atom:title", config.title)]
+           _leaf("  ", "atom:id", u.absolute(link_path)),
+           _leaf("  ", "atom:title", title)]
     if config.description:
         out.append(_leaf("  ", "atom:subtitle", config.description))
     out.append(_leaf("  ", "atom:updated", _rfc3339(_newest(items) if items else _EPOCH)))
-    out.append(f'  <atom:link rel="self" type="application/atom+xml" href="{_attr(u.absolute("atom.xml"))}" />\n')
-    out.append(f'  <atom:link rel="alternate" type="text/html" href="{_attr(config.base_url)}" />\n')
+    out.append(f'  <atom:link rel="self" type="application/atom+xml" href="{_attr(u.absolute(self_path))}" />\n')
+    out.append(f'  <atom:link rel="alternate" type="text/html" href="{_attr(u.absolute(link_path))}" />\n')
     out.append("  <atom:author>\n")
     out.append(_leaf("    ", "atom:name", config.author or config.title))
     out.append("  </atom:author>\n")
@@ -111,28 +112,35 @@ def atom(site: Site, articles: Sequence[Article]) -> bytes:
     return _encode(out)
 
 
-def sitemap(site: Site) -> bytes:
+def sitemap_entries(site: Site) -> list[tuple[str, str | None]]:
+    """Every page with its last change (none where it cannot be told): the front page and every
+    list, each article, each page, the indexes. Plain values, so that a digest of them is what
+    the sitemap's fingerprint holds."""
+    entries: list[tuple[str, str | None]] = []
+    newest = _rfc3339(_newest(site.articles)) if site.articles else None
+    for list_page in site.index:
+        entries.append((list_page.path, newest if list_page.number == 1 else None))
+    entries.extend((article.path, _rfc3339(article.updated or article.date)) for article in site.articles)
+    entries.extend((page.path, None) for page in site.pages)
+    for kind in site.kinds:
+        if kind.index is not None:
+            entries.append((kind.index[0], newest))
+        for term in site.lists[kind.name]:
+            changed = _rfc3339(_newest(term.articles))
+            entries.extend((list_page.path, changed if list_page.number == 1 else None) for list_page in term.pages)
+    entries.append(("/corrections/", None))
+    return entries
+
+
+def sitemap(site: Site, entries: list[tuple[str, str | None]]) -> bytes:
     u = _urls(site)
     out = [_DECLARATION, f'<urlset xmlns="{SITEMAP}">\n']
-
-    def add(path: str, lastmod: datetime | None) -> None:
+    for path, lastmod in entries:
         out.append("  <url>\n")
         out.append(_leaf("    ", "loc", u.absolute(path)))
         if lastmod is not None:
-            out.append(_leaf("    ", "lastmod", _rfc3339(lastmod)))
+            out.append(_leaf("    ", "lastmod", lastmod))
         out.append("  </url>\n")
-
-    newest = _newest(site.articles) if site.articles else None
-    for list_page in site.index:
-        add(list_page.path, newest if list_page.number == 1 else None)
-    for article in site.articles:
-        add(article.path, article.updated or article.date)
-    for page in site.pages:
-        add(page.path, None)
-    add("/tags/", newest)
-    for tag in site.tags:
-        for list_page in site.tag_lists[tag.slug]:
-            add(list_page.path, _newest(tag.articles) if list_page.number == 1 else None)
     out.append("</urlset>\n")
     return _encode(out)
 
@@ -181,7 +189,13 @@ def _after_link_attributes(html: str, mark: str, replacement: str, not_twice: bo
 
 
 def _newest(articles: Sequence[Article]) -> datetime:
-    return max(a.updated or a.date for a in articles)
+    """The last change among articles newest first: an update, or the newest date of those not
+    updated (a list of 10,000 would take long to compare date by date)."""
+    changes = [a.updated for a in articles if a.updated is not None]
+    plain = next((a.date for a in articles if a.updated is None), None)
+    if plain is not None:
+        changes.append(plain)
+    return max(changes, key=datetime.timestamp)
 
 
 def _rfc3339(value: datetime) -> str:

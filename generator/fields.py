@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields as dataclass_fields
 from datetime import date as date_type
 from datetime import datetime, timedelta, timezone
@@ -38,6 +39,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "slug": ("slug",),
     "draft": ("draft",),
     "weight": ("weight", "order"),
+    "corrections": ("corrections",),
 }
 
 
@@ -60,12 +62,15 @@ class Fields:
     summary: str | None  # as given in front matter
     words: int
     weight: int
+    # (date, Markdown text) of each correction, newest first; the newest date counts as an update
+    corrections: tuple[tuple[datetime, str], ...] = ()
 
     def to_record(self) -> tuple:
         """Plain values only (for the cache): datetimes as ISO text."""
         values = [getattr(self, name) for name in _FIELD_NAMES]  # not astuple(): it deep-copies
         values[4] = self.date.isoformat() if self.date else None
         values[5] = self.updated.isoformat() if self.updated else None
+        values[_CORRECTIONS] = tuple((when.isoformat(), text) for when, text in self.corrections)
         return tuple(values)
 
     @classmethod
@@ -73,17 +78,21 @@ class Fields:
         """Raises on a record that is not one (a damaged cache). Made without __init__: a build
         reads 10,000 of these, and a frozen dataclass's __init__ sets each field by a call."""
         if type(record) is not tuple or len(record) != len(_FIELD_NAMES) \
-                or type(record[7]) is not tuple or type(record[8]) is not tuple:
+                or type(record[7]) is not tuple or type(record[8]) is not tuple \
+                or type(record[_CORRECTIONS]) is not tuple:
             raise ValueError("not a fields record")
         values = dict(zip(_FIELD_NAMES, record))
         values["date"] = datetime.fromisoformat(record[4]) if record[4] else None
         values["updated"] = datetime.fromisoformat(record[5]) if record[5] else None
+        if record[_CORRECTIONS]:
+            values["corrections"] = tuple((datetime.fromisoformat(when), text) for when, text in record[_CORRECTIONS])
         made = object.__new__(cls)
         made.__dict__.update(values)
         return made
 
 
 _FIELD_NAMES = tuple(f.name for f in dataclass_fields(Fields))
+_CORRECTIONS = _FIELD_NAMES.index("corrections")
 
 
 def fields_key(config: Config) -> str:
@@ -171,6 +180,10 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
     weight = meta.get("weight", 0)
     if isinstance(weight, bool) or not isinstance(weight, int):
         errors.append(SiteError("`weight` must be a whole number", path, line("weight")))
+    corrections = _corrections(meta.get("corrections"), config, lambda message: errors.append(
+        SiteError(f"`corrections`: {message}", path, line("corrections"))))
+    if corrections and (updated is None or corrections[0][0] > updated):
+        updated = corrections[0][0]  # a correction is an update: feeds and the sitemap say so
 
     if len(errors) > before:
         return None
@@ -183,7 +196,7 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
         date=date, updated=updated, draft=draft, tags=tags, authors=authors, category=category,
         image=image, image_alt=str(meta.get("image_alt") or ""),
         summary=" ".join(summary.split()) if isinstance(summary, str) and summary.strip() else None,
-        words=len(doc.body.split()), weight=weight,
+        words=len(doc.body.split()), weight=weight, corrections=corrections,
     )
 
 
@@ -238,6 +251,31 @@ def _offset(text: str) -> timezone:
     digits = text[1:].replace(":", "")
     hours, minutes = (int(digits), 0) if len(digits) <= 2 else (int(digits[:-2]), int(digits[-2:]))
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _corrections(value: Any, config: Config, report: Callable[[str], None]) -> tuple[tuple[datetime, str], ...]:
+    """Each correction's date and text, newest first (in the order written on the same date)."""
+    if value in (None, ""):
+        return ()
+    example = "a list of corrections, each with a date and a text, such as `- {date: 2022-03-09, text: ...}`"
+    if not isinstance(value, list):
+        report(f"must be {example}")
+        return ()
+    found: list[tuple[datetime, str]] = []
+    for n, item in enumerate(value, 1):
+        if not isinstance(item, dict) or set(item) - {"date", "text"}:
+            report(f"item {n} must be a mapping with `date` and `text` only ({example})")
+            continue
+        when = parse_date(item.get("date"), config) if item.get("date") is not None else "is missing its `date`"
+        text = item.get("text")
+        if isinstance(when, str):
+            report(f"item {n}: {when}")
+        elif not isinstance(text, str) or not text.strip():
+            report(f"item {n} needs a `text` saying what was corrected")
+        else:
+            found.append((when, text.strip()))
+    found.sort(key=lambda c: c[0].timestamp(), reverse=True)
+    return tuple(found)
 
 
 def _category(value: Any) -> str | None:

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__
+from .authors import authors_file
 from .cache import digest as digest_of
 from .config import Config
 from .errors import BuildFailed, SiteError
@@ -96,6 +97,12 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
         if stat.st_ctime_ns < settled_before and stat.st_mtime_ns < settled_before:
             trusted[name] = (*stamp, found)
         digest.update(f"{name}\0{found}\n".encode())
+    try:  # small and read on every build that has something to do: hashed, not stamped
+        authors = authors_file(config.site_dir).read_bytes()
+    except OSError:
+        authors = b"none"
+    digest.update(b"authors.yaml\0" + authors + b"\n")
+    context.update(b"authors.yaml\0" + authors + b"\n")
     for path in other_files:
         line = f"{path}\0{file_stamp(path)}\n".encode()
         digest.update(line)

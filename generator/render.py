@@ -21,7 +21,7 @@ from .content import Article
 from .errors import SiteError
 from .inputs import code_key
 from .output import OutputFile, RenderFailed
-from .site import ListPage, Site, Tag
+from .site import ListKind, ListPage, Site, Term
 from .theme import Theme, template_error
 from .urls import slugify
 from .views import FeedLink, Views
@@ -42,12 +42,13 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     its template sees are built only if it has to be rendered.
 
     With around, and the same global key as then, only the files that show one of those
-    articles are planned: its page and its neighbours' (their previous/next links), the list
-    pages it is on and the feeds that carry it. No other file's fingerprint can have changed:
-    each one is made from the same key and from articles that did not change, and the lists,
-    the tag index and the sitemap are placed by URLs, dates and tags, which did not either."""
+    articles are planned: its page and its neighbours' (their previous/next links), the pages
+    showing it among their related stories, the list pages it is on and the feeds that carry it.
+    No other file's fingerprint can have changed: each one is made from the same key and from
+    articles that did not change, and the lists, the indexes and the sitemap are placed by URLs,
+    dates, tags, sections and authors, which did not either."""
     views = Views(site)
-    digests = _Digests(site)
+    digests = _Digests(site, views)
     renderer = _PageRenderer(env, views, theme, _global_key(site.config, theme, options, views))
     config = site.config
     site_root = str(config.site_dir)
@@ -73,75 +74,109 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         article = articles[i]
         newer = articles[i - 1] if i > 0 else None
         older = articles[i + 1] if i + 1 < len(articles) else None
+        related = site.related(i)
         return renderer.page(
             "article.html", article.path, shown(article.source),
-            (digests.article(article), teaser(newer) if newer else "-", teaser(older) if older else "-"),
+            (digests.article(article), teaser(newer) if newer else "-", teaser(older) if older else "-",
+             *map(teaser, related)),
             lambda: dict(
                 meta=views.meta(article.path, article.title, article.summary_text, "article", article.image),
                 article=views.article(article),
                 newer=views.teaser(newer) if newer else None,
-                older=views.teaser(older) if older else None))
+                older=views.teaser(older) if older else None,
+                related=[views.teaser(a) for a in related]))
 
-    def tag_page(tag: Tag, list_page: ListPage) -> OutputFile:
+    def list_page(kind: ListKind, term: Term, list_page: ListPage) -> OutputFile:
+        """A page of a tag, a section, an author, a year, a month or a day."""
+        title = term.name if list_page.number == 1 else f"{term.name}, page {list_page.number}"
         return renderer.page(
-            "tag.html", list_page.path, f"tag {tag.name!r}",
-            (tag.name, len(tag.articles), list_page.number, list_page.count,
-             *map(teaser, list_page.articles)),
-            lambda: dict(
-                meta=views.meta(list_page.path,
-                                tag.name if list_page.number == 1 else f"{tag.name}, page {list_page.number}",
-                                f"Articles tagged {tag.name}",
-                                extra_feeds=(FeedLink(f"{config.title}: {tag.name} (RSS)", "application/rss+xml",
-                                                      views.urls.absolute(tag.feed_path)),)),
-                tag=views.tags[tag.slug], articles=[views.teaser(a) for a in list_page.articles],
-                pagination=views.pagination(list_page)))
+            kind.template, list_page.path, f"{kind.variable} {term.name!r}",
+            (digests.term(kind, term), list_page.number, list_page.count, *map(teaser, list_page.articles)),
+            lambda: {
+                "meta": views.meta(list_page.path, title, kind.describe.format(name=term.name),
+                                   extra_feeds=views.term_feeds(term)),
+                kind.variable: getattr(views, kind.view)(term),
+                "articles": [views.teaser(a) for a in list_page.articles],
+                "pagination": views.pagination(list_page)})
 
-    def tag_feed(tag: Tag) -> OutputFile:
-        return renderer.made(
-            urls.file_for(tag.feed_path), f"tag {tag.name!r}",
-            (tag.name, *map(digests.article, tag.articles[:config.feed.items])),
-            lambda: feeds.rss(site, tag.articles, tag.feed_path, f"{config.title}: {tag.name}", tag.path))
+    def list_index(kind: ListKind) -> OutputFile:
+        """The page listing every list of a kind: /tags/, /authors/, /archive/."""
+        assert kind.index is not None
+        path, template = kind.index
+        terms = site.lists[kind.name]
+        label = {"years": "Archive"}.get(kind.name, kind.name.capitalize())
+        return renderer.page(
+            template, path, f"{kind.name} index", tuple(digests.term(kind, term) for term in terms),
+            lambda: {"meta": views.meta(path, label, f"Every one of {config.title}'s {kind.name}"),
+                     kind.name: [getattr(views, kind.view)(term) for term in terms]})
+
+    def list_feeds(term: Term) -> list[OutputFile]:
+        newest = (term.name, *map(digests.article, term.articles[:config.feed.items]))
+        title = f"{config.title}: {term.name}"
+        return [renderer.made(urls.file_for(term.feed_path), f"feed of {term.name!r}", newest,
+                              lambda: feeds.rss(site, term.articles, term.feed_path, title, term.path)),
+                renderer.made(urls.file_for(term.atom_path), f"feed of {term.name!r}", newest,
+                              lambda: feeds.atom(site, term.articles, term.atom_path, title, term.path))]
 
     def site_feeds() -> list[OutputFile]:
         newest = tuple(map(digests.article, articles[:config.feed.items]))
         return [renderer.made("feed.xml", "site feed", newest,
                               lambda: feeds.rss(site, articles, "/feed.xml", config.title, "/")),
-                renderer.made("atom.xml", "site feed", newest, lambda: feeds.atom(site, articles))]
+                renderer.made("atom.xml", "site feed", newest,
+                              lambda: feeds.atom(site, articles, "/atom.xml", config.title, "/"))]
+
+    def corrections_page() -> OutputFile:
+        return renderer.page(
+            "corrections.html", CORRECTIONS_PATH, "corrections page",
+            tuple(f"{c.number}:{teaser(c.article)}" for c in site.corrections),
+            lambda: dict(meta=views.meta(CORRECTIONS_PATH, "Corrections",
+                                         f"Every correction {config.title} has made, newest first"),
+                         corrections=views.corrections()))
 
     if around is not None and around.plan_key == renderer.global_key:
         showing = _showing(site, around.paths)
         files = [index_page(site.index[n]) for n in showing.index_pages]
         files.extend(article_page(i) for i in showing.article_pages)
-        files.extend(tag_page(site.tag(slug), site.tag_lists[slug][n]) for slug, n in showing.tag_pages)
-        files.extend(tag_feed(site.tag(slug)) for slug in showing.tag_feeds)
+        for kind_name, key, n in showing.list_pages:
+            term = site.term(kind_name, key)
+            files.append(list_page(site.kind(kind_name), term, term.pages[n]))
+        for kind_name, key in showing.list_feeds:
+            files.extend(list_feeds(site.term(kind_name, key)))
         if showing.site_feeds:
             files.extend(site_feeds())
+        if showing.corrections:
+            files.append(corrections_page())
         return Plan(tuple(files), renderer.global_key, complete=False)
 
-    files = [index_page(list_page) for list_page in site.index]
+    files = [index_page(page) for page in site.index]
     files.extend(article_page(i) for i in range(len(articles)))
     for page in site.pages:
         files.append(renderer.page(
             "page.html", page.path, shown(page.source),
             (page.title, page.slug, page.content_html, page.summary_text, page.weight),
             lambda page=page: dict(meta=views.meta(page.path, page.title, page.summary_text), page=views.page(page))))
-    files.append(renderer.page(
-        "tags.html", "/tags/", "tag index", (repr([(t.slug, t.name, len(t.articles)) for t in site.tags]),),
-        lambda: dict(meta=views.meta("/tags/", "Tags", f"Every topic covered by {config.title}"),
-                     tags=[views.tags[t.slug] for t in site.tags])))
-    for tag in site.tags:
-        files.extend(tag_page(tag, list_page) for list_page in site.tag_lists[tag.slug])
-        files.append(tag_feed(tag))
+    for kind in site.kinds:
+        if kind.index is not None:
+            files.append(list_index(kind))
+        for term in site.lists[kind.name]:
+            files.extend(list_page(kind, term, page) for page in term.pages)
+            if term.feeds:
+                files.extend(list_feeds(term))
+    files.append(corrections_page())
     files.append(renderer.page("404.html", "/404.html", "404 page", (),
                                lambda: dict(meta=views.meta("/404.html", "Page not found", config.description))))
     files.extend(site_feeds())
-    files.append(renderer.made("sitemap.xml", "sitemap", (digests.sitemap(),), lambda: feeds.sitemap(site)))
+    entries = feeds.sitemap_entries(site)
+    files.append(renderer.made("sitemap.xml", "sitemap", (_hash(entries),), lambda: feeds.sitemap(site, entries)))
     files.append(renderer.made("robots.txt", "robots.txt", (), lambda: feeds.robots(site)))
     for relative, source in theme.static_files.items():
         files.append(_copy(f"theme/{relative}", shown(source), source))
     for static in site.files:
         files.append(_copy(static.path, shown(static.source), static.source))
     return Plan(tuple(files), renderer.global_key, complete=True)
+
+
+CORRECTIONS_PATH = "/corrections/"
 
 
 @dataclass(frozen=True)
@@ -157,47 +192,55 @@ class _Showing:
 
     index_pages: tuple[int, ...]  # indexes into Site.index
     article_pages: tuple[int, ...]  # indexes into Site.articles
-    tag_pages: tuple[tuple[str, int], ...]  # (slug, index into Site.tag_lists[slug])
-    tag_feeds: tuple[str, ...]  # slugs
+    list_pages: tuple[tuple[str, str, int], ...]  # (kind, key, index into the list's pages)
+    list_feeds: tuple[tuple[str, str], ...]  # (kind, key)
     site_feeds: bool
+    corrections: bool  # the site's corrections page
 
 
 def _showing(site: Site, paths: tuple[str, ...]) -> _Showing:
-    """What shows these articles: each one's page and its neighbours' (previous/next links), the
-    front page and tag pages it is on, and the feeds that carry it."""
+    """What shows these articles: each one's page, its neighbours' (previous/next links) and those
+    showing it among their related stories, the front page and list pages it is on, the feeds
+    that carry it, and the corrections page if it has corrections."""
     per_page, feed_items = site.config.per_page, site.config.feed.items
     position = {article.path: i for i, article in enumerate(site.articles)}
     article_pages: set[int] = set()
     index_pages: set[int] = set()
-    tag_pages: set[tuple[str, int]] = set()
-    tag_feeds: set[str] = set()
-    site_feeds = False
+    list_pages: set[tuple[str, str, int]] = set()
+    list_feeds: set[tuple[str, str]] = set()
+    site_feeds = corrections = False
     for path in paths:
         i = position.get(path)
         if i is None:
             continue  # a draft or a scheduled article, shown nowhere
         article = site.articles[i]
         article_pages.update(j for j in (i - 1, i, i + 1) if 0 <= j < len(site.articles))
+        article_pages.update(site.showing_as_related(i))
         index_pages.add(i // per_page)
         site_feeds = site_feeds or i < feed_items
-        for slug in {slugify(name) for name in article.tags}:
-            k = next(k for k, member in enumerate(site.tag(slug).articles) if member is article)
-            tag_pages.add((slug, k // per_page))
-            if k < feed_items:
-                tag_feeds.add(slug)
-    return _Showing(tuple(sorted(index_pages)), tuple(sorted(article_pages)), tuple(sorted(tag_pages)),
-                    tuple(sorted(tag_feeds)), site_feeds)
+        corrections = corrections or bool(article.corrections)
+        for kind in site.kinds:
+            for term in site.terms_of(kind, article):
+                k = next(k for k, member in enumerate(term.articles) if member is article)
+                if kind.paginated:
+                    list_pages.add((kind.name, term.key, k // per_page))
+                if term.feeds and k < feed_items:
+                    list_feeds.add((kind.name, term.key))
+    return _Showing(tuple(sorted(index_pages)), tuple(sorted(article_pages)), tuple(sorted(list_pages)),
+                    tuple(sorted(list_feeds)), site_feeds, corrections)
 
 
 class _Digests:
-    """Short digests of what each article shows: as a teaser (lists, previous/next links) and
-    as itself (its page, the feeds). Worked out from the model when first asked for."""
+    """Short digests of what each article shows: as a teaser (lists, previous/next links, related
+    stories) and as itself (its page, the feeds); and of what a list's page shows of the list.
+    Worked out from the model when first asked for."""
 
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, views: Views):
         self._site = site
+        self._views = views
         # A teaser shows its tags with their article counts: looked up by name as spelt, since
         # slugifying every tag of every article would cost more than the rest together.
-        self._shown_tag = {tag.slug: (tag.name, len(tag.articles)) for tag in site.tags}
+        self._shown_tag = {tag.key: (tag.name, len(tag.articles)) for tag in site.tags}
         self._tag_by_name: dict[str, tuple[str, int]] = {}
         self._teasers: dict[str, str] = {}  # by article path
 
@@ -208,23 +251,36 @@ class _Digests:
             for name in article.tags:
                 if name not in tag_by_name:
                     tag_by_name[name] = self._shown_tag[slugify(name)]
-            # teaser_base stands for every other field (see Article) but these two, and the
-            # site's settings, which every page's fingerprint holds. marshal, not repr: a tenth of
-            # the cost; format 2, as newer ones mark shared objects: the same values, other bytes.
+            # teaser_base stands for every other field (see Article) but these, and the site's
+            # settings, which every page's fingerprint holds: the section and authors as shown
+            # (their names as most articles spell them, the roles from authors.yaml). marshal, not
+            # repr: a tenth of the cost; format 2, as newer ones mark shared objects: the same
+            # values, other bytes.
+            views = self._views
+            section = views.section(article)
             shown = (article.teaser_base, article.image, article.scheduled,
-                     tuple([tag_by_name[name] for name in article.tags]))
+                     tuple([tag_by_name[name] for name in article.tags]),
+                     section.name if section else None,
+                     tuple([(ref.name, ref.url, ref.role) for ref in views.author_refs(article)]))
             known = self._teasers[article.path] = hashlib.sha256(marshal.dumps(shown, 2)).hexdigest()
         return known
 
     def article(self, article: Article) -> str:
         return self.teaser(article) + article.content_digest
 
-    def sitemap(self) -> str:
-        """Of what sitemap.xml shows: every path, each article's dates and tags."""
-        site = self._site
-        shown = ([(a.path, a.date.isoformat(), a.updated and a.updated.isoformat(), a.tags) for a in site.articles],
-                 [page.path for page in site.pages])
-        return hashlib.sha256(marshal.dumps(shown, 2)).hexdigest()
+    def term(self, kind: ListKind, term: Term) -> str:
+        """What a list's pages and its index entry show of it besides its articles: its name, count,
+        the lists within it, and for an author what authors.yaml says."""
+        shown = [term.key, term.name, len(term.articles),
+                 [(child.key, child.name, len(child.articles)) for child in self._site.children(term)]]
+        if kind.view == "author":
+            known = self._site.authors.by_id.get(term.key)
+            shown.append(repr(dataclasses.replace(known, line=0)) if known else "")
+        return hashlib.sha256(repr(shown).encode()).hexdigest()
+
+
+def _hash(value: object) -> str:
+    return hashlib.sha256(marshal.dumps(value, 2)).hexdigest()
 
 
 def _copy(path: str, source: str, copy_from: Path) -> OutputFile:

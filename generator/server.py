@@ -123,8 +123,8 @@ class Preview:
         return False
 
     def sources(self) -> list[Path]:
-        """What to watch: config.yaml, content/, the site's themes, and the installed ones."""
-        return [self.site_dir / "config.yaml", self.site_dir / "content", self.site_dir / "themes",
+        """What to watch: config.yaml, authors.yaml, content/, the site's themes, and the installed ones."""
+        return [self.site_dir / "config.yaml", self.site_dir / "authors.yaml", self.site_dir / "content", self.site_dir / "themes",
                 installed_themes_dir()]
 
 

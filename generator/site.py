@@ -1,34 +1,53 @@
-"""The site model: every article in order, tags, pagination. Pure: no I/O, no Jinja."""
+"""The site model: every article in order, and every list of articles (tags, sections, authors,
+date archives), each paginated. Pure: no I/O, no Jinja.
+
+Every list is made by one mechanism: a ListKind says which lists an article is on and where
+they live; `build_site` groups the articles into them and paginates them, `render.py` plans
+their pages and feeds, and `render._showing` finds the list pages an edited article is on.
+Adding a kind of list is adding a ListKind to `list_kinds`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import Any
 
 from . import urls
+from .authors import Author, Authors
 from .config import Config
 from .content import Article, Content, Page, StaticFile
+from .related import Related
+from .dates import MONTHS
 
 
 @dataclass(frozen=True)
-class Tag:
-    name: str
-    slug: str
-    articles: tuple[Article, ...]  # newest first
+class ListKind:
+    """A kind of list of articles: tags, sections, authors, years, months, days."""
 
-    @property
-    def path(self) -> str:
-        return urls.tag_path(self.slug)
-
-    @property
-    def feed_path(self) -> str:
-        return self.path + "feed.xml"
+    name: str  # "tags": the key of Site.lists
+    template: str  # of each list's pages: "tag.html"
+    # What lists an article is on, as raw values (a tag as spelt, a date's (year, month)); each is
+    # turned into a list's key and shown name by term_of, once per distinct value.
+    raw_of: Callable[[Article], Iterable[Hashable]]
+    term_of: Callable[[Any], tuple[str, str]]  # raw value -> (key, name as shown)
+    path_of: Callable[[str], str]  # key -> path of the list's first page
+    sort_key: Callable[["Term"], Any]  # the order of the kind's lists on its index page
+    feeds: bool = True  # an RSS and an Atom feed for each list
+    # False: the list's page shows its sub-lists (a year shows its months), not its articles.
+    paginated: bool = True
+    index: tuple[str, str] | None = None  # (path, template) of the page listing every list of this kind
+    variable: str = "term"  # what the list's template calls it: "tag", "section"
+    describe: str = "Articles in {name}"  # the pages' meta description
+    view: str = "term"  # the Views method that shows one: "term", "author", "archive"
+    parent: str | None = None  # the kind whose lists hold this kind's (a month is in a year): key "parent/own"
 
 
 @dataclass(frozen=True)
 class ListPage:
-    """One page of a paginated list (the front page or a tag)."""
+    """One page of a paginated list (the front page, a tag, a section, ...)."""
 
     path: str
     number: int
@@ -38,64 +57,190 @@ class ListPage:
 
 
 @dataclass(frozen=True)
+class Term:
+    """One list: a tag, a section, an author, a year, a month or a day, with its pages."""
+
+    kind: str  # ListKind.name
+    key: str  # unique within its kind: "nato", "grace", "2022/02"
+    name: str  # as shown: the spelling most articles use
+    path: str
+    articles: tuple[Article, ...]  # newest first
+    pages: tuple[ListPage, ...]
+    feeds: bool
+
+    @property
+    def slug(self) -> str:
+        return self.key
+
+    @property
+    def feed_path(self) -> str:
+        return self.path + "feed.xml"
+
+    @property
+    def atom_path(self) -> str:
+        return self.path + "atom.xml"
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A correction as a list shows it: on the site's corrections page, newest first."""
+
+    article: Article
+    number: int  # its place among the article's corrections, oldest first
+
+
+@dataclass(frozen=True)
 class Site:
     config: Config
     articles: tuple[Article, ...]  # newest first, ties by URL
     pages: tuple[Page, ...]  # by weight, then title
-    tags: tuple[Tag, ...]  # by name
     files: tuple[StaticFile, ...]
     index: tuple[ListPage, ...]
-    tag_lists: dict[str, tuple[ListPage, ...]]  # by tag slug
+    kinds: tuple[ListKind, ...]
+    lists: dict[str, tuple[Term, ...]]  # by kind name, in each kind's order
+    authors: Authors
+    corrections: tuple[Correction, ...]  # every article's, newest first
+    _terms: dict[tuple[str, str], Term] = field(repr=False, compare=False)
+    _children: dict[tuple[str, str], tuple[Term, ...]] = field(repr=False, compare=False)
+    _related: Related = field(repr=False, compare=False)
 
-    def tag(self, slug: str) -> Tag:
-        for tag in self.tags:
-            if tag.slug == slug:
-                return tag
-        raise KeyError(slug)
+    @property
+    def tags(self) -> tuple[Term, ...]:
+        return self.lists["tags"]
+
+    def term(self, kind: str, key: str) -> Term:
+        return self._terms[kind, key]
+
+    def children(self, term: Term) -> tuple[Term, ...]:
+        """The lists within this one (a year's months, a month's days), oldest first."""
+        return self._children.get((term.kind, term.key), ())
+
+    def kind(self, name: str) -> ListKind:
+        return next(kind for kind in self.kinds if kind.name == name)
+
+    def terms_of(self, kind: ListKind, article: Article) -> list[Term]:
+        """The lists of this kind that the article is on, each once, in the article's order."""
+        keys = dict.fromkeys(kind.term_of(raw)[0] for raw in kind.raw_of(article))
+        return [self._terms[kind.name, key] for key in keys]
+
+    def related(self, i: int) -> tuple[Article, ...]:
+        """Up to 4 articles sharing the most (and rarest) tags with article i, newest first on a tie."""
+        return tuple(self.articles[j] for j in self._related.of(i))
+
+    def showing_as_related(self, i: int) -> tuple[int, ...]:
+        """The articles whose related stories include article i."""
+        return self._related.showing(i)
 
 
-def build_site(config: Config, content: Content) -> Site:
+def list_kinds(config: Config, authors: Authors) -> tuple[ListKind, ...]:
+    """Every kind of list the site has. The date archives keep the /{year}/{month}/{day}/ shape
+    whatever the articles' permalink pattern."""
+    order = {urls.slugify(name): n for n, name in enumerate(config.sections)}
+
+    def author_term(name: str) -> tuple[str, str]:
+        known: Author | None = authors.find(name)
+        return (known.id, known.name) if known else (urls.slugify(name), name)
+
+    def by_name(term: Term) -> tuple:
+        return term.name.lower(), term.key
+
+    def newest_first(term: Term) -> tuple:
+        return tuple(-int(part) for part in term.key.split("/"))
+
+    def archive(name: str, raw_of, term_of, **more) -> ListKind:
+        return ListKind(name, "archive.html", raw_of, term_of, lambda key: f"/{key}/", newest_first, feeds=False,
+                        variable="archive", describe="Articles from {name}", view="archive", **more)
+
+    return (
+        ListKind("tags", "tag.html", attrgetter("tags"), lambda name: (urls.slugify(name), name),
+                 urls.tag_path, by_name, index=("/tags/", "tags.html"), variable="tag",
+                 describe="Articles tagged {name}"),
+        ListKind("sections", "section.html", lambda a: (a.category,) if a.category else (),
+                 lambda name: (urls.slugify(name), name), lambda key: config.section_url.format(slug=key),
+                 lambda term: (order.get(term.key, len(order)), term.name.lower(), term.key),
+                 index=("/sections/", "sections.html"), variable="section", describe="The latest in {name}"),
+        ListKind("authors", "author.html", attrgetter("authors"), author_term, lambda key: f"/authors/{key}/",
+                 by_name, index=("/authors/", "authors.html"), variable="author", describe="Articles by {name}",
+                 view="author"),
+        archive("years", lambda a: (a.date.year,), lambda y: (f"{y:04d}", f"{y:04d}"), paginated=False,
+                index=("/archive/", "archive_index.html")),
+        archive("months", lambda a: ((a.date.year, a.date.month),),
+                lambda ym: (f"{ym[0]:04d}/{ym[1]:02d}", f"{MONTHS[ym[1] - 1]} {ym[0]:04d}"), parent="years"),
+        archive("days", lambda a: ((a.date.year, a.date.month, a.date.day),),
+                lambda ymd: (f"{ymd[0]:04d}/{ymd[1]:02d}/{ymd[2]:02d}", f"{ymd[2]} {MONTHS[ymd[1] - 1]} {ymd[0]:04d}"),
+                parent="months"),
+    )
+
+
+def build_site(config: Config, content: Content, authors: Authors) -> Site:
     ordered = sorted(content.articles, key=attrgetter("path"))
     # Newest first; stable, so ties stay by URL. By timestamp: the same order as by the (always
     # aware) datetimes, which compare five times slower.
     ordered.sort(key=lambda article: article.date.timestamp(), reverse=True)
     articles = tuple(ordered)
     pages = tuple(sorted(content.pages, key=lambda p: (p.weight, p.title.lower(), p.path)))
-    tags = _group_tags(articles)
+    kinds = list_kinds(config, authors)
+    lists = {kind.name: _group(kind, articles, config.per_page) for kind in kinds}
+    terms = {(term.kind, term.key): term for terms in lists.values() for term in terms}
+    children: dict[tuple[str, str], list[Term]] = {}
+    for kind in kinds:
+        if kind.parent is not None:
+            for term in reversed(lists[kind.name]):  # the archives' are newest first: children oldest first
+                children.setdefault((kind.parent, term.key.rsplit("/", 1)[0]), []).append(term)
+    tag_keys = [tuple(urls.slugify(name) for name in article.tags) for article in articles]
     return Site(
-        config=config,
-        articles=articles,
-        pages=pages,
-        tags=tags,
-        files=content.files,
+        config=config, articles=articles, pages=pages, files=content.files,
         index=paginate(articles, config.per_page, urls.index_path),
-        tag_lists={tag.slug: paginate(tag.articles, config.per_page,
-                                      lambda n, slug=tag.slug: urls.tag_path(slug, n)) for tag in tags},
+        kinds=kinds, lists=lists, authors=authors, corrections=_corrections(articles),
+        _terms=terms, _children={key: tuple(terms) for key, terms in children.items()},
+        _related=Related(tag_keys),
     )
 
 
-def _group_tags(articles: Sequence[Article]) -> tuple[Tag, ...]:
-    """Tags match case-insensitively (by slug); the name shown is the spelling most used."""
-    by_slug: dict[str, list[Article]] = {}
-    uses: dict[str, int] = {}  # by spelling: the articles that spell it so
-    slug_of: dict[str, str] = {}  # a few hundred names, each on thousands of articles
+def _group(kind: ListKind, articles: Sequence[Article], per_page: int) -> tuple[Term, ...]:
+    """The kind's lists, each with its articles newest first. A list's name is the spelling most of
+    its articles use (tags match case-insensitively, by key); ties go to the first in sort order."""
+    members_of: dict[str, list[Article]] = {}
+    uses: dict[Hashable, int] = {}  # by raw value: the articles that give it
+    term_of: dict[Hashable, tuple[str, str]] = {}  # a few hundred values, each on thousands of articles
     for article in articles:
-        for name in article.tags:
-            slug = slug_of.get(name)
-            if slug is None:
-                slug = slug_of[name] = urls.slugify(name)
-            members = by_slug.get(slug)
+        for raw in kind.raw_of(article):
+            term = term_of.get(raw)
+            if term is None:
+                term = term_of[raw] = kind.term_of(raw)
+            members = members_of.get(term[0])
             if members is None:
-                members = by_slug[slug] = []
+                members = members_of[term[0]] = []
             elif members[-1] is article:
-                continue  # the same tag twice in one article, spelt two ways
+                continue  # the same list twice in one article, spelt two ways
             members.append(article)
-            uses[name] = uses.get(name, 0) + 1
+            uses[raw] = uses.get(raw, 0) + 1
     spellings: dict[str, list[tuple[int, str]]] = {}
-    for name, count in uses.items():
-        spellings.setdefault(slug_of[name], []).append((-count, name))
-    tags = [Tag(name=min(spellings[slug])[1], slug=slug, articles=tuple(members)) for slug, members in by_slug.items()]
-    return tuple(sorted(tags, key=lambda t: (t.name.lower(), t.slug)))
+    for raw, count in uses.items():
+        key, name = term_of[raw]
+        spellings.setdefault(key, []).append((-count, name))
+    terms = []
+    for key, members in members_of.items():
+        path = kind.path_of(key)
+        listed = tuple(members)
+        pages = paginate(listed if kind.paginated else (), per_page,
+                         functools.partial(_list_page_path, path)) if kind.paginated \
+            else (ListPage(path, 1, 1, (), (path,)),)
+        terms.append(Term(kind.name, key, min(spellings[key])[1], path, listed, pages, kind.feeds))
+    terms.sort(key=kind.sort_key)
+    return tuple(terms)
+
+
+def _list_page_path(path: str, number: int) -> str:
+    return path if number == 1 else f"{path}page/{number}/"
+
+
+def _corrections(articles: Sequence[Article]) -> tuple[Correction, ...]:
+    found = [Correction(article, n) for article in articles if article.corrections
+             for n in range(len(article.corrections))]
+    # Newest first; stable, so one article's corrections of the same day stay newest first.
+    found.sort(key=lambda c: c.article.corrections[c.number].date.timestamp(), reverse=True)
+    return tuple(found)
 
 
 def paginate(articles: tuple[Article, ...], per_page: int, path_of) -> tuple[ListPage, ...]:

@@ -7,7 +7,6 @@ import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import jinja2
 
 from . import yamlutil
 from .config import Config
+from .dates import date_long, date_short, isoformat, time_short
 from .errors import BuildFailed, SiteError
 
 
@@ -160,24 +160,3 @@ def template_error(exc: Exception, template_name: str) -> SiteError:
     if frames:
         return SiteError(f"while rendering {template_name}: {message}", Path(frames[-1].filename), frames[-1].lineno)
     return SiteError(f"while rendering {template_name}: {message}")
-
-
-def date_long(value: datetime) -> str:
-    """28 February 2022 (no leading zero, English month names whatever the locale)."""
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
-
-
-def date_short(value: datetime) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1][:3]} {value.year}"
-
-
-def time_short(value: datetime) -> str:
-    return f"{value.hour:02d}:{value.minute:02d}"
-
-
-def isoformat(value: datetime) -> str:
-    return value.isoformat()
-
-
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")

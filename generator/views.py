@@ -9,17 +9,84 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from .content import Article, Page
-from .site import ListPage, Site, Tag
+from .markup import MarkdownRenderer
+from .site import ListPage, Site, Term
 from .urls import Urls, slugify
 
 
 @dataclass(frozen=True)
-class TagView:
+class TermView:
+    """A list (tag, section, author, archive) as a link: tag pages, indexes, the navigation."""
+
     name: str
     slug: str
     url: str
-    feed_url: str
+    feed_url: str | None  # RSS, for the kinds that have feeds
+    atom_url: str | None
     count: int
+
+
+TagView = TermView  # a tag is a list like the others
+
+
+@dataclass(frozen=True)
+class Link:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class AuthorRef:
+    """An author in a byline."""
+
+    name: str
+    url: str
+    role: str
+
+
+@dataclass(frozen=True)
+class ProfileLink:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class AuthorView(TermView):
+    """An author's page: the list, and what authors.yaml says (name alone for an author it does not)."""
+
+    role: str
+    bio_html: Markup
+    photo_url: str | None
+    email: str
+    website: str
+    links: tuple[ProfileLink, ...]
+    known: bool
+
+
+@dataclass(frozen=True)
+class ArchiveView(TermView):
+    level: str  # "year", "month" or "day"
+    year: int
+    month: int | None
+    day: int | None
+    trail: tuple["NavItem", ...]  # from the archive index down to this page
+    months: tuple[TermView, ...]  # of a year, oldest first
+    days: tuple[TermView, ...]  # of a month, oldest first
+
+
+@dataclass(frozen=True)
+class CorrectionView:
+    date: datetime
+    html: Markup
+
+
+@dataclass(frozen=True)
+class CorrectionEntry:
+    """A correction on the site's corrections page."""
+
+    date: datetime
+    html: Markup
+    article: "ArticleTeaser"
 
 
 @dataclass(frozen=True)
@@ -34,10 +101,11 @@ class ArticleTeaser:
     abs_url: str
     date: datetime
     updated: datetime | None
-    authors: tuple[str, ...]
+    authors: tuple[AuthorRef, ...]
     byline: str
     tags: tuple[TagView, ...]
     category: str | None
+    section: Link | None
     summary_html: Markup
     summary_text: str
     image_url: str | None
@@ -53,6 +121,7 @@ class ArticleView(ArticleTeaser):
 
     content_html: Markup
     content_digest: str
+    corrections: tuple[CorrectionView, ...]  # newest first
 
 
 @dataclass(frozen=True)
@@ -103,7 +172,12 @@ class SiteView:
     feed_url: str
     atom_url: str
     tags_url: str
-    nav: tuple[NavItem, ...]
+    sections_url: str
+    authors_url: str
+    archive_url: str
+    corrections_url: str
+    nav: tuple[NavItem, ...]  # the pages
+    sections: tuple[NavItem, ...]  # in the site's order
 
 
 @dataclass(frozen=True)
@@ -144,15 +218,22 @@ class Views:
         self.origin = f"{origin.scheme}://{origin.netloc}"
         # Then an absolute URL is the origin and the link, which is already percent-encoded.
         self._origin_and_root = site.config.base_url == self.origin + site.config.root
-        self.tags = {tag.slug: self._tag(tag) for tag in site.tags}
+        self.tags = {tag.key: self.term(tag) for tag in site.tags}
         self._teasers: dict[str, ArticleTeaser] = {}
+        # Bylines and kickers by the name as the article spells it: a few dozen names on thousands of cards.
+        self._author_refs: dict[str, AuthorRef] = {}
+        self._sections: dict[str, Link] = {}
+        self._markdown: MarkdownRenderer | None = None
         config = site.config
         self.site_view = SiteView(
             title=config.title, description=config.description, language=config.language,
             author=config.author, base_url=config.base_url, root=config.root,
             feed_url=self.urls.link("feed.xml"), atom_url=self.urls.link("atom.xml"),
-            tags_url=self.urls.link("tags/"),
+            tags_url=self.urls.link("tags/"), sections_url=self.urls.link("sections/"),
+            authors_url=self.urls.link("authors/"), archive_url=self.urls.link("archive/"),
+            corrections_url=self.urls.link("corrections/"),
             nav=tuple(NavItem(p.title, self.urls.link(p.path)) for p in site.pages),
+            sections=tuple(NavItem(t.name, self.urls.link(t.path)) for t in site.lists["sections"]),
         )
         self.site_feeds = (
             FeedLink(f"{config.title} (RSS)", "application/rss+xml", self.urls.absolute("feed.xml")),
@@ -163,21 +244,85 @@ class Views:
         """An absolute URL for a link that may be root-relative already."""
         return self.origin + link if link.startswith("/") else link
 
-    def _tag(self, tag: Tag) -> TagView:
-        return TagView(tag.name, tag.slug, self.urls.link(tag.path), self.urls.link(tag.feed_path), len(tag.articles))
+    def term(self, term: Term) -> TermView:
+        """Any list as a link, with its count and feeds."""
+        link = self.urls.link
+        return TermView(term.name, term.key, link(term.path), link(term.feed_path) if term.feeds else None,
+                        link(term.atom_path) if term.feeds else None, len(term.articles))
+
+    def term_feeds(self, term: Term) -> tuple[FeedLink, ...]:
+        if not term.feeds:
+            return ()
+        title = self.site.config.title
+        return (FeedLink(f"{title}: {term.name} (RSS)", "application/rss+xml", self.urls.absolute(term.feed_path)),
+                FeedLink(f"{title}: {term.name} (Atom)", "application/atom+xml", self.urls.absolute(term.atom_path)))
+
+    def author(self, term: Term) -> AuthorView:
+        known = self.site.authors.by_id.get(term.key)
+        plain = vars(self.term(term))
+        if known is None:
+            return AuthorView(**plain, role="", bio_html=Markup(""), photo_url=None, email="", website="",
+                              links=(), known=False)
+        return AuthorView(
+            **plain, role=known.role, bio_html=Markup(self._render(known.bio) if known.bio else ""),
+            photo_url=self.urls.link(known.photo) if known.photo else None, email=known.email,
+            website=known.url, links=tuple(ProfileLink(label, url) for label, url in known.links), known=True)
+
+    def archive(self, term: Term) -> ArchiveView:
+        parts = [int(part) for part in term.key.split("/")]
+        level = ("year", "month", "day")[len(parts) - 1]
+        trail = [NavItem("Archive", self.site_view.archive_url)]
+        for depth in range(1, len(parts) + 1):
+            above = self.site.term(("years", "months", "days")[depth - 1], "/".join(term.key.split("/")[:depth]))
+            trail.append(NavItem(above.name, self.urls.link(above.path)))
+        below = tuple(map(self.term, self.site.children(term)))
+        return ArchiveView(**vars(self.term(term)), level=level, year=parts[0],
+                           month=parts[1] if len(parts) > 1 else None, day=parts[2] if len(parts) > 2 else None,
+                           trail=tuple(trail), months=below if level == "year" else (),
+                           days=below if level == "month" else ())
+
+    def _render(self, markdown_text: str) -> str:
+        if self._markdown is None:
+            settings = self.site.config.markdown
+            self._markdown = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
+        return self._markdown.render(markdown_text, None).html
+
+    def author_refs(self, article: Article) -> tuple[AuthorRef, ...]:
+        refs = []
+        for name in article.authors:
+            ref = self._author_refs.get(name)
+            if ref is None:
+                known = self.site.authors.find(name)
+                term = self.site.term("authors", known.id if known else slugify(name))
+                ref = self._author_refs[name] = AuthorRef(term.name, self.urls.link(term.path),
+                                                          known.role if known else "")
+            if ref not in refs:
+                refs.append(ref)
+        return tuple(refs)
+
+    def section(self, article: Article) -> Link | None:
+        name = article.category
+        if name is None:
+            return None
+        link = self._sections.get(name)
+        if link is None:
+            term = self.site.term("sections", slugify(name))
+            link = self._sections[name] = Link(term.name, self.urls.link(term.path))
+        return link
 
     def teaser(self, article: Article) -> ArticleTeaser:
         teaser = self._teasers.get(article.path)
         if teaser is None:
             url = self.urls.link(article.path)
+            authors = self.author_refs(article)
             teaser = ArticleTeaser(
                 title=article.title, url=url,
                 abs_url=self.origin + url if self._origin_and_root else self.urls.absolute(article.path),
-                date=article.date, updated=article.updated, authors=article.authors,
-                byline=byline(article.authors),
+                date=article.date, updated=article.updated, authors=authors,
+                byline=byline(tuple(a.name for a in authors)),
                 # one view per slug, in the order the article gives its tags
                 tags=tuple(map(self.tags.__getitem__, dict.fromkeys(map(slugify, article.tags)))),
-                category=article.category, summary_html=Markup(article.summary_html),
+                category=article.category, section=self.section(article), summary_html=Markup(article.summary_html),
                 summary_text=article.summary_text, image_url=article.image, image_alt=article.image_alt,
                 reading_minutes=article.reading_minutes, draft=article.draft, scheduled=article.scheduled,
             )
@@ -187,7 +332,12 @@ class Views:
     def article(self, article: Article) -> ArticleView:
         # A teaser's __dict__ is its fields (a dataclass without slots): cheaper than dataclasses.fields().
         return ArticleView(**vars(self.teaser(article)),
-                           content_html=Markup(article.content_html), content_digest=article.content_digest)
+                           content_html=Markup(article.content_html), content_digest=article.content_digest,
+                           corrections=tuple(CorrectionView(c.date, Markup(c.html)) for c in article.corrections))
+
+    def corrections(self) -> list[CorrectionEntry]:
+        return [CorrectionEntry(c.article.corrections[c.number].date, Markup(c.article.corrections[c.number].html),
+                                self.teaser(c.article)) for c in self.site.corrections]
 
     def page(self, page: Page) -> PageView:
         return PageView(page.title, self.urls.link(page.path), self.urls.absolute(page.path),
