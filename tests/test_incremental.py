@@ -10,27 +10,64 @@ config, the theme, the clock, the cache), builds again and asserts three things:
 (c) how many files were made again and how many Markdown bodies converted, read from the
     summary line, against numbers worked out by hand from the site below.
 
-The site (per_page 2, feed.items 2), newest first:
+The site (per_page 2, feed.items 2), newest first. No article has a category or a byline:
+every one is by the config's author, Test Desk (authors/test-desk/).
 
-    article   date        tags              front page   tag pages
-    Echo      2022-01-05  Sport             /            sport
-    Delta     2022-01-04  Town, Weather     /            town, weather
-    Charlie   2022-01-03  Roads, Weather    /page/2/     roads, weather
-    Bravo     2022-01-02  Town              /page/2/     town
-    Alpha     2022-01-01  Town, Roads       /page/3/     roads, town/page/2
+    article   date        tags              front page   tag pages             related stories
+    Echo      2022-01-05  Sport             /            sport                 -
+    Delta     2022-01-04  Town, Weather     /            town, weather         Charlie, Bravo, Alpha
+    Charlie   2022-01-03  Roads, Weather    /page/2/     roads, weather        Delta, Alpha
+    Bravo     2022-01-02  Town              /page/2/     town                  Delta, Alpha
+    Alpha     2022-01-01  Town, Roads       /page/3/     roads, town/page/2    Charlie, Delta, Bravo
 
 so roads = [Charlie, Alpha], sport = [Echo], town = [Delta, Bravo | Alpha],
 weather = [Delta, Charlie]; the site feeds carry [Echo, Delta], the tag feeds their
-tag's newest two. Plus a page (about), a static file (img/note.txt) and the theme's CSS:
-26 files, 24 of them rendered, 2 copied.
+tag's newest two. Related stories (generator/related.py): most tags shared, then the weight
+of those shared (a tag on n articles weighs 1/n: Sport 1, Roads and Weather 1/2, Town 1/3),
+then newest first. Every article shares at most one tag with another, so Delta's are Charlie
+(Weather, 1/2) then Bravo and Alpha (Town, 1/3); Alpha's are Charlie (Roads), then Delta and
+Bravo (Town). Read the other way, an article is shown as related on these pages:
+Delta on Charlie's, Bravo's and Alpha's; Charlie on Delta's and Alpha's; Bravo on Delta's and
+Alpha's; Alpha on Delta's, Charlie's and Bravo's; Echo (the only Sport) on none.
+
+Every site also has the lists of sections, authors and dates (generator/site.py list_kinds):
+the author test-desk holds all five, paged like the front page ([Echo, Delta | Charlie,
+Bravo | Alpha]), with feeds carrying [Echo, Delta]; so does the month 2022/01 (no feeds);
+the year 2022 lists its one month (one page, no articles, no feed); each day 2022/01/01 ..
+2022/01/05 holds its one article. No section: /sections/ is there, empty.
+
+The 48 files:
+    front pages 3, article pages 5, about, 404.html, robots.txt, sitemap.xml      12
+    /tags/, 5 tag pages, an RSS and an Atom feed for each of the 4 tags           14
+    /sections/                                                                     1
+    /authors/, test-desk's 3 pages and 2 feeds                                     6
+    /archive/, 2022/, 2022/01/ and its pages 2 and 3, the 5 days                  10
+    /corrections/, feed.xml, atom.xml                                              3
+    the theme's CSS and img/note.txt, copied                                       2
+46 of them rendered, 2 copied.
 
 What makes a file be made again (generator/render.py): a page's fingerprint holds a
-global key (config, flags, every template, the site header) and what it shows: the
-*teaser* digest of each article it lists (every field but the body) or, for an article
-page and the feeds, the article digest (teaser + body). A teaser shows its tags as
-TagViews, which carry the tag's article count (`t.count`): the default theme does not
-print it in cards, but any theme may, so a change in a tag's count changes the teaser
-of every article with that tag. Copies are fingerprinted by size and mtime.
+global key (config, flags, every template, the site header: its pages and sections) and what
+it shows: the *teaser* digest of each article it lists (every field but the body) or, for an
+article page and the feeds, the article digest (teaser + body). An article page holds its own
+article digest and the teasers of its newer and older neighbours and of its related stories.
+A list page (front page, tag, section, author, month, day) holds the list's term digest (key,
+name, article count, and the counts of the lists within it: a month's days) with its page
+number and page count; a year holds its term digest (its months' counts); an index page
+(/tags/, /sections/, /authors/, /archive/) the term digest of every list of its kind; a feed
+the list's name and the article digests of its newest two; /corrections/ the teasers of the
+corrected articles; the sitemap every (path, lastmod). A teaser shows its tags as TagViews,
+which carry the tag's article count (`t.count`): the default theme does not print it in cards,
+but any theme may, so a change in a tag's count changes the teaser of every article with that
+tag. A teaser also holds the section's name as shown and the authors as shown (name, link,
+role), not their counts. Copies are fingerprinted by size and mtime.
+
+An edit that moves nothing (same URL, dates, tags, category, authors, draft flag, corrections)
+plans only the files around the edited article (render._showing); any other plans every file,
+but renders again only those whose fingerprint changed.
+
+The new kinds in the incremental path are tested on a second site, the *desk* site (section
+16): the same five articles, with sections and a second author.
 """
 
 from __future__ import annotations
@@ -109,15 +146,36 @@ def art(slug: str, day: int | None = None, month: str = "01") -> str:
 
 
 A, B, C, D, E = (art(s) for s in ARTICLES)
+
+
+def feeds(path: str) -> list[str]:
+    """A list's RSS and Atom feeds: feeds("tags/roads/")."""
+    return [path + "feed.xml", path + "atom.xml"]
+
+
+def day(n: int) -> str:
+    """A day's archive page in January 2022."""
+    return f"2022/01/{n:02d}/index.html"
+
+
 FRONT = ["index.html", "page/2/index.html", "page/3/index.html"]
 TAG_PAGES = ["tags/roads/index.html", "tags/sport/index.html", "tags/town/index.html",
              "tags/town/page/2/index.html", "tags/weather/index.html"]
-TAG_FEEDS = [f"tags/{t}/feed.xml" for t in ("roads", "sport", "town", "weather")]
+TAG_FEEDS = [f for t in ("roads", "sport", "town", "weather") for f in feeds(f"tags/{t}/")]
+INDEXES = ["tags/index.html", "sections/index.html", "authors/index.html", "archive/index.html"]
+DESK = "authors/test-desk/"  # the config's author: the byline of every article without one
+AUTHOR_PAGES = [DESK + "index.html", DESK + "page/2/index.html", DESK + "page/3/index.html"]
+YEAR = "2022/index.html"
+MONTH_PAGES = ["2022/01/index.html", "2022/01/page/2/index.html", "2022/01/page/3/index.html"]
+DAYS = [day(n) for n in range(1, 6)]
+CORRECTIONS = "corrections/index.html"
 SITE_FEEDS = ["feed.xml", "atom.xml"]
 COPIES = ["theme/css/site.css", "img/note.txt"]
-ALL_FILES = {*FRONT, A, B, C, D, E, "about/index.html", "tags/index.html", *TAG_PAGES, *TAG_FEEDS, "404.html",
+ALL_FILES = {*FRONT, A, B, C, D, E, "about/index.html", *INDEXES, *TAG_PAGES, *TAG_FEEDS,
+             *AUTHOR_PAGES, *feeds(DESK), YEAR, *MONTH_PAGES, *DAYS, CORRECTIONS, "404.html",
              *SITE_FEEDS, "sitemap.xml", "robots.txt", *COPIES}
-RENDERED = len(ALL_FILES) - len(COPIES)  # 24: every file but the two copies
+assert len(ALL_FILES) == 48
+RENDERED = len(ALL_FILES) - len(COPIES)  # 46: every file but the two copies
 MANIFEST = ".broadsheet-manifest"
 OLD = 1_000_000_000  # 2001: the mtime output files are set to, to see which ones a build writes
 
@@ -158,6 +216,8 @@ def copy_sources(site: Path, to: Path) -> Path:
     mtimes, which copies are fingerprinted by."""
     to.mkdir(parents=True)
     shutil.copy2(site / "config.yaml", to / "config.yaml")
+    if (site / "authors.yaml").is_file():
+        shutil.copy2(site / "authors.yaml", to / "authors.yaml")
     for folder in ("content", "themes"):
         if (site / folder).is_dir():
             shutil.copytree(site / folder, to / folder)
@@ -264,8 +324,17 @@ def all_front_headlines(site: Path) -> list[list[str]]:
     return pages
 
 
-def tag_counts(site: Path) -> dict[str, int]:
-    return {name: int(count) for name, count in TAG_COUNT.findall(read(site, "tags/index.html"))}
+AUTHOR_COUNT = re.compile(r'class="author-index__name" href="[^"]*">([^<]*)</a>.*?'
+                          r'<span class="author-index__count">(\d+) articles?</span>', re.S)
+
+
+def tag_counts(site: Path, index: str = "tags/index.html") -> dict[str, int]:
+    """The lists on /tags/ (or /sections/, which is laid out the same) with their article counts."""
+    return {name: int(count) for name, count in TAG_COUNT.findall(read(site, index))}
+
+
+def author_counts(site: Path) -> dict[str, int]:
+    return {name: int(count) for name, count in AUTHOR_COUNT.findall(read(site, "authors/index.html"))}
 
 
 def feed_titles(site: Path, name: str) -> list[str]:
@@ -285,6 +354,21 @@ def feed_summary(site: Path, name: str, title: str) -> str:
 def story_nav(site: Path, name: str) -> list[str]:
     """The titles in an article page's newer/older links."""
     return re.findall(r'class="story-nav__title">([^<]*)</span>', read(site, name))
+
+
+def related_titles(site: Path, name: str) -> list[str]:
+    """The titles of an article page's related stories, in order."""
+    return re.findall(r'class="compact-card__headline"><a href="[^"]*">([^<]*)</a>', read(site, name))
+
+
+def shows_title(site: Path, name: str, title: str) -> bool:
+    """Whether a file shows this headline where a reader sees it: a feed's item, an article page's
+    previous/next links or related stories, a list page's cards."""
+    if name.endswith(".xml"):
+        return title in feed_titles(site, name)
+    if name in (A, B, C, D, E):
+        return title in story_nav(site, name) + related_titles(site, name)
+    return title in headlines(site, name)
 
 
 def story_headline(site: Path, name: str) -> str:
@@ -355,27 +439,28 @@ def test_touching_every_source_without_changing_its_bytes_renders_only_the_touch
 
 # --- 2. a body edit -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("slug, feeds", [
-    # Alpha is in no site feed (they carry Echo and Delta) and in only one tag feed (roads: Charlie,
-    # Alpha; town carries Delta and Bravo).
-    ("alpha", ["tags/roads/feed.xml"]),
-    # Delta is in both site feeds and in the feeds of both its tags.
-    ("delta", ["feed.xml", "atom.xml", "tags/town/feed.xml", "tags/weather/feed.xml"]),
+@pytest.mark.parametrize("slug, carrying", [
+    # Alpha is in no site feed (they carry Echo and Delta), not in test-desk's (the same two), and
+    # in only one tag's feeds (roads: Charlie, Alpha; town's carry Delta and Bravo): RSS and Atom.
+    ("alpha", feeds("tags/roads/")),
+    # Delta is in both site feeds, in the feeds of both its tags and in test-desk's.
+    ("delta", [*SITE_FEEDS, *feeds("tags/town/"), *feeds("tags/weather/"), *feeds(DESK)]),
 ])
-def test_a_body_edit_renders_the_article_and_the_feeds_carrying_it_and_no_list(site, run, cold, slug, feeds):
+def test_a_body_edit_renders_the_article_and_the_feeds_carrying_it_and_no_list(site, run, cold, slug, carrying):
     title = ARTICLES[slug][0]
     edit(site, f"content/2022/{slug}.md", source(slug, text=body(title, " A correction was added here.")))
     again = build(run, site)
 
     assert "A correction was added here." in read(site, art(slug))
-    for feed in feeds:
+    for feed in carrying:
         assert "A correction was added here." in read(site, feed), feed
-    # Cards show the summary (the first paragraph, unchanged), never the body: no list page, no
-    # neighbour (its previous/next link shows the title) is made again.
+    # Cards show the summary (the first paragraph, unchanged), never the body: no list page (front,
+    # tag, author, month, day), no neighbour (its previous/next link shows the title), no page
+    # showing it among its related stories (a compact card: section, title, date) is made again.
     assert again.converted == 1
-    assert again.rendered == 1 + len(feeds)
-    assert written(site / "output") == {art(slug), *feeds}
-    assert (again.written, again.removed) == (1 + len(feeds), 0)
+    assert again.rendered == 1 + len(carrying)
+    assert written(site / "output") == {art(slug), *carrying}
+    assert (again.written, again.removed) == (1 + len(carrying), 0)
     assert_same_as_cold(site, cold(site))
 
 
@@ -387,23 +472,35 @@ def test_editing_the_summary_paragraph_also_renders_the_lists_showing_the_card(s
     for name in ("page/2/index.html", "tags/town/index.html"):
         assert "Bravo\u2019s new opening line." in html.unescape(read(site, name)), name
     assert "Bravo\u2019s new opening line." in html.unescape(feed_summary(site, "tags/town/feed.xml", "Bravo"))
-    # Bravo, its neighbours Charlie and Alpha, /page/2/, town page 1, town's feed.
-    assert (again.converted, again.rendered) == (1, 6)
+    # Bravo's teaser changed (its summary), so every page holding it: Bravo's own page, its
+    # neighbours' (Charlie: older link, Alpha: newer link), those showing it among their related
+    # stories (Delta's and Alpha's), /page/2/ [Charlie, Bravo], town page 1 [Delta, Bravo],
+    # test-desk's page 2 and the month's page 2 (both [Charlie, Bravo]), the day 2022-01-02, and
+    # town's RSS and Atom feeds (Delta, Bravo). Not the site's or test-desk's feeds (Echo, Delta).
+    #   article pages: Bravo, Charlie, Alpha, Delta                                       4
+    #   /page/2/, town 1, test-desk 2, 2022/01/page/2/, 2022/01/02/                         5
+    #   town's feeds                                                                      2
+    assert (again.converted, again.rendered) == (1, 11)
     assert_same_as_cold(site, cold(site))
 
 
 # --- 3. a title edit ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("slug, shown_on", [
-    # Charlie: its page, /page/2/ (with Bravo), roads and weather pages, the feeds of both tags,
-    # and its neighbours Delta (older link) and Bravo (newer link). Not the site feeds (Echo,
-    # Delta), not the sitemap (no titles in it), not the tag index (no articles in it).
-    ("charlie", [C, "page/2/index.html", "tags/roads/index.html", "tags/weather/index.html",
-                 "tags/roads/feed.xml", "tags/weather/feed.xml", D, B]),
-    # Delta: its page, the front page, town page 1 and weather, both site feeds, the town and
-    # weather feeds, and its neighbours Echo and Charlie.
-    ("delta", [D, "index.html", "tags/town/index.html", "tags/weather/index.html", "feed.xml", "atom.xml",
-               "tags/town/feed.xml", "tags/weather/feed.xml", E, C]),
+    # Charlie: its page, its neighbours Delta (older link) and Bravo (newer link), and the pages
+    # showing it among their related stories (Delta's, Alpha's); /page/2/ (with Bravo), roads and
+    # weather pages, the RSS and Atom feeds of both tags; test-desk's page 2 and the month's page 2
+    # (both [Charlie, Bravo]) and the day 2022-01-03. Not the site's or test-desk's feeds (Echo,
+    # Delta), not the sitemap (no titles in it), not an index (no articles in them), not the year.
+    ("charlie", [C, D, B, A, "page/2/index.html", "tags/roads/index.html", "tags/weather/index.html",
+                 *feeds("tags/roads/"), *feeds("tags/weather/"), DESK + "page/2/index.html", MONTH_PAGES[1],
+                 day(3)]),
+    # Delta: its page, its neighbours Echo and Charlie, the pages showing it among their related
+    # stories (Charlie's, Bravo's, Alpha's: so all five); the front page, town page 1 and weather,
+    # test-desk's page 1 and the month's page 1 (all with Echo), the day 2022-01-04; both site
+    # feeds, the town and weather feeds and test-desk's, RSS and Atom each.
+    ("delta", [D, E, C, B, A, "index.html", "tags/town/index.html", "tags/weather/index.html", DESK + "index.html",
+               MONTH_PAGES[0], day(4), *SITE_FEEDS, *feeds("tags/town/"), *feeds("tags/weather/"), *feeds(DESK)]),
 ])
 def test_a_title_edit_renders_every_page_that_shows_the_title_and_nothing_else(site, run, cold, slug, shown_on):
     new = f"{ARTICLES[slug][0]} Renamed Headline"
@@ -412,14 +509,9 @@ def test_a_title_edit_renders_every_page_that_shows_the_title_and_nothing_else(s
 
     assert story_headline(site, art(slug)) == new
     for name in shown_on:
-        if name.endswith(".xml"):
-            assert new in feed_titles(site, name), name
-        elif name.startswith("2022/") and name != art(slug):
-            assert new in story_nav(site, name), name
-        elif name != art(slug):
-            assert new in headlines(site, name), name
+        assert name == art(slug) or shows_title(site, name, new), name
     assert again.converted == 1
-    assert again.rendered == len(shown_on)
+    assert again.rendered == len(shown_on) == {"charlie": 14, "delta": 19}[slug]
     assert written(site / "output") == set(shown_on)
     assert again.removed == 0
     assert_same_as_cold(site, cold(site))
@@ -445,23 +537,33 @@ def test_moving_an_article_to_another_tag_updates_both_tags_the_index_and_the_fe
     assert 'rel="tag">Town</a>' not in read(site, B)
 
     # Teasers carry their tags' counts (see the module docstring): Town 3 -> 2 and Weather 2 -> 3
-    # change the teasers of Bravo, Alpha (Town), Delta (both), Charlie (Weather); only Echo's stays.
+    # change the teasers (and so the article digests) of Bravo, Alpha (Town), Delta (both),
+    # Charlie (Weather); only Echo's stays. Related stories are ranked anew (now Town and Roads weigh
+    # 1/2, Weather 1/3): Delta's become Alpha, Charlie, Bravo; Charlie's Alpha, Delta, Bravo;
+    # Bravo's Delta, Charlie; Alpha's Delta, Charlie. No author, month or year count changes.
     # Made again:
-    #   article pages: all 5 (Echo's too: its older link is Delta's teaser)           5
-    #   front pages: all 3 (Delta, Charlie+Bravo, Alpha)                               3
-    #   tag index (counts)                                                             1
-    #   roads (Charlie, Alpha), town 1 (Delta, Alpha), weather 1 and 2 (new)           4
-    #   feeds: roads, town, weather; feed.xml and atom.xml (Delta)                     5
-    #   sitemap (tags are in it)                                                       1
-    # Not: sport (Echo), sport's feed, about, 404, robots.txt, the two copies.
+    #   article pages: all 5 (Echo's too: its older link is Delta's teaser)             5
+    #   front pages: all 3 (Delta, Charlie+Bravo, Alpha)                                 3
+    #   /tags/ (counts)                                                                  1
+    #   roads (Charlie, Alpha), town 1 (count; Delta, Alpha), weather 1 (count; Delta,
+    #   Charlie) and 2 (new: Bravo)                                                      4
+    #   feeds of roads, town, weather (RSS and Atom: 6); feed.xml and atom.xml (Delta)   8
+    #   test-desk's pages 1, 2, 3 (Delta, Charlie+Bravo, Alpha) and feeds (Delta)        5
+    #   the month's pages 1, 2, 3; the days of Alpha, Bravo, Charlie, Delta              7
+    #   sitemap (town/page/2/ goes, weather/page/2/ comes)                               1
+    # Not: sport (Echo) and its feeds, Echo's day, /sections/, /authors/, /archive/ and
+    # 2022/ (their counts stand), /corrections/, about, 404, robots.txt, the two copies.
     assert again.converted == 1
-    assert again.rendered == 19
+    assert again.rendered == 34
     assert again.removed == 1  # tags/town/page/2/index.html
     # Of those, the bytes change only where a reader sees a difference (counts are not printed
-    # on cards by the default theme, and previous/next links show titles only).
-    assert written(out) == {B, "page/2/index.html", "tags/index.html", "tags/town/index.html",
-                            "tags/weather/index.html", "tags/weather/page/2/index.html",
-                            "tags/town/feed.xml", "sitemap.xml"}
+    # on cards by the default theme, and previous/next links show titles only): Bravo's tags on
+    # its page and cards (/page/2/, test-desk's and the month's page 2, its day), the related
+    # stories of Alpha, Charlie and Delta, the tags' pages with new counts or articles, town's
+    # feeds (Alpha for Bravo); weather's feeds carry Delta and Charlie as before.
+    assert written(out) == {A, B, C, D, "page/2/index.html", "tags/index.html", "tags/town/index.html",
+                            "tags/weather/index.html", "tags/weather/page/2/index.html", *feeds("tags/town/"),
+                            DESK + "page/2/index.html", MONTH_PAGES[1], day(2), "sitemap.xml"}
     assert_same_as_cold(site, cold(site))
 
 
@@ -480,10 +582,22 @@ def test_a_new_date_moves_an_article_across_front_pages(site, run, cold):
     assert feed_titles(site, "feed.xml") == ["Alpha", "Echo"]
     assert story_nav(site, E) == ["Alpha", "Delta"]
     assert story_nav(site, B) == ["Charlie"]  # the oldest now: no older link
-    # Alpha's new page; Echo's (newer link) and Bravo's (older link) pages; all 3 front pages;
-    # roads, town 1 and 2; roads' and town's feeds, feed.xml and atom.xml; the sitemap. Delta and
-    # Charlie keep their neighbours; no tag count changes (tag index, sport, weather unchanged).
-    assert (again.converted, again.rendered, again.removed) == (1, 14, 1)
+    # Alpha's teaser changes (its date and URL); no tag, author or month count does, but the
+    # month's days do (2022-01-01 goes, 2022-01-06 comes). Newest first it is now Alpha, Echo,
+    # Delta, Charlie, Bravo; related stories rank ties newest first, so Delta's become Charlie,
+    # Alpha, Bravo and Charlie's Alpha, Delta (both hold Alpha's teaser anyway).
+    #   article pages: Alpha's new one; Echo (newer link), Bravo (no older link now),
+    #   Delta and Charlie (Alpha among their related stories)                            5
+    #   front pages: all 3 ([Alpha, Echo], [Delta, Charlie], [Bravo])                     3
+    #   roads (Alpha first now), town 1 and 2 ([Alpha, Delta], [Bravo])                   3
+    #   roads' and town's feeds (RSS and Atom), feed.xml and atom.xml                     6
+    #   test-desk's 3 pages (paged as the front page) and its 2 feeds (Alpha, Echo)       5
+    #   the month's 3 pages (its days changed, and its articles moved)                    3
+    #   the day 2022-01-06 (new)                                                           1
+    #   sitemap                                                                            1
+    # Not: /tags/, sport, weather (Delta, Charlie) and their feeds, the other days, 2022/ (its
+    # month's count stands), the indexes. Removed: Alpha's old page and the day 2022-01-01.
+    assert (again.converted, again.rendered, again.removed) == (1, 27, 2)
     assert_same_as_cold(site, cold(site))
 
 
@@ -497,9 +611,17 @@ def test_a_new_article_appears_everywhere_it_belongs(site, run, cold):
     assert headlines(site, "tags/health/index.html") == ["Foxtrot"]
     assert tag_counts(site)["Health"] == 1
     assert feed_titles(site, "atom.xml") == ["Foxtrot", "Echo"]
-    # Foxtrot's page, Echo's (newer link), 3 front pages, tag index, health's page and feed,
-    # feed.xml, atom.xml, sitemap. No other tag's count changes, so no other teaser does.
-    assert (again.converted, again.rendered, again.written, again.removed) == (1, 11, 11, 0)
+    # No other tag's count changes, so no other teaser does, and Health is on Foxtrot alone (no
+    # related stories either way). test-desk's count (5 -> 6), the month's (and its days) and the
+    # year's change their term digests, so each of their pages is made again.
+    #   Foxtrot's page, Echo's (newer link)                                                2
+    #   3 front pages ([Foxtrot, Echo], [Delta, Charlie], [Bravo, Alpha])                  3
+    #   /tags/, health's page and its 2 feeds                                              4
+    #   /authors/ (count), test-desk's 3 pages (count; paged as the front) and 2 feeds      6
+    #   /archive/, 2022/, the month's 3 pages, the day 2022-01-07 (new)                     6
+    #   feed.xml, atom.xml, sitemap                                                        3
+    # Every one of them shows a difference, so each is written.
+    assert (again.converted, again.rendered, again.written, again.removed) == (1, 24, 24, 0)
     assert_same_as_cold(site, cold(site))
 
 
@@ -515,11 +637,18 @@ def test_a_deleted_article_is_removed_from_the_output_and_every_list(site, run, 
     assert tag_counts(site) == {"Roads": 1, "Sport": 1, "Town": 3, "Weather": 1}
     assert story_nav(site, D) == ["Echo", "Bravo"]
     assert "Charlie" not in read(site, "sitemap.xml") and "/charlie/" not in read(site, "sitemap.xml")
-    # Roads 2 -> 1 and Weather 2 -> 1 change Alpha's and Delta's teasers. Made again: the 4
-    # remaining article pages (Echo: older Delta; Delta; Bravo: newer Delta; Alpha), front pages
-    # 1 and 2, tag index, roads, town 1 (Delta) and 2 (Alpha), weather, the roads, town and weather
-    # feeds, feed.xml, atom.xml, sitemap = 17. Removed: Charlie's page and /page/3/.
-    assert (again.converted, again.rendered, again.removed) == (0, 17, 2)
+    # Roads 2 -> 1 and Weather 2 -> 1 change Alpha's and Delta's teasers; test-desk's, the
+    # month's (and its days) and the year's counts change their term digests.
+    #   the 4 remaining article pages (Echo: older Delta; Delta; Bravo: newer Delta; Alpha)  4
+    #   front pages 1 and 2 ([Echo, Delta], [Bravo, Alpha])                                2
+    #   /tags/, roads, town 1 (Delta) and 2 (Alpha), weather                               5
+    #   the roads, town and weather feeds (RSS and Atom), feed.xml and atom.xml (Delta)    8
+    #   /authors/, test-desk's pages 1 and 2 and its 2 feeds (Delta)                       5
+    #   /archive/, 2022/, the month's pages 1 and 2, the days of Alpha and Delta           6
+    #   sitemap                                                                            1
+    # = 31. Not: sport and its feeds, Bravo's and Echo's days, /sections/, /corrections/.
+    # Removed: Charlie's page, /page/3/, test-desk's and the month's page 3, the day 2022-01-03.
+    assert (again.converted, again.rendered, again.removed) == (0, 31, 5)
     assert_same_as_cold(site, cold(site))
 
 
@@ -534,9 +663,11 @@ def test_a_renamed_file_moves_the_article_to_its_new_url(site, run, cold):
     assert story_headline(site, new_url) == "Alpha"
     assert 'href="/2022/01/01/alpha-revisited/"' in read(site, "page/3/index.html")
     assert 'href="/2022/01/01/alpha-revisited/"' in read(site, B)
-    # Alpha's new page, Bravo's (older link), /page/3/, roads, town page 2, roads' feed, sitemap.
+    # Alpha's teaser changes (its URL), nothing else's: Alpha's new page, Bravo's (older link),
+    # Charlie's and Delta's (Alpha among their related stories), /page/3/, roads, town page 2,
+    # roads' 2 feeds, test-desk's and the month's page 3, the day 2022-01-01, sitemap = 13.
     # One Markdown conversion: the cache is keyed by the source's path, and this is a new path.
-    assert (again.converted, again.rendered, again.removed) == (1, 7, 1)
+    assert (again.converted, again.rendered, again.removed) == (1, 13, 1)
     assert_same_as_cold(site, cold(site))
 
 
@@ -559,10 +690,17 @@ def test_a_body_linking_to_an_article_whose_url_changed_is_rendered_again(make_s
     assert "https://example.org/2022/01/01/bravo/" in read(site, "tags/roads/feed.xml")  # Alpha's full text
     assert not (site / "output" / B).exists()
     # Converted: Bravo (its file changed) and Alpha (a link of its body leads elsewhere now).
-    # Made again: Alpha (body), Bravo (new URL), Charlie (older link), /page/2/, town page 1,
-    # town's feed (Bravo), roads' feed (Alpha's body), sitemap. Not /page/3/ or town page 2:
-    # Alpha's card shows no body.
-    assert (again.converted, again.rendered, again.removed) == (2, 8, 1)
+    # Bravo leaves the day 2022-01-02 (which goes) for 2022-01-01 (now [Bravo, Alpha]): the
+    # month's days change, so its 3 pages are made again; the year's month count stands.
+    #   Alpha (body; newer link), Bravo (new URL), Charlie (older link), Delta (Bravo among
+    #   its related stories)                                                              4
+    #   /page/2/, town page 1, test-desk's page 2 (Bravo's teaser)                        3
+    #   town's 2 feeds (Bravo), roads' 2 feeds (Alpha's body)                             4
+    #   the month's 3 pages, the day 2022-01-01                                           4
+    #   sitemap                                                                           1
+    # = 16. Not /page/3/, town page 2 or test-desk's page 3: Alpha's card shows no body.
+    # Removed: Bravo's old page and the day 2022-01-02.
+    assert (again.converted, again.rendered, again.removed) == (2, 16, 2)
     assert_same_as_cold(site, cold(site))
 
 
@@ -588,9 +726,13 @@ def test_a_new_per_page_repaginates_every_list(site, run, cold):
 
     assert all_front_headlines(site) == [["Echo", "Delta", "Charlie"], ["Bravo", "Alpha"]]
     assert headlines(site, "tags/town/index.html") == ["Delta", "Bravo", "Alpha"]
-    assert not (out / "page/3/index.html").exists() and not (out / "tags/town/page/2/index.html").exists()
-    # Every page made again (24 files less the 2 removed), no copy, no Markdown.
-    assert (again.converted, again.rendered, again.removed) == (0, RENDERED - 2, 2)
+    assert headlines(site, DESK + "index.html") == ["Echo", "Delta", "Charlie"]
+    assert headlines(site, MONTH_PAGES[1]) == ["Bravo", "Alpha"]
+    for gone in ("page/3/index.html", "tags/town/page/2/index.html", AUTHOR_PAGES[2], MONTH_PAGES[2]):
+        assert not (out / gone).exists(), gone
+    # Every page made again (46 files less the 4 removed: the third page of the front, of
+    # test-desk and of the month, town's second), no copy, no Markdown.
+    assert (again.converted, again.rendered, again.removed) == (0, RENDERED - 4, 4)
     assert_same_as_cold(site, cold(site))
 
 
@@ -608,7 +750,10 @@ def test_any_config_change_gives_the_output_of_a_cold_build(site, run, cold, old
     build(run, site)
     edit(site, "config.yaml", CONFIG.replace(old, new))
     again = build(run, site)
-    assert again.rendered >= RENDERED - 5  # every page: the config is in every fingerprint
+    # Every page: the config is in every fingerprint. The file count stays 46 in each case: the
+    # permalink moves the 5 article pages (2022/alpha/ ...), the author moves test-desk's 3 pages
+    # and 2 feeds to night-desk's, the others move nothing.
+    assert again.rendered == RENDERED, again
     assert_same_as_cold(site, cold(site))
 
 
@@ -635,7 +780,7 @@ def test_a_template_change_in_a_child_theme_renders_the_pages_using_it(make_site
     for name in (A, B, C, D, E):
         assert "Printed in red ink" in read(site, name)
     # Every template is part of every page's fingerprint (templates extend, include and import
-    # each other, so the theme is one dependency): all 24 pages are rendered again, though only
+    # each other, so the theme is one dependency): all 46 pages are rendered again, though only
     # the 5 article pages change. Were fingerprints to track the templates each page uses, this
     # would become 5.
     assert (again.converted, again.rendered, again.removed) == (0, RENDERED, 0)
@@ -708,10 +853,17 @@ def test_a_scheduled_article_appears_once_its_time_has_come_with_no_file_changed
     assert feed_titles(site, "feed.xml") == ["Foxtrot", "Echo"]
     assert feed_titles(site, "tags/sport/feed.xml") == ["Foxtrot", "Echo"]
     # Foxtrot's body was never converted (it was not built). Sport's count 1 -> 2 changes Echo's
-    # teaser: Foxtrot, Echo (newer link, own teaser), Delta (newer link: Echo's teaser), the 3
-    # front pages (now [F, E], [D, C], [B, A]), tag index, sport's page and feed, feed.xml,
-    # atom.xml, sitemap.
-    assert (again.bodies_rendered, again.rendered, again.removed) == (1, 12, 0)
+    # teaser; Foxtrot and Echo become each other's only related story; test-desk's count
+    # (5 -> 6) changes its term digest; 2030 brings a year, a month and a day of its own, while
+    # 2022's year and month keep their counts.
+    #   Foxtrot, Echo (newer link, own teaser, related), Delta (newer link: Echo's teaser)   3
+    #   the 3 front pages (now [F, E], [D, C], [B, A])                                       3
+    #   /tags/, sport's page and its 2 feeds                                                 4
+    #   /authors/, test-desk's 3 pages and 2 feeds                                           6
+    #   /archive/, 2030/, 2030/01/, 2030/01/01/ (new); 2022/01/ page 1 and 2022/01/05/
+    #   (Echo's teaser)                                                                      6
+    #   feed.xml, atom.xml, sitemap                                                          3
+    assert (again.bodies_rendered, again.rendered, again.removed) == (1, 25, 0)
 
     # The CLI builds at the real time, so the cold build is made by build() at the same `now`.
     copy = copy_sources(site, tmp_path / "cold-at-11" / "site")
@@ -938,15 +1090,16 @@ def test_drafts_appear_with_the_flag_and_go_again_without_it(make_site, run, col
     assert all_front_headlines(site) == [["Golf", "Echo"], ["Delta", "Charlie"], ["Bravo", "Alpha"]]
     assert "flag--draft" in read(site, "index.html")
     assert headlines(site, "tags/sport/index.html") == ["Golf", "Echo"]
-    # The flags are in every page's fingerprint: all 25 pages (24 and Golf's), Golf's body once.
-    assert (with_drafts.converted, with_drafts.rendered, with_drafts.removed) == (1, RENDERED + 1, 0)
+    # The flags are in every page's fingerprint: all 48 pages (46, Golf's and its day 2022-01-08's;
+    # test-desk and the month keep 3 pages with 6 articles), Golf's body once.
+    assert (with_drafts.converted, with_drafts.rendered, with_drafts.removed) == (1, RENDERED + 2, 0)
     assert_same_as_cold(site, cold(site, "--drafts"))
 
     plain = build(run, site)
     assert not (out / golf).exists()
     assert all_front_headlines(site) == [["Echo", "Delta"], ["Charlie", "Bravo"], ["Alpha"]]
     assert "Golf" not in read(site, "feed.xml") and "Golf" not in read(site, "tags/sport/index.html")
-    assert (plain.converted, plain.rendered, plain.removed) == (0, RENDERED, 1)
+    assert (plain.converted, plain.rendered, plain.removed) == (0, RENDERED, 2)  # Golf's page and day
     assert_same_as_cold(site, cold(site))
 
 
@@ -971,8 +1124,10 @@ def test_a_build_with_a_flag_and_one_without_each_equal_a_cold_build_with_the_sa
 
 
 # --- 14. an edit after which only the files around it are planned -----------------------------------
-# When only articles' bytes changed, and none of them moved (same URL, dates, tags, draft flag),
-# the build plans only the files that show them (render.Around). These are the cases in which it
+# When only articles' bytes changed, and none of them moved (same URL, dates, tags, category,
+# authors, draft flag, corrections), the build plans only the files that show them (render.Around:
+# their pages, their neighbours', those showing them among their related stories, the list pages
+# they are on, the feeds carrying them). These are the cases in which it
 # must not: each would leave a file stale if the build trusted the rest of the manifest.
 
 def test_a_page_body_edit_renders_that_page(site, run, cold):
@@ -990,7 +1145,7 @@ def test_an_output_file_damaged_by_hand_is_made_again_beside_an_edit(site, run, 
     again = build(run, site)
     assert headlines(site, "tags/sport/index.html") == ["Echo"]
     assert "A correction was added here." in read(site, A)
-    assert written(site / "output") == {A, "tags/roads/feed.xml", "tags/sport/index.html"}
+    assert written(site / "output") == {A, *feeds("tags/roads/"), "tags/sport/index.html"}
     assert_same_as_cold(site, cold(site))
 
 
@@ -1035,10 +1190,21 @@ def test_editing_the_oldest_and_the_newest_article_renders_their_neighbours_list
     assert story_nav(site, D) == ["Echo, updated", "Charlie"]
     assert headlines(site, "page/3/index.html") == ["Alpha, updated"]
     assert feed_titles(site, "feed.xml") == ["Echo, updated", "Delta"]
+    # Alpha's and Echo's teasers change (their titles), and every file holding one of them shows it:
+    #   article pages: Alpha, Echo; Bravo (older link Alpha), Delta (newer link Echo), Charlie
+    #   (Alpha among its related stories): all 5                                          5
+    #   the front page (Echo) and /page/3/ (Alpha)                                         2
+    #   roads (Alpha), town page 2 (Alpha), sport (Echo)                                   3
+    #   roads' and sport's feeds, RSS and Atom                                             4
+    #   test-desk's pages 1 (Echo) and 3 (Alpha) and its 2 feeds (Echo)                    4
+    #   the month's pages 1 and 3, the days 2022-01-01 and 2022-01-05                      4
+    #   feed.xml, atom.xml (Echo)                                                          2
+    # Not: town page 1 and weather (Delta, Bravo, Charlie), their feeds, /page/2/.
     assert written(site / "output") == {
-        A, B, E, D, "index.html", "page/3/index.html", "tags/roads/index.html", "tags/roads/feed.xml",
-        "tags/town/page/2/index.html", "tags/sport/index.html", "tags/sport/feed.xml", *SITE_FEEDS}
-    assert (again.converted, again.rendered) == (2, 13)
+        A, B, C, D, E, "index.html", "page/3/index.html", "tags/roads/index.html", "tags/town/page/2/index.html",
+        "tags/sport/index.html", *feeds("tags/roads/"), *feeds("tags/sport/"), AUTHOR_PAGES[0], AUTHOR_PAGES[2],
+        *feeds(DESK), MONTH_PAGES[0], MONTH_PAGES[2], day(1), day(5), *SITE_FEEDS}
+    assert (again.converted, again.rendered) == (2, 24)
     assert_same_as_cold(site, cold(site))
 
 
@@ -1096,4 +1262,271 @@ def test_a_journal_record_cut_short_leaves_the_cache_as_the_save_before(site, ru
     # The cut record held Alpha's new body: it is converted again, with Bravo's.
     assert again.converted == 2
     assert "First correction." in read(site, A) and "Second correction." in read(site, B)
+    assert_same_as_cold(site, cold(site))
+
+
+# --- 16. sections, authors and corrections -------------------------------------------------------------
+# The desk site: the site above with sections (from `category`) and a second author. Newest first:
+#
+#   article   section   author        section pages    author pages
+#   Echo      Sport     Test Desk     sport            test-desk
+#   Delta     News      Test Desk     news             test-desk
+#   Charlie   News      Jo Reporter   news             jo-reporter
+#   Bravo     Sport     Jo Reporter   sport            jo-reporter
+#   Alpha     News      Test Desk     news/page/2      test-desk/page/2
+#
+# so news = [Delta, Charlie | Alpha], sport = [Echo, Bravo], test-desk = [Echo, Delta | Alpha],
+# jo-reporter = [Charlie, Bravo]; each one's feeds carry its first page. The tags, the related
+# stories, the front page and the archives are those of the site above; the navigation lists
+# News and Sport. 57 files: the 48 above less test-desk's page 3 (it has 3 articles now), plus
+# news's 2 pages and sport's page with their 4 feeds, and jo-reporter's page and 2 feeds.
+
+DESKS = {
+    "echo": {"category": "Sport"},
+    "delta": {"category": "News"},
+    "charlie": {"category": "News", "author": "Jo Reporter"},
+    "bravo": {"category": "Sport", "author": "Jo Reporter"},
+    "alpha": {"category": "News"},
+}
+NEWS, SPORT, JO = "sections/news/", "sections/sport/", "authors/jo-reporter/"
+DESK_FILES = (ALL_FILES - {AUTHOR_PAGES[2]}) | {
+    NEWS + "index.html", NEWS + "page/2/index.html", *feeds(NEWS), SPORT + "index.html", *feeds(SPORT),
+    JO + "index.html", *feeds(JO)}
+assert len(DESK_FILES) == 57
+
+
+def desk_source(slug: str, **changes: str | None) -> str:
+    """An article of the desk site; a change to None leaves that field out."""
+    fields = {**DESKS[slug], **changes}
+    return source(slug, **{name: value for name, value in fields.items() if value is not None})
+
+
+@pytest.fixture
+def desk(make_site, run):
+    """The desk site, built once."""
+    path = make_site(site_files(**{f"content/2022/{slug}.md": desk_source(slug) for slug in ARTICLES}))
+    first = build(run, path)
+    assert (first.articles, first.pages, first.converted, first.rendered) == (5, 1, 6, len(DESK_FILES)), first
+    assert set(files_of(path / "output")) == DESK_FILES
+    assert tag_counts(path, "sections/index.html") == {"News": 3, "Sport": 2}
+    assert author_counts(path) == {"Jo Reporter": 2, "Test Desk": 3}
+    age(path / "output")
+    return path
+
+
+def test_a_new_category_moves_an_article_between_section_pages_and_feeds(desk, run, cold):
+    # Charlie: News -> Sport. News becomes [Delta, Alpha] (one page: news/page/2/ goes), sport
+    # [Echo, Charlie | Bravo] (sport/page/2/ is new). The navigation still lists News and Sport.
+    edit(desk, "content/2022/charlie.md", desk_source("charlie", category="Sport"))
+    again = build(run, desk)
+    out = desk / "output"
+
+    assert headlines(desk, NEWS + "index.html") == ["Delta", "Alpha"]
+    assert not (out / NEWS / "page/2/index.html").exists()
+    assert headlines(desk, SPORT + "index.html") == ["Echo", "Charlie"]
+    assert headlines(desk, SPORT + "page/2/index.html") == ["Bravo"]
+    assert tag_counts(desk, "sections/index.html") == {"News": 2, "Sport": 3}
+    for name in feeds(NEWS):
+        assert feed_titles(desk, name) == ["Delta", "Alpha"], name
+    for name in feeds(SPORT):
+        assert feed_titles(desk, name) == ["Echo", "Charlie"], name
+    assert f'href="/{SPORT}"><span class="kicker__category">Sport</span>' in read(desk, C)
+
+    # Charlie's teaser shows its section's name: it changes, and no other does (a teaser holds
+    # its section's name, not its count). The global key stands (the same sections in the
+    # navigation), so only what holds Charlie's teaser, or a changed count, is made again:
+    #   Charlie's page; Delta (older link) and Bravo (newer link); Alpha (related)          4
+    #   /page/2/, roads, weather                                                          3
+    #   roads' and weather's feeds (RSS and Atom)                                         4
+    #   /sections/ (counts); news page 1 ([Delta, Alpha], count); sport pages 1 (count;
+    #   [Echo, Charlie]) and 2 (new: Bravo)                                               4
+    #   news's feeds (Delta, Alpha), sport's (Echo, Charlie)                              4
+    #   jo-reporter's page and its 2 feeds (Charlie, Bravo)                               3
+    #   the month's page 2, the day 2022-01-03                                            2
+    #   sitemap (news/page/2/ goes, sport/page/2/ comes)                                  1
+    # = 25. Not: the site's or test-desk's feeds (Echo, Delta), /authors/ (counts stand),
+    # /tags/, the other tags, Echo's page.
+    assert (again.converted, again.rendered, again.removed) == (1, 25, 1)  # removed: news/page/2/
+    # Written: where Charlie's kicker shows (its page, its cards, its compact card among Delta's
+    # and Alpha's related stories) and the sections' pages and feeds. Feeds name no section, so
+    # the tag feeds and jo-reporter's stay as they were; Bravo's newer link shows the title only.
+    assert written(out) == {
+        C, D, A, "page/2/index.html", "tags/roads/index.html", "tags/weather/index.html", "sections/index.html",
+        NEWS + "index.html", SPORT + "index.html", SPORT + "page/2/index.html", *feeds(NEWS), *feeds(SPORT),
+        JO + "index.html", MONTH_PAGES[1], day(3), "sitemap.xml"}
+    assert_same_as_cold(desk, cold(desk))
+
+
+def test_a_brand_new_section_appears_in_every_pages_navigation(desk, run, cold):
+    # Charlie: News -> Weather Desk, a section no article had: the navigation, in every page's
+    # global key, gains it. News becomes [Delta, Alpha] (news/page/2/ goes).
+    edit(desk, "content/2022/charlie.md", desk_source("charlie", category="Weather Desk"))
+    again = build(run, desk)
+    out = desk / "output"
+    new_desk = "sections/weather-desk/"
+    now = (DESK_FILES - {NEWS + "page/2/index.html"}) | {new_desk + "index.html", *feeds(new_desk)}
+    assert set(files_of(out)) == now
+
+    assert headlines(desk, new_desk + "index.html") == ["Charlie"]
+    assert feed_titles(desk, new_desk + "atom.xml") == ["Charlie"]
+    pages = {name for name in now if name.endswith(".html")}
+    for name in pages:
+        nav = re.search(r'<nav class="site-nav".*?</nav>', read(desk, name), re.S)
+        assert nav and re.search(f'<a href="/{new_desk}"[^>]*>Weather Desk</a>', nav.group(0)), name
+    # Everything is rendered again: 59 files less the 2 copies.
+    assert (again.converted, again.rendered, again.removed) == (1, len(now) - len(COPIES), 1)
+    # Every page's bytes change (its navigation); of the rest only the feeds whose items changed
+    # (news's: Delta, Alpha; the new section's) and the sitemap. The other feeds name no section;
+    # robots.txt names none either.
+    assert written(out) == pages | {*feeds(NEWS), *feeds(new_desk), "sitemap.xml"}
+    assert_same_as_cold(desk, cold(desk))
+
+
+def test_a_new_byline_moves_an_article_between_author_pages(desk, run, cold):
+    # Alpha: Test Desk -> Jo Reporter. Test-desk becomes [Echo, Delta] (test-desk/page/2/ goes),
+    # jo-reporter [Charlie, Bravo | Alpha] (jo-reporter/page/2/ is new).
+    edit(desk, "content/2022/alpha.md", desk_source("alpha", author="Jo Reporter"))
+    again = build(run, desk)
+    out = desk / "output"
+
+    assert headlines(desk, DESK + "index.html") == ["Echo", "Delta"]
+    assert not (out / DESK / "page/2/index.html").exists()
+    assert headlines(desk, JO + "index.html") == ["Charlie", "Bravo"]
+    assert headlines(desk, JO + "page/2/index.html") == ["Alpha"]
+    assert author_counts(desk) == {"Jo Reporter": 3, "Test Desk": 2}
+    assert 'rel="author">Jo Reporter</a>' in read(desk, A)
+    assert "<dc:creator>Jo Reporter</dc:creator>" in read(desk, "tags/roads/feed.xml").split("<title>Alpha")[1]
+
+    # Alpha's teaser shows its byline (name and link): it changes, and no other does (a byline
+    # holds no count). Made again:
+    #   Alpha's page; Bravo's (newer link); Delta's and Charlie's (related)                4
+    #   /page/3/, roads, town page 2                                                      3
+    #   roads' feeds (RSS and Atom)                                                       2
+    #   news page 2 (Alpha)                                                               1
+    #   /authors/ (counts); test-desk page 1 (count, one page now); jo-reporter pages 1
+    #   (count, two pages now) and 2 (new)                                                4
+    #   the month's page 3, the day 2022-01-01                                            2
+    #   sitemap (test-desk/page/2/ goes, jo-reporter/page/2/ comes)                       1
+    # = 17. Not: the authors' feeds (test-desk's carry Echo, Delta; jo-reporter's Charlie,
+    # Bravo: the same articles), news's feeds (Delta, Charlie), town's, the site's.
+    assert (again.converted, again.rendered, again.removed) == (1, 17, 1)  # removed: test-desk/page/2/
+    # Written: where Alpha's byline shows (its page, its cards, its feed entries), and the
+    # authors' pages. Related stories and previous/next links show no byline.
+    assert written(out) == {
+        A, "page/3/index.html", "tags/roads/index.html", "tags/town/page/2/index.html", *feeds("tags/roads/"),
+        NEWS + "page/2/index.html", "authors/index.html", DESK + "index.html", JO + "index.html",
+        JO + "page/2/index.html", MONTH_PAGES[2], day(1), "sitemap.xml"}
+    assert_same_as_cold(desk, cold(desk))
+
+
+@pytest.mark.parametrize("slug, carrying", [
+    # Delta: the site's feeds, town's and weather's, its section's (news: Delta, Charlie) and its
+    # author's (test-desk: Echo, Delta).
+    ("delta", [*SITE_FEEDS, *feeds("tags/town/"), *feeds("tags/weather/"), *feeds(NEWS), *feeds(DESK)]),
+    # Bravo: town's (Delta, Bravo), sport's (Echo, Bravo), jo-reporter's (Charlie, Bravo); not the
+    # site's (Echo, Delta).
+    ("bravo", [*feeds("tags/town/"), *feeds(SPORT), *feeds(JO)]),
+])
+def test_a_body_edit_renders_every_feed_carrying_the_article_and_no_list(desk, run, cold, slug, carrying):
+    title = ARTICLES[slug][0]
+    edit(desk, f"content/2022/{slug}.md", desk_source(slug, text=body(title, " A paragraph was added here.")))
+    again = build(run, desk)
+
+    assert "A paragraph was added here." in read(desk, art(slug))
+    for feed in carrying:
+        assert "A paragraph was added here." in read(desk, feed), feed
+    # The article digest (its page, the feeds) holds the body; a teaser does not: no front,
+    # tag, section, author, month or day page, no neighbour, no related story is made again.
+    assert again.converted == 1
+    assert again.rendered == 1 + len(carrying) == {"delta": 11, "bravo": 7}[slug]
+    assert written(desk / "output") == {art(slug), *carrying}
+    assert (again.written, again.removed) == (1 + len(carrying), 0)
+    assert_same_as_cold(desk, cold(desk))
+
+
+@pytest.mark.parametrize("slug, shown_on", [
+    # Charlie: its page, its neighbours Delta and Bravo, Alpha's related stories (Delta's too);
+    # /page/2/, roads, weather and their feeds; news page 1 (Delta, Charlie) and news's feeds;
+    # jo-reporter's page and feeds (Charlie, Bravo); the month's page 2, the day 2022-01-03.
+    ("charlie", [C, D, B, A, "page/2/index.html", "tags/roads/index.html", "tags/weather/index.html",
+                 *feeds("tags/roads/"), *feeds("tags/weather/"), NEWS + "index.html", *feeds(NEWS),
+                 JO + "index.html", *feeds(JO), MONTH_PAGES[1], day(3)]),
+    # Alpha: its page, its neighbour Bravo, and Delta's, Charlie's and Bravo's related stories;
+    # /page/3/, roads (and its feeds), town page 2; news page 2 and test-desk page 2 (not their
+    # feeds: those carry page 1); the month's page 3, the day 2022-01-01.
+    ("alpha", [A, B, C, D, "page/3/index.html", "tags/roads/index.html", "tags/town/page/2/index.html",
+               *feeds("tags/roads/"), NEWS + "page/2/index.html", DESK + "page/2/index.html", MONTH_PAGES[2],
+               day(1)]),
+])
+def test_a_title_edit_renders_the_archive_section_author_and_related_pages_showing_it(desk, run, cold, slug,
+                                                                                     shown_on):
+    new = f"{ARTICLES[slug][0]} Renamed Headline"
+    edit(desk, f"content/2022/{slug}.md", desk_source(slug, title=new, text=body(ARTICLES[slug][0])))
+    again = build(run, desk)
+
+    assert story_headline(desk, art(slug)) == new
+    for name in shown_on:
+        assert name == art(slug) or shows_title(desk, name, new), name
+    # Nothing else: not the year (it lists months), the indexes (lists, no articles), the other
+    # section's or author's pages, the feeds not carrying it, the sitemap (no titles in it).
+    assert again.converted == 1
+    assert again.rendered == len(shown_on) == {"charlie": 19, "alpha": 13}[slug]
+    assert written(desk / "output") == set(shown_on)
+    assert again.removed == 0
+    assert_same_as_cold(desk, cold(desk))
+
+
+CORRECTION = "corrections: [{date: 2022-02-01, text: An earlier version named the wrong bridge.}]"
+
+
+def atom_entry(site: Path, name: str, title: str) -> dict[str, str]:
+    """An Atom feed entry's id, published and updated."""
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ET.fromstring((site / "output" / name).read_bytes())
+    entry = next(e for e in root.iter(f"{atom}entry") if e.findtext(f"{atom}title") == title)
+    return {field: entry.findtext(f"{atom}{field}") for field in ("id", "published", "updated")}
+
+
+def rss_item(site: Path, name: str, title: str) -> dict[str, str]:
+    root = ET.fromstring((site / "output" / name).read_bytes())
+    item = next(i for i in root.iter("item") if i.findtext("title") == title)
+    return {field: item.findtext(field) for field in ("guid", "link", "pubDate")}
+
+
+def test_a_new_correction_is_listed_and_updates_the_article_but_not_its_date_or_feed_id(site, run, cold):
+    before_atom = atom_entry(site, "tags/town/atom.xml", "Bravo")
+    before_rss = rss_item(site, "tags/town/feed.xml", "Bravo")
+    assert before_atom["updated"] == before_atom["published"] == "2022-01-02T00:00:00+00:00"
+    assert "No corrections have been published." in read(site, CORRECTIONS)
+
+    text = source("bravo")
+    edit(site, "content/2022/bravo.md", text.replace("tags: [Town]", "tags: [Town]\n" + CORRECTION))
+    again = build(run, site)
+
+    listed = read(site, CORRECTIONS)
+    assert "An earlier version named the wrong bridge." in listed
+    assert '<a href="/2022/01/02/bravo/">Bravo</a>' in listed
+    assert "An earlier version named the wrong bridge." in read(site, B)
+    assert "Updated <time" in read(site, B)
+    # A correction is an update: Atom's <updated> and the sitemap's lastmod move; the article's
+    # URL, its published date and its feed id (and RSS guid and pubDate) do not.
+    assert atom_entry(site, "tags/town/atom.xml", "Bravo") == {**before_atom, "updated": "2022-02-01T00:00:00+00:00"}
+    assert rss_item(site, "tags/town/feed.xml", "Bravo") == before_rss
+    assert re.search(r"<loc>https://example.org/2022/01/02/bravo/</loc>\s*<lastmod>2022-02-01T00:00:00\+00:00<",
+                     read(site, "sitemap.xml"))
+    assert (site / "output" / B).exists()
+
+    # The corrections are in Bravo's teaser (its fields, `updated` with them); nothing else's
+    # teaser, no count, no URL changes. Made again:
+    #   Bravo's page; Charlie's (older link) and Alpha's (newer link); Delta's (related)  4
+    #   /page/2/, town page 1, test-desk's page 2, the month's page 2, the day 2022-01-02  5
+    #   town's feeds (Delta, Bravo)                                                       2
+    #   /corrections/ (Bravo's teaser is on it now)                                       1
+    #   sitemap (Bravo's lastmod; town's, test-desk's, the month's, the day's, 2022/'s)    1
+    # = 13. Not the site's or test-desk's feeds (Echo, Delta).
+    assert (again.converted, again.rendered, again.removed) == (1, 13, 0)
+    # Cards, previous/next links and related stories show the published date, not the update:
+    # only Bravo's page, the corrections page, town's feeds (the entry's update; RSS's
+    # lastBuildDate is the newest change) and the sitemap change.
+    assert written(site / "output") == {B, CORRECTIONS, *feeds("tags/town/"), "sitemap.xml"}
     assert_same_as_cold(site, cold(site))
