@@ -1530,3 +1530,49 @@ def test_a_new_correction_is_listed_and_updates_the_article_but_not_its_date_or_
     # lastBuildDate is the newest change) and the sitemap change.
     assert written(site / "output") == {B, CORRECTIONS, *feeds("tags/town/"), "sitemap.xml"}
     assert_same_as_cold(site, cold(site))
+
+
+JO_ENTRY = "jo-reporter:\n  name: Jo Reporter\n  role: {role}\n  bio: {bio}\n"
+
+
+@pytest.fixture
+def described(make_site, run):
+    """The desk site with Jo Reporter described in authors.yaml (the URL stays /authors/jo-reporter/)."""
+    files = site_files(**{f"content/2022/{slug}.md": desk_source(slug) for slug in ARTICLES})
+    files["authors.yaml"] = JO_ENTRY.format(role="Reporter", bio="Covers the town.")
+    path = make_site(files)
+    build(run, path)
+    age(path / "output")
+    return path
+
+
+def test_a_new_role_in_authors_yaml_renders_exactly_the_pages_showing_that_author(described, run, cold):
+    write_file(described, "authors.yaml", JO_ENTRY.format(role="Chief reporter", bio="Covers the town."))
+    again = build(run, described)
+    assert "Chief reporter" in read(described, C) and "Chief reporter" in read(described, B)
+    assert "Chief reporter" in read(described, JO + "index.html")
+    # Every page showing Jo's articles (Charlie, Bravo), whose bylines carry the role, and nothing
+    # else: article pages A, B, C, D (their own, neighbours' links, related stories; not Echo's)  4
+    #   /page/2/ (Charlie, Bravo)                                                                1
+    #   roads, town 1, weather (tags); news 1, sport (sections)                                    5
+    #   jo-reporter's page and the author index (they show the role)                               2
+    #   2022/01/page/2/ (Charlie, Bravo), the days 03 and 02                                       3
+    #   feeds carrying Charlie or Bravo: roads, town, weather, news, sport, jo (RSS and Atom)    12
+    # Not: the front page (Echo, Delta), the site feeds, test-desk's pages and feeds, the indexes
+    # of tags, sections and the archive, the year, the other days, the sitemap.
+    assert again.converted == 0
+    assert again.rendered == 27
+    # The role is printed on the article pages, the author's page and the author index only.
+    assert written(described / "output") == {C, B, JO + "index.html", "authors/index.html"}
+    assert_same_as_cold(described, cold(described))
+
+
+def test_a_new_bio_in_authors_yaml_renders_only_that_author_s_page(described, run, cold):
+    write_file(described, "authors.yaml", JO_ENTRY.format(role="Reporter", bio="Covers **the whole valley**."))
+    again = build(run, described)
+    assert "<strong>the whole valley</strong>" in read(described, JO + "index.html")
+    # The author's page; the author index holds every author's entry in its fingerprint (it may
+    # show any of it) but prints no bio, so it is rendered and left as it was.
+    assert (again.converted, again.rendered) == (0, 2)
+    assert written(described / "output") == {JO + "index.html"}
+    assert_same_as_cold(described, cold(described))
