@@ -124,7 +124,7 @@ def sitemap_entries(site: Site) -> list[tuple[str, str | None]]:
     entries.extend((page.path, None) for page in site.pages)
     for kind in site.kinds:
         if kind.index is not None:
-            entries.append((kind.index[0], newest))
+            entries.append((kind.index.path, newest))
         for term in site.lists[kind.name]:
             changed = _rfc3339(_newest(term.articles))
             entries.extend((list_page.path, changed if list_page.number == 1 else None) for list_page in term.pages)

@@ -101,13 +101,12 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
 
     def list_index(kind: ListKind) -> OutputFile:
         """The page listing every list of a kind: /tags/, /authors/, /archive/."""
-        assert kind.index is not None
-        path, template = kind.index
+        index = kind.index
+        assert index is not None
         terms = site.lists[kind.name]
-        label = {"years": "Archive"}.get(kind.name, kind.name.capitalize())
         return renderer.page(
-            template, path, f"{kind.name} index", tuple(digests.term(kind, term) for term in terms),
-            lambda: {"meta": views.meta(path, label, f"Every one of {config.title}'s {kind.name}"),
+            index.template, index.path, f"{kind.name} index", tuple(digests.term(kind, term) for term in terms),
+            lambda: {"meta": views.meta(index.path, index.title, f"{index.description} of {config.title}"),
                      kind.name: [getattr(views, kind.view)(term) for term in terms]})
 
     def list_feeds(term: Term) -> list[OutputFile]:

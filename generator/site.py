@@ -24,6 +24,16 @@ from .dates import MONTHS
 
 
 @dataclass(frozen=True)
+class ListIndex:
+    """The page listing every list of a kind: /tags/, /authors/, /archive/."""
+
+    path: str
+    template: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
 class ListKind:
     """A kind of list of articles: tags, sections, authors, years, months, days."""
 
@@ -38,7 +48,7 @@ class ListKind:
     feeds: bool = True  # an RSS and an Atom feed for each list
     # False: the list's page shows its sub-lists (a year shows its months), not its articles.
     paginated: bool = True
-    index: tuple[str, str] | None = None  # (path, template) of the page listing every list of this kind
+    index: ListIndex | None = None
     variable: str = "term"  # what the list's template calls it: "tag", "section"
     describe: str = "Articles in {name}"  # the pages' meta description
     view: str = "term"  # the Views method that shows one: "term", "author", "archive"
@@ -58,15 +68,15 @@ class ListPage:
 
 @dataclass(frozen=True)
 class Term:
-    """One list: a tag, a section, an author, a year, a month or a day, with its pages."""
+    """One list: a tag, a section, an author, a year, a month or a day."""
 
     kind: str  # ListKind.name
     key: str  # unique within its kind: "nato", "grace", "2022/02"
     name: str  # as shown: the spelling most articles use
     path: str
     articles: tuple[Article, ...]  # newest first
-    pages: tuple[ListPage, ...]
     feeds: bool
+    per_page: int  # 0: one page that shows no articles (a year shows its months)
 
     @property
     def slug(self) -> str:
@@ -79,6 +89,13 @@ class Term:
     @property
     def atom_path(self) -> str:
         return self.path + "atom.xml"
+
+    @functools.cached_property
+    def pages(self) -> tuple[ListPage, ...]:
+        """Made when first asked for: an edit's build asks for a few of the site's thousands of lists."""
+        if not self.per_page:
+            return (ListPage(self.path, 1, 1, (), (self.path,)),)
+        return paginate(self.articles, self.per_page, functools.partial(_list_page_path, self.path))
 
 
 @dataclass(frozen=True)
@@ -153,17 +170,19 @@ def list_kinds(config: Config, authors: Authors) -> tuple[ListKind, ...]:
 
     return (
         ListKind("tags", "tag.html", attrgetter("tags"), lambda name: (urls.slugify(name), name),
-                 urls.tag_path, by_name, index=("/tags/", "tags.html"), variable="tag",
+                 urls.tag_path, by_name, index=ListIndex("/tags/", "tags.html", "Tags", "Every topic"), variable="tag",
                  describe="Articles tagged {name}"),
         ListKind("sections", "section.html", lambda a: (a.category,) if a.category else (),
                  lambda name: (urls.slugify(name), name), lambda key: config.section_url.format(slug=key),
                  lambda term: (order.get(term.key, len(order)), term.name.lower(), term.key),
-                 index=("/sections/", "sections.html"), variable="section", describe="The latest in {name}"),
+                 index=ListIndex("/sections/", "sections.html", "Sections", "Every section"), variable="section",
+                 describe="The latest in {name}"),
         ListKind("authors", "author.html", attrgetter("authors"), author_term, lambda key: f"/authors/{key}/",
-                 by_name, index=("/authors/", "authors.html"), variable="author", describe="Articles by {name}",
+                 by_name, index=ListIndex("/authors/", "authors.html", "Authors", "Every author"), variable="author",
+                 describe="Articles by {name}",
                  view="author"),
         archive("years", lambda a: (a.date.year,), lambda y: (f"{y:04d}", f"{y:04d}"), paginated=False,
-                index=("/archive/", "archive_index.html")),
+                index=ListIndex("/archive/", "archive_index.html", "Archive", "Every year and month")),
         archive("months", lambda a: ((a.date.year, a.date.month),),
                 lambda ym: (f"{ym[0]:04d}/{ym[1]:02d}", f"{MONTHS[ym[1] - 1]} {ym[0]:04d}"), parent="years"),
         archive("days", lambda a: ((a.date.year, a.date.month, a.date.day),),
@@ -187,7 +206,8 @@ def build_site(config: Config, content: Content, authors: Authors) -> Site:
         if kind.parent is not None:
             for term in reversed(lists[kind.name]):  # the archives' are newest first: children oldest first
                 children.setdefault((kind.parent, term.key.rsplit("/", 1)[0]), []).append(term)
-    tag_keys = [tuple(urls.slugify(name) for name in article.tags) for article in articles]
+    slug_of = {name: urls.slugify(name) for name in {name for article in articles for name in article.tags}}
+    tag_keys = [tuple([slug_of[name] for name in article.tags]) for article in articles]
     return Site(
         config=config, articles=articles, pages=pages, files=content.files,
         index=paginate(articles, config.per_page, urls.index_path),
@@ -219,14 +239,9 @@ def _group(kind: ListKind, articles: Sequence[Article], per_page: int) -> tuple[
     for raw, count in uses.items():
         key, name = term_of[raw]
         spellings.setdefault(key, []).append((-count, name))
-    terms = []
-    for key, members in members_of.items():
-        path = kind.path_of(key)
-        listed = tuple(members)
-        pages = paginate(listed if kind.paginated else (), per_page,
-                         functools.partial(_list_page_path, path)) if kind.paginated \
-            else (ListPage(path, 1, 1, (), (path,)),)
-        terms.append(Term(kind.name, key, min(spellings[key])[1], path, listed, pages, kind.feeds))
+    per_page = per_page if kind.paginated else 0
+    terms = [Term(kind.name, key, min(spellings[key])[1], kind.path_of(key), tuple(members), kind.feeds, per_page)
+             for key, members in members_of.items()]
     terms.sort(key=kind.sort_key)
     return tuple(terms)
 
