@@ -242,6 +242,7 @@ class _Digests:
         self._shown_tag = {tag.key: (tag.name, len(tag.articles)) for tag in site.tags}
         self._tag_by_name: dict[str, tuple[str, int]] = {}
         self._teasers: dict[str, str] = {}  # by article path
+        self._terms: dict[tuple[str, str], str] = {}  # by kind and key: a list has many pages
 
     def teaser(self, article: Article) -> str:
         known = self._teasers.get(article.path)
@@ -270,12 +271,15 @@ class _Digests:
     def term(self, kind: ListKind, term: Term) -> str:
         """What a list's pages and its index entry show of it besides its articles: its name, count,
         the lists within it, and for an author what authors.yaml says."""
-        shown = [term.key, term.name, len(term.articles),
-                 [(child.key, child.name, len(child.articles)) for child in self._site.children(term)]]
-        if kind.view == "author":
-            known = self._site.authors.by_id.get(term.key)
-            shown.append(repr(dataclasses.replace(known, line=0)) if known else "")
-        return hashlib.sha256(repr(shown).encode()).hexdigest()
+        known = self._terms.get((kind.name, term.key))
+        if known is None:
+            shown = [term.key, term.name, len(term.articles),
+                     [(child.key, child.name, len(child.articles)) for child in self._site.children(term)]]
+            if kind.view == "author":
+                entry = self._site.authors.by_id.get(term.key)
+                shown.append(repr(dataclasses.replace(entry, line=0)) if entry else "")
+            known = self._terms[kind.name, term.key] = hashlib.sha256(repr(shown).encode()).hexdigest()
+        return known
 
 
 def _hash(value: object) -> str:
