@@ -292,8 +292,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             content_digest=body.html_digest, image=image, image_alt=fields.image_alt,
             slug=fields.slug, path=fields.path, draft=fields.draft, scheduled=fields.date > now,
             reading_minutes=_reading_minutes(fields.words),
-            corrections=tuple(ArticleCorrection(when, corrections.render(text, source, resolvers[source.key], errors))
-                              for when, text in fields.corrections),
+            corrections=corrections.of(fields, source, resolvers[source.key], errors),
             teaser_base=entry.teaser_base,
         ))
 
@@ -355,6 +354,12 @@ class _Corrections:
     def __init__(self, config: Config):
         self._settings = config.markdown
         self._renderer: MarkdownRenderer | None = None
+
+    def of(self, fields: Fields, source: _Source, resolver, errors: list[SiteError]) -> tuple[ArticleCorrection, ...]:
+        if not fields.corrections:
+            return ()
+        return tuple(ArticleCorrection(when, self.render(text, source, resolver, errors))
+                     for when, text in fields.corrections)
 
     def render(self, text: str, source: _Source, resolver, errors: list[SiteError]) -> str:
         """Relative links are resolved as in the body; a broken one is an error at `corrections`."""
