@@ -304,6 +304,24 @@ def test_config_edit_reloads_with_the_new_site_title(make_site, serve, page):
     expect(masthead).to_have_text("The Evening Wend", timeout=MS)
 
 
+def test_an_authors_yaml_edit_reloads_the_article_with_the_new_role_and_a_mistake_shows_at_its_line(
+        make_site, serve, page):
+    files = {**ARTICLES, BUDGET: article("Council approves the budget", "2022-02-28", tags="[Budget]", author="grace"),
+             "authors.yaml": "grace:\n  name: Grace Adeyemi\n  role: Political editor\n"}
+    site = make_site(files, config=CONFIG)
+    server = serve(site)
+    open_live(page, server.url + BUDGET_PATH)
+    byline = page.locator(".story__byline")
+    expect(byline).to_contain_text("Grace Adeyemi, Political editor")
+    save(site / "authors.yaml", "grace:\n  name: Grace Adeyemi\n  role: Chief political editor\n")
+    expect(byline).to_contain_text("Grace Adeyemi, Chief political editor", timeout=MS)
+    wait_live(page)
+    save(site / "authors.yaml", "grace:\n  name: Grace Adeyemi\n  rol: Chief political editor\n")
+    errors = page.locator(".broadsheet-build-errors")
+    expect(errors).to_contain_text("authors.yaml:3", timeout=MS)
+    expect(errors).to_contain_text("`role`")
+
+
 # --- 2. a broken file shows an error page; fixing it brings the site back -------------------------
 
 def test_broken_front_matter_shows_the_error_in_the_tab_and_the_fix_brings_the_site_back(make_site, serve, page):
