@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .cache import ContentCache, cache_file
 from .config import BuildOptions, Config, load_config
-from .fields import Fields
 from .errors import BuildFailed, SiteError
-from .inputs import LastBuild, ScannedInputs, read_last_build, save_known_hashes, scan_inputs, write_last_build
-from .output import OutputFile, check_output_dir, find_collisions, intact_output, write_output
-from .parallel import in_background
+from .read.fields import Fields
+from .read.inputs import LastBuild, ScannedInputs, read_last_build, save_known_hashes, scan_inputs, write_last_build
+from .write.cache import ContentCache, cache_file
+from .write.output import OutputFile, check_output_dir, find_collisions, intact_output, write_output
+from .write.parallel import in_background
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,11 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     around the articles changed since are planned, if nothing else changed."""
     # Imported here, not above: a build with nothing to do (see inputs.py) needs neither
     # Markdown nor Jinja, and loading them would be a fifth of its time.
-    from .authors import load_authors
-    from .content import load_content
-    from .render import Around, render_site
-    from .site import build_site
-    from .theme import load_theme, make_environment
+    from .read.authors import load_authors
+    from .read.content import load_content
+    from .plan.render import Around, render_site
+    from .model.site import build_site
+    from .plan.theme import load_theme, make_environment
 
     now = now or datetime.now(timezone.utc)
     config = config or load_config(site_dir, base_url)

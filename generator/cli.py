@@ -127,7 +127,7 @@ def _collect_less() -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     _collect_less()
-    from .server import PortInUse, ServeOptions, serve  # tornado is loaded only when serving
+    from .serve.server import PortInUse, ServeOptions, serve  # tornado is loaded only when serving
 
     logging.basicConfig(format="%(message)s", level=logging.INFO, stream=sys.stderr)
     logging.getLogger("tornado").setLevel(logging.WARNING)

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from conftest import REPO
-from generator.authors import Author, Authors, authors_file, load_authors
+from generator.read.authors import Author, Authors, authors_file, load_authors
 from generator.errors import BuildFailed
 
 SVG = "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 4 4' width='4' height='4'/>"

@@ -19,7 +19,7 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 
 from conftest import MINIMAL_CONFIG, article, snapshot
-from generator.markup import MarkdownRenderer
+from generator.read.markup import MarkdownRenderer
 
 # --------------------------------------------------------------------------- helpers
 
@@ -346,7 +346,7 @@ def test_markdown_extensions(make_site, run):
 
 
 # Markdown of every kind, and text that only looks like it: the renderer passes over inline
-# patterns and block tests that cannot match (generator/markdown_shortcuts.py), which must change nothing.
+# patterns and block tests that cannot match (generator/read/markdown_shortcuts.py), which must change nothing.
 TRICKY_MARKDOWN = [
     "Plain words only, nothing to do.",
     "*em* **strong** ***both*** _em_ __strong__ snake_case_name 2*3*4 * lone star",

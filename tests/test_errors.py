@@ -434,7 +434,7 @@ def test_verbose_shows_site_errors_without_a_traceback(built, run):
 
 
 def test_first_build_stopped_half_way_leaves_no_output_folder(make_site, run, monkeypatch):
-    import generator.output
+    import generator.write.output
 
     site = make_site(GOOD_FILES)
 
@@ -443,7 +443,7 @@ def test_first_build_stopped_half_way_leaves_no_output_folder(make_site, run, mo
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patched:
-        patched.setattr(generator.output, "make_files", interrupted)
+        patched.setattr(generator.write.output, "make_files", interrupted)
         assert run("build", "--site", ".", cwd=site).status == 130
     assert not (site / "output").exists()
     result = run("build", "--site", ".", cwd=site)  # and the next build is not refused

@@ -22,7 +22,7 @@ every one is by the config's author, Test Desk (authors/test-desk/).
 
 so roads = [Charlie, Alpha], sport = [Echo], town = [Delta, Bravo | Alpha],
 weather = [Delta, Charlie]; the site feeds carry [Echo, Delta], the tag feeds their
-tag's newest two. Related stories (generator/related.py): most tags shared, then the weight
+tag's newest two. Related stories (generator/model/related.py): most tags shared, then the weight
 of those shared (a tag on n articles weighs 1/n: Sport 1, Roads and Weather 1/2, Town 1/3),
 then newest first. Every article shares at most one tag with another, so Delta's are Charlie
 (Weather, 1/2) then Bravo and Alpha (Town, 1/3); Alpha's are Charlie (Roads), then Delta and
@@ -30,7 +30,7 @@ Bravo (Town). Read the other way, an article is shown as related on these pages:
 Delta on Charlie's, Bravo's and Alpha's; Charlie on Delta's and Alpha's; Bravo on Delta's and
 Alpha's; Alpha on Delta's, Charlie's and Bravo's; Echo (the only Sport) on none.
 
-Every site also has the lists of sections, authors and dates (generator/site.py list_kinds):
+Every site also has the lists of sections, authors and dates (generator/model/site.py list_kinds):
 the author test-desk holds all five, paged like the front page ([Echo, Delta | Charlie,
 Bravo | Alpha]), with feeds carrying [Echo, Delta]; so does the month 2022/01 (no feeds);
 the year 2022 lists its one month (one page, no articles, no feed); each day 2022/01/01 ..
@@ -46,7 +46,7 @@ The 48 files:
     the theme's CSS and img/note.txt, copied                                       2
 46 of them rendered, 2 copied.
 
-What makes a file be made again (generator/render.py): a page's fingerprint holds a
+What makes a file be made again (generator/plan/render.py): a page's fingerprint holds a
 global key (config, flags, every template, the site header: its pages and sections) and what
 it shows: the *teaser* digest of each article it lists (every field but the body) or, for an
 article page and the feeds, the article digest (teaser + body). An article page holds its own
@@ -88,8 +88,8 @@ import pytest
 
 from conftest import article, snapshot, write_file
 from generator.build import build as build_site
-from generator.cache import cache_file
-from generator.inputs import last_build_file
+from generator.write.cache import cache_file
+from generator.read.inputs import last_build_file
 
 CONFIG = """\
 title: Test Gazette
@@ -1002,7 +1002,7 @@ def test_a_failed_rebuild_leaves_the_output_as_it_was_and_a_fix_rebuilds_it(site
 def test_a_build_interrupted_after_the_swap_leaves_nothing_stale_for_the_next_one(site, run, cold, monkeypatch):
     # Ctrl-C after the new files were moved into output/ but before the manifest was written:
     # output/ holds the edit, the manifest still the fingerprints of the build before it.
-    import generator.output
+    import generator.write.output
 
     edit(site, "content/2022/charlie.md", source("charlie", title="Charlix", text=body("Charlie")))
 
@@ -1012,7 +1012,7 @@ def test_a_build_interrupted_after_the_swap_leaves_nothing_stale_for_the_next_on
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patched:
-        patched.setattr(generator.output, "_write_manifest", interrupted)
+        patched.setattr(generator.write.output, "_write_manifest", interrupted)
         assert run("build", "--site", site).status == 130
     assert "Charlix" in read(site, C)
 
@@ -1153,9 +1153,9 @@ def test_an_edit_after_the_preview_saved_the_cache_is_seen(site, run, cold):
     # `serve` keeps the cache in memory and saves it when it stops, with the sources as it last
     # read them: an edit the preview saw is then in the cache but not yet in output/.
     from generator.build import render
-    from generator.cache import ContentCache
+    from generator.write.cache import ContentCache
     from generator.config import BuildOptions
-    from generator.fields import Fields
+    from generator.read.fields import Fields
 
     edit(site, "content/2022/bravo.md", source("bravo", text=body("Bravo", " Seen first in the preview.")))
     cache, warning = ContentCache.load(cache_file(site), Fields.from_record)

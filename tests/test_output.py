@@ -824,7 +824,7 @@ def test_feeds_and_sitemap_are_exactly_what_elementtree_writes_for_them(make_sit
 def test_a_cached_macro_is_called_once_per_object_never_for_an_equal_one():
     """`cached(macro)` (the default theme's cards) gives again what the macro made for the very
     same objects: equal ones may print differently, as the same instant in two time zones does."""
-    from generator.theme import Cached
+    from generator.plan.theme import Cached
 
     made = []
 

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from generator import related
-from generator.related import Related
+from generator.model import related
+from generator.model.related import Related
 
 
 def brute_rankings(tag_keys):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from generator.typography import smarten
+from generator.read.typography import smarten
 
 
 @pytest.mark.parametrize("html, expected", [

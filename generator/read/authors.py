@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from . import yamlutil
-from .errors import BuildFailed, SiteError, line_of
-from .urls import slugify
+from .. import yamlutil
+from ..errors import BuildFailed, SiteError, line_of
+from ..urls import slugify
 
 
 @dataclass(frozen=True)

@@ -287,7 +287,7 @@ def benchmark(count: int = 10_000) -> None:
         print(f"showing({i}): {len(shown)} pages, {(time.perf_counter() - start) * 1e3:.2f} ms")
 
 
-if __name__ == "__main__":  # python -m generator.related [count]
+if __name__ == "__main__":  # python -m generator.model.related [count]
     import sys
 
     benchmark(*map(int, sys.argv[1:2]))

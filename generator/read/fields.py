@@ -12,9 +12,9 @@ from datetime import date as date_type
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from . import __version__, urls
-from .config import Config
-from .errors import SiteError
+from .. import __version__, urls
+from ..config import Config
+from ..errors import SiteError
 from .frontmatter import SourceDocument
 
 _JEKYLL_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)$")

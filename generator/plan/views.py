@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from .content import Article, Page
-from .markup import MarkdownRenderer
-from .site import ListPage, Site, Term
-from .urls import Urls, slugify
+from ..model.site import ListPage, Site, Term
+from ..read.content import Article, Page
+from ..read.markup import MarkdownRenderer
+from ..urls import Urls, slugify
 
 
 @dataclass(frozen=True)

@@ -32,13 +32,13 @@ from urllib.parse import unquote
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
-from .build import render
-from .cache import ContentCache, cache_file
-from .config import BuildOptions, load_config
-from .errors import BuildFailed, SiteError
-from .fields import Fields
-from .output import write_output
-from .theme import installed_themes_dir
+from ..build import render
+from ..config import BuildOptions, load_config
+from ..errors import BuildFailed, SiteError
+from ..plan.theme import installed_themes_dir
+from ..read.fields import Fields
+from ..write.cache import ContentCache, cache_file
+from ..write.output import write_output
 from .watch import Change, Watcher, snapshot
 
 log = logging.getLogger("broadsheet.serve")

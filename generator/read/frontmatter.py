@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import yamlutil
-from .errors import SiteError, line_of
+from .. import yamlutil
+from ..errors import SiteError, line_of
 
 _FENCE = re.compile(r"^---[ \t]*$", re.M)
 _UNCLOSED = {  # PyYAML's context -> what to do; the error is then shown where the quote or bracket opened

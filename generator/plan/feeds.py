@@ -14,10 +14,10 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-from . import __version__
-from .content import Article
-from .site import Site
-from .urls import Urls, slugify
+from .. import __version__
+from ..model.site import Site
+from ..read.content import Article
+from ..urls import Urls, slugify
 
 ATOM = "http://www.w3.org/2005/Atom"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"

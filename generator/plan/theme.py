@@ -12,17 +12,18 @@ from typing import Any
 
 import jinja2
 
-from . import yamlutil
-from .config import Config
-from .dates import date_long, date_short, isoformat, time_short
-from .errors import BuildFailed, SiteError
+from .. import yamlutil
+from ..config import Config
+from ..dates import date_long, date_short, isoformat, time_short
+from ..errors import BuildFailed, SiteError
 
 
 def installed_themes_dir() -> Path:
     """Themes shipped with Broadsheet: inside the package when installed from a wheel,
     beside it in a source checkout (and in an editable install)."""
-    packaged = Path(__file__).parent / "themes"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "themes"
+    package = Path(__file__).parent.parent  # generator/
+    packaged = package / "themes"
+    return packaged if packaged.is_dir() else package.parent / "themes"
 
 
 @dataclass(frozen=True)

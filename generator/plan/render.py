@@ -15,15 +15,16 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, feeds, urls
-from .config import BuildOptions, Config
-from .content import Article
-from .errors import SiteError
-from .inputs import code_key
-from .output import OutputFile, RenderFailed
-from .site import ListKind, ListPage, Site, Term
+from .. import __version__, urls
+from ..config import BuildOptions, Config
+from ..errors import SiteError
+from ..model.site import ListKind, ListPage, Site, Term
+from ..read.content import Article
+from ..read.inputs import code_key
+from ..urls import slugify
+from ..write.output import OutputFile, RenderFailed
+from . import feeds
 from .theme import Theme, template_error
-from .urls import slugify
 from .views import FeedLink, Views
 
 

@@ -8,12 +8,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import __version__
-from .cache import BodyResult, ContentCache, LazyText
-from .config import MarkdownSettings
+from .. import __version__
+from ..config import MarkdownSettings
+from ..write.cache import BodyResult, ContentCache, LazyText
+from ..write.parallel import forked_map, worth_it
 from .inputs import code_key
 from .markup import LinkProblem, MarkdownRenderer, first_paragraph, strip_footnote_refs
-from .parallel import forked_map, worth_it
 
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.M)
 # Below this many bodies to render, starting worker processes costs more than it saves.

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import __version__
+from .. import __version__
+from ..config import Config
+from ..errors import BuildFailed, SiteError
+from ..write.cache import digest as digest_of
 from .authors import authors_file
-from .cache import digest as digest_of
-from .config import Config
-from .errors import BuildFailed, SiteError
 
 # Libraries whose upgrade can change the output: a new version is a new install of their files.
 _LIBRARIES = ("markdown", "jinja2", "markupsafe", "yaml")
@@ -128,11 +128,12 @@ def code_key() -> str:
     Worked out once per process (the scan, the body key and the page key each ask): the code a
     process runs is the code it loaded, whatever happens to the files later."""
     parts = [sys.version]
-    package = Path(__file__).parent
-    for entry in sorted(os.scandir(package), key=lambda e: e.name):
-        if entry.name.endswith(".py"):
-            stat = entry.stat()
-            parts.append(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    package = Path(__file__).parent.parent  # generator/, with every stage's subpackage
+    for folder in (package, *sorted(p for p in package.iterdir() if (p / "__init__.py").is_file())):
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if entry.name.endswith(".py"):
+                stat = entry.stat()
+                parts.append(f"{folder.name}/{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
     for name in _LIBRARIES:
         spec = importlib.util.find_spec(name)
         origin = spec.origin if spec else None
@@ -143,7 +144,7 @@ def code_key() -> str:
 
 
 def _theme_digest(config: Config) -> str:
-    from .theme import load_theme  # here: it brings Jinja, which only this needs of it
+    from ..plan.theme import load_theme  # here: it brings Jinja, which only this needs of it
 
     try:
         theme = load_theme(config)

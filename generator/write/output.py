@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildFailed, SiteError
+from ..errors import BuildFailed, SiteError
 from .parallel import forked_map, worth_it
 
 MANIFEST = ".broadsheet-manifest"

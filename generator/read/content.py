@@ -20,16 +20,16 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from . import urls
+from .. import urls
+from ..config import BuildOptions, Config
+from ..errors import BuildFailed, SiteError, line_of
+from ..write.cache import BodyResult, ContentCache, Entry, LazyText, digest
+from ..write.parallel import forked_map, worth_it
 from .bodies import BodyJob, cached_body, render_again, render_bodies, render_key
-from .cache import BodyResult, ContentCache, Entry, LazyText, digest
-from .config import BuildOptions, Config
-from .errors import BuildFailed, SiteError, line_of
 from .fields import Fields, fields_key, read_fields
 from .frontmatter import SourceDocument, read_document
 from .inputs import ScannedInputs, discover
 from .markup import LinkProblem, MarkdownRenderer, is_relative_reference, plain_text
-from .parallel import forked_map, worth_it
 
 WORDS_PER_MINUTE = 230
 # Below this many front matters to read, starting worker processes costs more than it saves.

@@ -22,7 +22,7 @@ from pathlib import Path
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from . import __version__
+from .. import __version__
 
 FORMAT = 6
 _STAMP = f"broadsheet {__version__} cache {FORMAT} python {sys.version_info[0]}.{sys.version_info[1]}"

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
-from . import urls
-from .authors import Author, Authors
-from .config import Config
-from .content import Article, Content, Page, StaticFile
+from .. import urls
+from ..config import Config
+from ..dates import MONTHS
+from ..read.authors import Author, Authors
+from ..read.content import Article, Content, Page, StaticFile
 from .related import Related
-from .dates import MONTHS
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The site model: articles in order, every list of them, related stories."""

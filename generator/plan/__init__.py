@@ -1,0 +1,1 @@
+"""Planning: the site model to output files with fingerprints (theme, views, feeds)."""

@@ -1,0 +1,1 @@
+"""The live preview: a server that rebuilds on every change and reloads the tabs."""

@@ -1,0 +1,1 @@
+"""Writing: planned files to output/, the build's kept state, worker processes."""
