@@ -1576,3 +1576,22 @@ def test_a_new_bio_in_authors_yaml_renders_only_that_author_s_page(described, ru
     assert (again.converted, again.rendered) == (0, 2)
     assert written(described / "output") == {JO + "index.html"}
     assert_same_as_cold(described, cold(described))
+
+
+@pytest.mark.parametrize("module", ["cli.py", "model/related.py", "plan/render.py", "read/inputs.py"])
+def test_the_code_key_changes_with_any_module_of_the_package(module):
+    # What every cache is keyed on: an edit of any module, in any of the package's subpackages,
+    # must make a build distrust what the code before it made.
+    from generator.read import inputs
+    path = Path(inputs.__file__).parent.parent / module
+    stat = path.stat()
+    inputs.code_key.cache_clear()
+    before = inputs.code_key()
+    try:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        inputs.code_key.cache_clear()
+        assert inputs.code_key() != before
+    finally:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        inputs.code_key.cache_clear()
+    assert inputs.code_key() == before
