@@ -1,0 +1,131 @@
+"""Every kind of page of the sample site, checked by axe-core (WCAG 2.x A and AA rules) in headless
+Chromium at a phone's width and a desktop's, in the light and the dark colour scheme.
+
+axe-core comes from the npm registry (pinned in package-lock.json, installed by `make test`);
+the pages are served over HTTP from the built site, as a reader gets them, and no request
+leaves this machine."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from conftest import REPO
+from test_serve import CHROMIUM, CHROMIUM_ARGS
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+
+# One page of each kind the default theme renders (the sample site has them all).
+PAGES = {
+    "front page": "/",
+    "front page, page 2": "/page/2/",
+    "article with a correction, two authors and related stories": "/2022/02/23/council-budget-vote/",
+    "page": "/about/",
+    "tag": "/tags/city-council/",
+    "tag index": "/tags/",
+    "section": "/sections/politics/",
+    "section index": "/sections/",
+    "author with a photo": "/authors/grace/",
+    "author without an entry": "/authors/s7-news/",
+    "author index": "/authors/",
+    "year": "/2022/",
+    "month": "/2022/02/",
+    "month, page 2": "/2022/02/page/2/",
+    "day": "/2022/02/28/",
+    "archive index": "/archive/",
+    "corrections": "/corrections/",
+    "404": "/404.html",
+}
+
+
+@pytest.fixture(scope="module")
+def served(sample_site_module):
+    """The sample site built and served on 127.0.0.1."""
+    from generator.cli import main
+
+    out = sample_site_module / "out"
+    assert main(["build", "--site", str(sample_site_module), "--output", str(out)]) == 0
+    handler = functools.partial(_QuietHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def sample_site_module(tmp_path_factory):
+    import shutil
+
+    site = tmp_path_factory.mktemp("sample")
+    shutil.copy(REPO / "config.yaml", site / "config.yaml")
+    shutil.copy(REPO / "authors.yaml", site / "authors.yaml")
+    shutil.copytree(REPO / "content", site / "content")
+    return site
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)"
+    assert AXE.is_file(), f"{AXE} is missing: run `make test` (npm ci installs axe-core)"
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            user_data_dir=str(tmp_path_factory.mktemp("chrome-axe")), executable_path=CHROMIUM,
+            headless=True, args=CHROMIUM_ARGS)
+        yield context
+        context.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the name http.server gives it
+        pass
+
+
+@pytest.mark.parametrize("width", [375, 1440])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_kind_of_page_has_no_accessibility_violation(served, browser, width, scheme):
+    tab = browser.new_page()
+    tab.set_viewport_size({"width": width, "height": 900})
+    tab.emulate_media(color_scheme=scheme)
+    others: list[str] = []
+    tab.on("request", lambda request: None if request.url.startswith((served, "data:")) else others.append(request.url))
+    found = {}
+    try:
+        for name, path in PAGES.items():
+            response = tab.goto(served + path)
+            assert response is not None and (response.ok or path == "/404.html"), (name, path)
+            tab.add_script_tag(path=str(AXE))
+            result = tab.evaluate("""async () => {
+                const r = await axe.run(document, {runOnly: {type: 'tag',
+                    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
+                return r.violations.map(v => `${v.id} (${v.impact}): ${v.help} at ` +
+                                              v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+            }""")
+            if result:
+                found[f"{name} {path}"] = result
+    finally:
+        tab.close()
+    assert found == {}, "\n".join(f"{page}:\n  " + "\n  ".join(v) for page, v in found.items())
+    assert others == [], f"requests to other hosts: {others}"
+
+
+def test_the_checker_finds_a_violation_when_there_is_one(served, browser):
+    # The same run on a page broken on purpose: an image without alt text and an empty link.
+    tab = browser.new_page()
+    try:
+        tab.goto(served + "/")
+        tab.evaluate("""() => { const img = document.createElement('img'); img.src = 'x.png';
+                                const link = document.createElement('a'); link.href = '/';
+                                document.querySelector('main').append(img, link); }""")
+        tab.add_script_tag(path=str(AXE))
+        ids = tab.evaluate("async () => (await axe.run(document)).violations.map(v => v.id)")
+    finally:
+        tab.close()
+    assert "image-alt" in ids and "link-name" in ids
