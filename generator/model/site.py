@@ -103,7 +103,7 @@ class Correction:
     """A correction as a list shows it: on the site's corrections page, newest first."""
 
     article: Article
-    number: int  # its place among the article's corrections, oldest first
+    number: int  # its index in article.corrections (newest first)
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,11 @@ class Site:
 
     def term(self, kind: str, key: str) -> Term:
         return self._terms[kind, key]
+
+    def term_for(self, kind: str, raw: Hashable) -> Term:
+        """The list of this kind that a value an article gives (a tag as spelt, an author's name
+        or id) stands for, by the kind's own rule."""
+        return self._terms[kind, self.kind(kind).term_of(raw)[0]]
 
     def children(self, term: Term) -> tuple[Term, ...]:
         """The lists within this one (a year's months, a month's days), oldest first."""

@@ -292,8 +292,8 @@ class Views:
         for name in article.authors:
             ref = self._author_refs.get(name)
             if ref is None:
-                known = self.site.authors.find(name)
-                term = self.site.term("authors", known.id if known else slugify(name))
+                term = self.site.term_for("authors", name)
+                known = self.site.authors.by_id.get(term.key)
                 ref = self._author_refs[name] = AuthorRef(term.name, self.urls.link(term.path),
                                                           known.role if known else "")
             if ref not in refs:
@@ -306,7 +306,7 @@ class Views:
             return None
         link = self._sections.get(name)
         if link is None:
-            term = self.site.term("sections", slugify(name))
+            term = self.site.term_for("sections", name)
             link = self._sections[name] = Link(term.name, self.urls.link(term.path))
         return link
 
