@@ -51,6 +51,9 @@ def tag_path(slug: str, page: int = 1) -> str:
     return f"/tags/{slug}/" if page == 1 else f"/tags/{slug}/page/{page}/"
 
 
+CORRECTIONS_PATH = "/corrections/"  # the site's corrections page
+
+
 def index_path(page: int = 1) -> str:
     return "/" if page == 1 else f"/page/{page}/"
 

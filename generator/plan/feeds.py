@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from .. import __version__
 from ..model.site import Site
 from ..read.content import Article
-from ..urls import Urls, slugify
+from ..urls import CORRECTIONS_PATH, Urls, slugify
 
 ATOM = "http://www.w3.org/2005/Atom"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
@@ -128,7 +128,7 @@ def sitemap_entries(site: Site) -> list[tuple[str, str | None]]:
         for term in site.lists[kind.name]:
             changed = _rfc3339(_newest(term.articles))
             entries.extend((list_page.path, changed if list_page.number == 1 else None) for list_page in term.pages)
-    entries.append(("/corrections/", None))
+    entries.append((CORRECTIONS_PATH, None))
     return entries
 
 

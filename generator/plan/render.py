@@ -127,9 +127,9 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
 
     def corrections_page() -> OutputFile:
         return renderer.page(
-            "corrections.html", CORRECTIONS_PATH, "corrections page",
+            "corrections.html", urls.CORRECTIONS_PATH, "corrections page",
             tuple(f"{c.number}:{teaser(c.article)}" for c in site.corrections),
-            lambda: dict(meta=views.meta(CORRECTIONS_PATH, "Corrections",
+            lambda: dict(meta=views.meta(urls.CORRECTIONS_PATH, "Corrections",
                                          f"Every correction {config.title} has made, newest first"),
                          corrections=views.corrections()))
 
@@ -174,9 +174,6 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     for static in site.files:
         files.append(_copy(static.path, shown(static.source), static.source))
     return Plan(tuple(files), renderer.global_key, complete=True)
-
-
-CORRECTIONS_PATH = "/corrections/"
 
 
 @dataclass(frozen=True)

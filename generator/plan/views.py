@@ -11,7 +11,7 @@ from markupsafe import Markup
 from ..model.site import ListPage, Site, Term
 from ..read.content import Article, Page
 from ..read.markup import MarkdownRenderer
-from ..urls import Urls, slugify
+from ..urls import CORRECTIONS_PATH, Urls, slugify
 
 
 @dataclass(frozen=True)
@@ -229,9 +229,9 @@ class Views:
             title=config.title, description=config.description, language=config.language,
             author=config.author, base_url=config.base_url, root=config.root,
             feed_url=self.urls.link("feed.xml"), atom_url=self.urls.link("atom.xml"),
-            tags_url=self.urls.link("tags/"), sections_url=self.urls.link("sections/"),
-            authors_url=self.urls.link("authors/"), archive_url=self.urls.link("archive/"),
-            corrections_url=self.urls.link("corrections/"),
+            tags_url=self._index_url("tags"), sections_url=self._index_url("sections"),
+            authors_url=self._index_url("authors"), archive_url=self._index_url("years"),
+            corrections_url=self.urls.link(CORRECTIONS_PATH),
             nav=tuple(NavItem(p.title, self.urls.link(p.path)) for p in site.pages),
             sections=tuple(NavItem(t.name, self.urls.link(t.path)) for t in site.lists["sections"]),
         )
@@ -239,6 +239,11 @@ class Views:
             FeedLink(f"{config.title} (RSS)", "application/rss+xml", self.urls.absolute("feed.xml")),
             FeedLink(f"{config.title} (Atom)", "application/atom+xml", self.urls.absolute("atom.xml")),
         )
+
+    def _index_url(self, kind: str) -> str:
+        index = self.site.kind(kind).index
+        assert index is not None
+        return self.urls.link(index.path)
 
     def absolute(self, link: str) -> str:
         """An absolute URL for a link that may be root-relative already."""
