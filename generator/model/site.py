@@ -166,8 +166,8 @@ def list_kinds(config: Config, authors: Authors) -> tuple[ListKind, ...]:
     def by_name(term: Term) -> tuple:
         return term.name.lower(), term.key
 
-    def newest_first(term: Term) -> tuple:
-        return tuple(-int(part) for part in term.key.split("/"))
+    def newest_first(term: Term) -> int:
+        return -int(term.key.replace("/", ""))  # "2022/02/28": the keys of one kind are alike
 
     def archive(name: str, raw_of, term_of, **more) -> ListKind:
         return ListKind(name, "archive.html", raw_of, term_of, lambda key: f"/{key}/", newest_first, feeds=False,
@@ -226,29 +226,44 @@ def _group(kind: ListKind, articles: Sequence[Article], per_page: int) -> tuple[
     """The kind's lists, each with its articles newest first. A list's name is the spelling most of
     its articles use (tags match case-insensitively, by key); ties go to the first in sort order."""
     members_of: dict[str, list[Article]] = {}
-    uses: dict[Hashable, int] = {}  # by raw value: the articles that give it
     term_of: dict[Hashable, tuple[str, str]] = {}  # a few hundred values, each on thousands of articles
+    spelt: dict[str, list[Hashable]] = {}  # the values that name each list
+    raw_of = kind.raw_of
     for article in articles:
-        for raw in kind.raw_of(article):
+        for raw in raw_of(article):
             term = term_of.get(raw)
             if term is None:
                 term = term_of[raw] = kind.term_of(raw)
+                spelt.setdefault(term[0], []).append(raw)
             members = members_of.get(term[0])
             if members is None:
-                members = members_of[term[0]] = []
-            elif members[-1] is article:
-                continue  # the same list twice in one article, spelt two ways
-            members.append(article)
-            uses[raw] = uses.get(raw, 0) + 1
-    spellings: dict[str, list[tuple[int, str]]] = {}
-    for raw, count in uses.items():
-        key, name = term_of[raw]
-        spellings.setdefault(key, []).append((-count, name))
+                members_of[term[0]] = [article]
+            elif members[-1] is not article:  # else the same list twice in one article, spelt two ways
+                members.append(article)
+    names: dict[str, str] = {}
+    for key, raws in spelt.items():
+        if len(raws) == 1:
+            names[key] = term_of[raws[0]][1]
+            continue
+        # Spelt more than one way (NATO, nato): each article votes for the first spelling it uses.
+        uses = dict.fromkeys(raws, 0)
+        for article in members_of[key]:
+            uses[next(raw for raw in raw_of(article) if term_of[raw][0] == key)] += 1
+        names[key] = min((-count, term_of[raw][1]) for raw, count in uses.items())[1]
     per_page = per_page if kind.paginated else 0
-    terms = [Term(kind.name, key, min(spellings[key])[1], kind.path_of(key), tuple(members), kind.feeds, per_page)
+    terms = [_term(kind.name, key, names[key], kind.path_of(key), tuple(members), kind.feeds, per_page)
              for key, members in members_of.items()]
     terms.sort(key=kind.sort_key)
     return tuple(terms)
+
+
+def _term(kind: str, key: str, name: str, path: str, articles: tuple[Article, ...], feeds: bool,
+          per_page: int) -> Term:
+    """A Term made without the frozen dataclass's __init__, which sets each field by a call: a site
+    of 10,000 articles has some 5,000 lists, most of them days, and every build makes them all."""
+    made = object.__new__(Term)
+    made.__dict__.update(kind=kind, key=key, name=name, path=path, articles=articles, feeds=feeds, per_page=per_page)
+    return made
 
 
 def _list_page_path(path: str, number: int) -> str:
