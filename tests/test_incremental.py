@@ -56,7 +56,7 @@ name, article count, and the counts of the lists within it: a month's days) with
 number and page count; a year holds its term digest (its months' counts); an index page
 (/tags/, /sections/, /authors/, /archive/) the term digest of every list of its kind; a feed
 the list's name and the article digests of its newest two; /corrections/ the teasers of the
-corrected articles; the sitemap every (path, lastmod). A teaser shows its tags as TagViews,
+corrected articles; the sitemap every (path, lastmod). A teaser shows its tags as TermViews,
 which carry the tag's article count (`t.count`): the default theme does not print it in cards,
 but any theme may, so a change in a tag's count changes the teaser of every article with that
 tag. A teaser also holds the section's name as shown and the authors as shown (name, link,

@@ -26,9 +26,6 @@ class TermView:
     count: int
 
 
-TagView = TermView  # a tag is a list like the others
-
-
 @dataclass(frozen=True)
 class Link:
     name: str
@@ -103,7 +100,7 @@ class ArticleTeaser:
     updated: datetime | None
     authors: tuple[AuthorRef, ...]
     byline: str
-    tags: tuple[TagView, ...]
+    tags: tuple[TermView, ...]
     category: str | None
     section: Link | None
     summary_html: Markup
