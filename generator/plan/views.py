@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from ..model.site import ListPage, Site, Term
 from ..read.content import Article, Page
-from ..read.markup import MarkdownRenderer
+from ..read.markup import MarkdownRenderer, renderer_for
 from ..urls import CORRECTIONS_PATH, Urls, slugify
 
 
@@ -285,8 +285,7 @@ class Views:
 
     def _render(self, markdown_text: str) -> str:
         if self._markdown is None:
-            settings = self.site.config.markdown
-            self._markdown = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
+            self._markdown = renderer_for(self.site.config.markdown)
         return self._markdown.render(markdown_text, None).html
 
     def author_refs(self, article: Article) -> tuple[AuthorRef, ...]:

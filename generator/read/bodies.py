@@ -13,7 +13,7 @@ from ..config import MarkdownSettings
 from ..write.cache import BodyResult, ContentCache, LazyText
 from ..write.parallel import forked_map, worth_it
 from .inputs import code_key
-from .markup import LinkProblem, MarkdownRenderer, first_paragraph, strip_footnote_refs
+from .markup import LinkProblem, MarkdownRenderer, first_paragraph, renderer_for, strip_footnote_refs
 
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.M)
 # Below this many bodies to render, starting worker processes costs more than it saves.
@@ -61,7 +61,7 @@ def render_bodies(jobs: Sequence[BodyJob], settings: MarkdownSettings,
         return []
     if worth_it(len(jobs), PARALLEL_FROM):
         return _render_in_processes(jobs, settings, keep)
-    renderer = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
+    renderer = renderer_for(settings)
     results = []
     for job in jobs:
         results.append(render_body(renderer, job))
@@ -71,7 +71,7 @@ def render_bodies(jobs: Sequence[BodyJob], settings: MarkdownSettings,
 
 def render_again(settings: MarkdownSettings, job: BodyJob) -> str:
     """A cached body found damaged when it was needed: render it from its source instead."""
-    renderer = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
+    renderer = renderer_for(settings)
     return render_body(renderer, job).result.html
 
 
@@ -111,7 +111,7 @@ def _render_in_processes(jobs: Sequence[BodyJob], settings: MarkdownSettings,
 
 def _start_worker(settings: MarkdownSettings) -> None:
     global _WORKER_RENDERER
-    _WORKER_RENDERER = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
+    _WORKER_RENDERER = renderer_for(settings)
 
 
 def _render_one(job: BodyJob):

@@ -29,7 +29,7 @@ from .bodies import BodyJob, cached_body, render_again, render_bodies, render_ke
 from .fields import Fields, fields_key, read_fields
 from .frontmatter import SourceDocument, read_document
 from .inputs import ScannedInputs, discover
-from .markup import LinkProblem, MarkdownRenderer, is_relative_reference, plain_text
+from .markup import LinkProblem, MarkdownRenderer, is_relative_reference, plain_text, renderer_for
 
 WORDS_PER_MINUTE = 230
 # Below this many front matters to read, starting worker processes costs more than it saves.
@@ -364,8 +364,7 @@ class _Corrections:
     def render(self, text: str, source: _Source, resolver, errors: list[SiteError]) -> str:
         """Relative links are resolved as in the body; a broken one is an error at `corrections`."""
         if self._renderer is None:
-            settings = self._settings
-            self._renderer = MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
+            self._renderer = renderer_for(self._settings)
         converted = self._renderer.render(text, resolver)
         for problem in converted.problems:
             errors.append(SiteError(f"`corrections`: {problem.message}", Path(source.path),

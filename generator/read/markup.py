@@ -13,6 +13,7 @@ from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from ..config import MarkdownSettings
 from .markdown_shortcuts import speed_up
 from .typography import smarten
 
@@ -119,6 +120,11 @@ class MarkdownRenderer:
         if self.smart_quotes:
             output = smarten(output)
         return Converted(output, tuple(self.problems))
+
+
+def renderer_for(settings: MarkdownSettings) -> MarkdownRenderer:
+    """A renderer with the site's Markdown settings (bodies, corrections, author bios alike)."""
+    return MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
 
 
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
