@@ -39,6 +39,15 @@ class MarkdownSettings:
 
 
 @dataclass(frozen=True)
+class PublisherSettings:
+    """Who publishes the site, for structured data and the Google News sitemap."""
+
+    name: str = ""  # empty: the site's title
+    logo: str = ""  # a file under content/ or an absolute URL; empty: none
+    type: str = "NewsMediaOrganization"  # or Organization
+
+
+@dataclass(frozen=True)
 class Config:
     """Validated site settings, with every path resolved."""
 
@@ -57,6 +66,11 @@ class Config:
     section_url: str = "/sections/{slug}/"
     feed: FeedSettings = FeedSettings()
     markdown: MarkdownSettings = MarkdownSettings()
+    publisher: PublisherSettings = PublisherSettings()
+
+    @property
+    def publisher_name(self) -> str:
+        return self.publisher.name or self.title
 
     @property
     def content_dir(self) -> Path:
@@ -91,6 +105,7 @@ _TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], str]] = {
     "section_url": (str, "a pattern such as /sections/{slug}/"),
     "feed": (dict, "a mapping with items and content"),
     "markdown": (dict, "a mapping with extensions and extension_configs"),
+    "publisher": (dict, "a mapping with name, logo and type"),
 }
 _FEED_KEYS = {"items": (int, "a whole number of at least 1"), "content": (str, "full or summary")}
 _MARKDOWN_KEYS = {
@@ -98,6 +113,12 @@ _MARKDOWN_KEYS = {
     "extension_configs": (dict, "a mapping of extension name to its options"),
     "smart_quotes": (bool, "true or false"),
 }
+_PUBLISHER_KEYS = {
+    "name": (str, "the publisher's name"),
+    "logo": (str, "a file under content/ such as images/logo.png, or an absolute URL"),
+    "type": (str, "NewsMediaOrganization or Organization"),
+}
+PUBLISHER_TYPES = ("NewsMediaOrganization", "Organization")
 _REQUIRED = ("title", "base_url")
 
 
@@ -188,6 +209,15 @@ def load_config(site_dir: Path, base_url_override: str | None = None) -> Config:
             extensions = list(DEFAULT_EXTENSIONS)
         values["markdown"] = MarkdownSettings(tuple(extensions), md.get("extension_configs", {}),
                                               md.get("smart_quotes", True))
+    if "publisher" in values:
+        publisher_lines = yamlutil.nested_key_lines(text, "publisher")
+        publisher = _check_keys(values["publisher"], _PUBLISHER_KEYS, "publisher.",
+                                lambda m, k: err(m, k, publisher_lines) if k else err(m, "publisher"))
+        kind = publisher.get("type", PublisherSettings.type)
+        if kind not in PUBLISHER_TYPES:
+            err(f"`publisher.type` must be {' or '.join(PUBLISHER_TYPES)}, not {kind!r}", "type", publisher_lines)
+        values["publisher"] = PublisherSettings(publisher.get("name", "").strip(), publisher.get("logo", "").strip(),
+                                                kind)
 
     if errors:
         raise BuildFailed(errors)
