@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: build test serve check-python java chromium clean
+.PHONY: build test serve messages check-python java chromium clean
 
 build: $(INSTALLED)
 	$(BIN)/broadsheet build
@@ -17,6 +17,14 @@ test: $(INSTALLED) $(VNU_JAR) java chromium
 
 serve: $(INSTALLED)
 	$(BIN)/broadsheet serve
+
+# The default theme's texts (see babel.cfg): into locale/messages.pot, then into every language's
+# catalog (new texts untranslated, the English showing until someone translates them).
+messages: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg -c "Translators:" --project Broadsheet --copyright-holder "the Broadsheet authors" \
+		-o themes/default/locale/messages.pot .
+	$(BIN)/pybabel update -i themes/default/locale/messages.pot -d themes/default/locale \
+		--no-fuzzy-matching --width 100
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Broadsheet needs Python 3.11 or newer; set PYTHON=python3.x")'

@@ -12,12 +12,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from operator import attrgetter
 from typing import Any
 
-from .. import urls
+from .. import dates, urls
 from ..config import Config
-from ..dates import MONTHS
+from ..i18n import N_
 from ..read.authors import Author, Authors
 from ..read.content import Article, Content, Page, StaticFile
 from .related import Related
@@ -29,8 +30,8 @@ class ListIndex:
 
     path: str
     template: str
-    title: str
-    description: str
+    title: str  # English texts of the theme's catalogs, translated by plan/render.py
+    description: str  # with %(site)s for the site's title
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class ListKind:
     paginated: bool = True
     index: ListIndex | None = None
     variable: str = "term"  # what the list's template calls it: "tag", "section"
-    describe: str = "Articles in {name}"  # the pages' meta description
+    # The pages' meta description: an English text of the theme's catalogs (plan/render.py translates it).
+    describe: str = N_("Articles in %(name)s")
     view: str = "term"  # the Views method that shows one: "term", "author", "archive"
     parent: str | None = None  # the kind whose lists hold this kind's (a month is in a year): key "parent/own"
 
@@ -158,6 +160,7 @@ def list_kinds(config: Config, authors: Authors) -> tuple[ListKind, ...]:
     """Every kind of list the site has. The date archives keep the /{year}/{month}/{day}/ shape
     whatever the articles' permalink pattern."""
     order = {urls.slugify(name): n for n, name in enumerate(config.sections)}
+    language = config.language  # the archives' names: "February 2022", "février 2022" (CLDR, via dates.py)
 
     def author_term(name: str) -> tuple[str, str]:
         known: Author | None = authors.find(name)
@@ -171,27 +174,28 @@ def list_kinds(config: Config, authors: Authors) -> tuple[ListKind, ...]:
 
     def archive(name: str, raw_of, term_of, **more) -> ListKind:
         return ListKind(name, "archive.html", raw_of, term_of, lambda key: f"/{key}/", newest_first, feeds=False,
-                        variable="archive", describe="Articles from {name}", view="archive", **more)
+                        variable="archive", describe=N_("Articles from %(name)s"), view="archive", **more)
 
     return (
         ListKind("tags", "tag.html", attrgetter("tags"), lambda name: (urls.slugify(name), name),
-                 urls.tag_path, by_name, index=ListIndex("/tags/", "tags.html", "Tags", "Every topic"), variable="tag",
-                 describe="Articles tagged {name}"),
+                 urls.tag_path, by_name,
+                 index=ListIndex("/tags/", "tags.html", N_("Tags"), N_("Every topic of %(site)s")),
+                 variable="tag", describe=N_("Articles tagged %(name)s")),
         ListKind("sections", "section.html", lambda a: (a.category,) if a.category else (),
                  lambda name: (urls.slugify(name), name), lambda key: config.section_url.format(slug=key),
                  lambda term: (order.get(term.key, len(order)), term.name.lower(), term.key),
-                 index=ListIndex("/sections/", "sections.html", "Sections", "Every section"), variable="section",
-                 describe="The latest in {name}"),
+                 index=ListIndex("/sections/", "sections.html", N_("Sections"), N_("Every section of %(site)s")),
+                 variable="section", describe=N_("The latest in %(name)s")),
         ListKind("authors", "author.html", attrgetter("authors"), author_term, lambda key: f"/authors/{key}/",
-                 by_name, index=ListIndex("/authors/", "authors.html", "Authors", "Every author"), variable="author",
-                 describe="Articles by {name}",
-                 view="author"),
+                 by_name, index=ListIndex("/authors/", "authors.html", N_("Authors"), N_("Every author of %(site)s")),
+                 variable="author", describe=N_("Articles by %(name)s"), view="author"),
         archive("years", lambda a: (a.date.year,), lambda y: (f"{y:04d}", f"{y:04d}"), paginated=False,
-                index=ListIndex("/archive/", "archive_index.html", "Archive", "Every year and month")),
+                index=ListIndex("/archive/", "archive_index.html", N_("Archive"),
+                                N_("Every year and month of %(site)s"))),
         archive("months", lambda a: ((a.date.year, a.date.month),),
-                lambda ym: (f"{ym[0]:04d}/{ym[1]:02d}", f"{MONTHS[ym[1] - 1]} {ym[0]:04d}"), parent="years"),
+                lambda ym: (f"{ym[0]:04d}/{ym[1]:02d}", dates.month_name(ym[0], ym[1], language)), parent="years"),
         archive("days", lambda a: ((a.date.year, a.date.month, a.date.day),),
-                lambda ymd: (f"{ymd[0]:04d}/{ymd[1]:02d}/{ymd[2]:02d}", f"{ymd[2]} {MONTHS[ymd[1] - 1]} {ymd[0]:04d}"),
+                lambda ymd: (f"{ymd[0]:04d}/{ymd[1]:02d}/{ymd[2]:02d}", dates.date_long(date(*ymd), language)),
                 parent="months"),
     )
 
