@@ -2,15 +2,15 @@
 
 import pytest
 
-from generator.read.typography import smarten
+from generator.read.typography import smarten, smarten_text
 
 
 @pytest.mark.parametrize("html, expected", [
-    ('<p>He said "leave", it\'s 5 o\'clock</p>', "<p>He said &ldquo;leave&rdquo;, it&rsquo;s 5 o&rsquo;clock</p>"),
-    ('<p>and "<em>this</em>" too</p>', "<p>and &ldquo;<em>this</em>&rdquo; too</p>"),
-    ("<p>'Quoted' in the '90s</p>", "<p>&lsquo;Quoted&rsquo; in the &rsquo;90s</p>"),
-    ('<p>("Bracketed")</p><p>"New paragraph</p>', "<p>(&ldquo;Bracketed&rdquo;)</p><p>&ldquo;New paragraph</p>"),
-    ("<p>a -- b --- c...</p>", "<p>a &ndash; b &mdash; c&hellip;</p>"),
+    ('<p>He said "leave", it\'s 5 o\'clock</p>', "<p>He said “leave”, it’s 5 o’clock</p>"),
+    ('<p>and "<em>this</em>" too</p>', "<p>and “<em>this</em>” too</p>"),
+    ("<p>'Quoted' in the '90s</p>", "<p>‘Quoted’ in the ’90s</p>"),
+    ('<p>("Bracketed")</p><p>"New paragraph</p>', "<p>(“Bracketed”)</p><p>“New paragraph</p>"),
+    ("<p>a -- b --- c...</p>", "<p>a – b — c…</p>"),
 ])
 def test_text_is_smartened(html, expected):
     assert smarten(html) == expected
@@ -24,21 +24,21 @@ def test_code_tags_attributes_and_comments_are_left_alone():
 
 @pytest.mark.parametrize("html, expected", [
     # After a tag, the text before it decides: also text inside <code>, which is itself left alone.
-    ("<p><code>x</code>'s value and <kbd>Ctrl</kbd>\"</p>", "<p><code>x</code>&rsquo;s value and <kbd>Ctrl</kbd>&rdquo;</p>"),
+    ("<p><code>x</code>'s value and <kbd>Ctrl</kbd>\"</p>", "<p><code>x</code>’s value and <kbd>Ctrl</kbd>”</p>"),
     # A line break starts afresh, as a block does.
-    ('<p>one "<br>"two</p>', "<p>one &ldquo;<br>&ldquo;two</p>"),
+    ('<p>one "<br>"two</p>', "<p>one “<br>“two</p>"),
     # A comment is left alone and changes nothing around it.
-    ('<p>"a" <!-- "c" --> "b"</p>', '<p>&ldquo;a&rdquo; <!-- "c" --> &ldquo;b&rdquo;</p>'),
-    ('<pre><code>"a" -- b</code></pre><p>"c"</p>', '<pre><code>"a" -- b</code></pre><p>&ldquo;c&rdquo;</p>'),
+    ('<p>"a" <!-- "c" --> "b"</p>', '<p>“a” <!-- "c" --> “b”</p>'),
+    ('<pre><code>"a" -- b</code></pre><p>"c"</p>', '<pre><code>"a" -- b</code></pre><p>“c”</p>'),
     # A self-closed <code/> holds nothing; tag names in any case.
-    ('<p><code/>"x" <CODE>"y"</CODE >"z"</p>', '<p><code/>&ldquo;x&rdquo; <CODE>"y"</CODE >&ldquo;z&rdquo;</p>'),
-    ('<script>var a = "--";</script><p>"x"</p>', '<script>var a = "--";</script><p>&ldquo;x&rdquo;</p>'),
-    ("<p>in the '90s</p><p>the '<em>90s</em></p>", "<p>in the &rsquo;90s</p><p>the &lsquo;<em>90s</em></p>"),
+    ('<p><code/>"x" <CODE>"y"</CODE >"z"</p>', '<p><code/>“x” <CODE>"y"</CODE >“z”</p>'),
+    ('<script>var a = "--";</script><p>"x"</p>', '<script>var a = "--";</script><p>“x”</p>'),
+    ("<p>in the '90s</p><p>the '<em>90s</em></p>", "<p>in the ’90s</p><p>the ‘<em>90s</em></p>"),
     # Dashes next to other dashes, "!" or "<" are not an en dash; at a text's ends they are.
-    ("<p>a-- b ---- c !-- d <!--x--> e--</p>", "<p>a&ndash; b &mdash;- c !-- d <!--x--> e&ndash;</p>"),
-    ("no tags \"at all\" -- 'here'", "no tags &ldquo;at all&rdquo; &ndash; &lsquo;here&rsquo;"),
+    ("<p>a-- b ---- c !-- d <!--x--> e--</p>", "<p>a– b —- c !-- d <!--x--> e–</p>"),
+    ("no tags \"at all\" -- 'here'", "no tags “at all” – ‘here’"),
     ("<p>it's <a href=\"x.md\" title=\"it's\">link</a>'s</p>",
-     "<p>it&rsquo;s <a href=\"x.md\" title=\"it's\">link</a>&rsquo;s</p>"),
+     "<p>it’s <a href=\"x.md\" title=\"it's\">link</a>’s</p>"),
 ])
 def test_quotes_across_tags_code_and_comments(html, expected):
     assert smarten(html) == expected
@@ -47,3 +47,31 @@ def test_quotes_across_tags_code_and_comments(html, expected):
 def test_nothing_to_smarten_is_returned_as_it_was():
     html = '<p class="x">No quotes here, only attributes</p>\n<h2 id="a">Head</h2>'
     assert smarten(html) == html
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("en", "<p>“l’eau et le ‘vin’”, it’s the ’90s</p>"),
+    ("fr", "<p>«\u202fl’eau et le ‹\u202fvin\u202f›\u202f», it’s the ’90s</p>"),
+    ("fr-CA", "<p>«\u202fl’eau et le ‹\u202fvin\u202f›\u202f», it’s the ’90s</p>"),
+    ("de", "<p>„l’eau et le ‚vin‘“, it’s the ’90s</p>"),
+    ("uk", "<p>«l’eau et le „vin“», it’s the ’90s</p>"),
+    ("es", "<p>«l’eau et le “vin”», it’s the ’90s</p>"),
+    ("ja", "<p>“l’eau et le ‘vin’”, it’s the ’90s</p>"),  # no table of its own: English
+])
+def test_quotes_are_the_languages_and_an_apostrophe_is_always_one(language, expected):
+    assert smarten("<p>\"l'eau et le 'vin'\", it's the '90s</p>", language) == expected
+
+
+def test_a_single_quote_closes_only_an_open_one_where_it_differs_from_the_apostrophe():
+    # German: the players' ball is an apostrophe (no ‚ open); after ‚Ball' one closes.
+    assert smarten("<p>the players' ball, 'Ball' und Peter's</p>", "de") \
+        == "<p>the players’ ball, ‚Ball‘ und Peter’s</p>"
+    # A new paragraph forgets an unclosed quotation.
+    assert smarten("<p>'open</p><p>it' ends</p>", "de") == "<p>‚open</p><p>it’ ends</p>"
+
+
+def test_plain_text_is_typeset_as_text_never_as_markup():
+    assert smarten_text('Fish & "chips" <b>--</b> it\'s...') == "Fish & “chips” <b>–</b> it’s…"
+    assert smarten_text("<!-- 'x' -->") == "<!-- ‘x’ -->"
+    assert smarten_text("No quotes here") == "No quotes here"
+    assert smarten_text('"Non"', "fr") == "«\u202fNon\u202f»"

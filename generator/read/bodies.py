@@ -38,7 +38,7 @@ class Rendered:
 def render_key(settings: MarkdownSettings) -> str:
     """Everything besides the text and its links that a body's HTML depends on."""
     described = repr((__version__, code_key(), settings.extensions, sorted(settings.extension_configs.items()),
-                      settings.smart_quotes))
+                      settings.smart_quotes, settings.language))
     return hashlib.sha256(described.encode()).hexdigest()
 
 

@@ -67,6 +67,10 @@ class Article:
     # schedule: a digest of the front matter's fields and the summary (see _teaser_base). A field
     # made from anything else must be added to render._Digests.
     teaser_base: str
+    schema_type: str | None = None  # as front matter asks (in teaser_base); else the section's, else NewsArticle
+    # The summary is the front matter's, a standfirst of its own (in teaser_base); else it is the start
+    # of the story (its first paragraph, or the text before `<!-- more -->`), not to be shown twice.
+    summary_given: bool = False
 
     @property
     def content_html(self) -> str:
@@ -293,7 +297,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             slug=fields.slug, path=fields.path, draft=fields.draft, scheduled=fields.date > now,
             reading_minutes=_reading_minutes(fields.words),
             corrections=corrections.of(fields, source, resolvers[source.key], errors),
-            teaser_base=entry.teaser_base,
+            teaser_base=entry.teaser_base, schema_type=fields.schema_type, summary_given=fields.summary is not None,
         ))
 
     if cache is not None:
@@ -302,7 +306,9 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         cache.read_all = cache.read_all or unchanged is None
     if errors:
         raise BuildFailed(errors)
-    upcoming = [s.fields.date for s in sources if s.fields.date is not None and s.fields.date > now]
+    # A draft left out never comes out by the clock: its date passing changes nothing.
+    upcoming = [s.fields.date for s in sources if s.fields.date is not None and s.fields.date > now
+                and (options.drafts or not s.fields.draft)]
     return Content(tuple(articles), tuple(pages), files, rendered=rendered_count,
                    next_change=min(upcoming, default=None), changed=None if changed is None else tuple(changed))
 

@@ -13,9 +13,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .. import __version__, urls
-from ..config import Config
+from ..config import Config, article_type_problem
 from ..errors import SiteError
 from .frontmatter import SourceDocument
+from .inputs import code_key
+from .typography import smarten_text
 
 _JEKYLL_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)$")
 _DATE = re.compile(
@@ -40,6 +42,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "draft": ("draft",),
     "weight": ("weight", "order"),
     "corrections": ("corrections",),
+    "schema_type": ("schema_type",),
 }
 
 
@@ -64,6 +67,7 @@ class Fields:
     weight: int
     # (date, Markdown text) of each correction, newest first; the newest date counts as an update
     corrections: tuple[tuple[datetime, str], ...] = ()
+    schema_type: str | None = None  # the article's schema.org type in structured data, if it asks for one
 
     def to_record(self) -> tuple:
         """Plain values only (for the cache): datetimes as ISO text."""
@@ -96,8 +100,10 @@ _CORRECTIONS = _FIELD_NAMES.index("corrections")
 
 
 def fields_key(config: Config) -> str:
-    """The settings fields depend on: a change to any of them means reading front matter again."""
-    return hashlib.sha256(repr((__version__, config.timezone, config.permalink)).encode()).hexdigest()
+    """The settings fields depend on: a change to any of them means reading front matter again.
+    The code too (in a checkout, an edit of it): what a field is made of may have changed."""
+    return hashlib.sha256(repr((__version__, code_key(), config.timezone, config.permalink,
+                                config.markdown.smart_quotes, config.language)).encode()).hexdigest()
 
 
 def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list[SiteError]) -> Fields | None:
@@ -116,6 +122,10 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
     elif not isinstance(title, (str, int, float)):
         errors.append(SiteError("`title` must be a text", path, line("title")))
     title = str(title).strip() if isinstance(title, (str, int, float)) and not isinstance(title, bool) else ""
+    # Typeset here, once: the page, the cards, the feeds and the structured data show the same text.
+    typeset = config.markdown.smart_quotes
+    if typeset:
+        title = smarten_text(title, config.language)
 
     stem = path.stem
     name_date: str | None = None
@@ -147,8 +157,11 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
         value = doc.meta.get(flag)
         if value is None:
             continue
+        if flag == "published" and not _is_flag(value):
+            continue  # a date: the article's date when there is no `date` (see ALIASES)
         if not isinstance(value, bool):
-            errors.append(SiteError(f"`{flag}` must be true or false (without quotes), not {value!r}",
+            also = ", or a date" if flag == "published" else ""
+            errors.append(SiteError(f"`{flag}` must be true or false (without quotes){also}, not {value!r}",
                                     path, doc.line_of_key(flag)))
         elif value is means_draft:
             draft = True
@@ -171,12 +184,20 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
         else:
             updated = parsed
     image = meta.get("image")
-    if isinstance(image, dict):  # Jekyll themes often use image: {path: ...}
+    image_alt = meta.get("image_alt")
+    if isinstance(image, dict):  # Jekyll themes often use image: {path: ..., alt: ...}
+        if image_alt is None:
+            image_alt = image.get("alt")
         image = image.get("path") or image.get("src")
     if image in (None, "", False):
         image = None
     elif not isinstance(image, str):
         errors.append(SiteError("`image` must be a file name or URL", path, line("image")))
+    elif image_alt is None and not is_page:
+        errors.append(SiteError(
+            "`image` has no `image_alt`: add a line such as `image_alt: Councillors vote in the chamber` "
+            "saying what the image shows, for readers who cannot see it, or `image_alt: \"\"` if the image "
+            "is only decoration", path, line("image")))
     weight = meta.get("weight", 0)
     if isinstance(weight, bool) or not isinstance(weight, int):
         errors.append(SiteError("`weight` must be a whole number", path, line("weight")))
@@ -184,6 +205,10 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
         SiteError(f"`corrections`: {message}", path, line("corrections"))))
     if corrections and (updated is None or corrections[0][0] > updated):
         updated = corrections[0][0]  # a correction is an update: feeds and the sitemap say so
+    schema_type = meta.get("schema_type") if meta.get("schema_type") != "" else None
+    type_problem = article_type_problem(schema_type) if schema_type is not None else None
+    if type_problem:
+        errors.append(SiteError(f"`schema_type` {type_problem}", path, line("schema_type")))
 
     if len(errors) > before:
         return None
@@ -194,9 +219,9 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
         is_page=is_page, title=title, slug=slug,
         path=urls.page_path(slug) if is_page else urls.article_path(config.permalink, date, slug, category),
         date=date, updated=updated, draft=draft, tags=tags, authors=authors, category=category,
-        image=image, image_alt=str(meta.get("image_alt") or ""),
-        summary=" ".join(summary.split()) if isinstance(summary, str) and summary.strip() else None,
-        words=len(doc.body.split()), weight=weight, corrections=corrections,
+        image=image, image_alt=str(image_alt) if image_alt is not None else "",
+        summary=_summary(summary, config.language if typeset else None),
+        words=len(doc.body.split()), weight=weight, corrections=corrections, schema_type=schema_type,
     )
 
 
@@ -206,15 +231,33 @@ def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
     lowered = {k.lower(): v for k, v in raw.items()}
     for name, aliases in ALIASES.items():
         for alias in aliases:
-            if alias in lowered:
+            if alias in lowered and not _not_this(name, alias, lowered[alias]):
                 meta[name] = lowered[alias]
                 break
     return meta
 
 
+def _not_this(name: str, alias: str, value: Any) -> bool:
+    """`published: true` or `false` is Jekyll's draft flag (read as such in read_fields), not a date."""
+    return alias == "published" and name == "date" and _is_flag(value)
+
+
+def _is_flag(value: Any) -> bool:
+    return isinstance(value, bool) or (isinstance(value, str) and value.strip().lower() in ("true", "false"))
+
+
 def _key_used(raw: dict[str, Any], name: str) -> str:
     lowered = {k.lower(): k for k in raw}
-    return next((lowered[a] for a in ALIASES[name] if a in lowered), name)
+    return next((lowered[a] for a in ALIASES[name] if a in lowered and not _not_this(name, a, raw[lowered[a]])),
+                name)
+
+
+def _summary(value: Any, language: str | None) -> str | None:
+    """The front matter's summary on one line, typeset in the language given (None: as written)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = " ".join(value.split())
+    return smarten_text(text, language) if language is not None else text
 
 
 def parse_date(value: Any, config: Config) -> datetime | str:

@@ -17,6 +17,19 @@ from ..config import MarkdownSettings
 from .markdown_shortcuts import speed_up
 from .typography import smarten
 
+# The ids the default theme gives elements of its own (base.html: the skip link's target and
+# "Back to top"; article.html, index.html, section.html, archive.html, 404.html: headings). A
+# heading or element of a Markdown text never gets one of them: it is renamed as toc renames
+# a heading that repeats another (top_1), and the links to it with it. A theme that adds ids
+# of its own adds them here. tests/test_typography_everywhere.py checks the templates against it.
+THEME_IDS = frozenset({
+    "top", "main-content", "corrections-title", "related-title", "more-stories", "more-in-section",
+    "archive-months", "archive-days", "not-found-title",
+})
+# `<!-- more -->` ends the summary (bodies.MORE_MARKER); it is not kept in the HTML. A comment
+# in code is escaped (&lt;!--) and stays.
+_MORE_COMMENT = re.compile(r"[ \t]*<!--\s*more\s*-->[ \t]*\n?", re.I)
+
 # resolve(target) -> new URL, or an error message
 LinkResolver = Callable[[str], "str | LinkProblem"]
 
@@ -81,6 +94,35 @@ class _RewriteLinksExtension(Extension):
         # Below "raw_html" (30): the raw HTML is back in place when this runs.
         md.postprocessors.register(_RewriteLinks(md, self.owner), "broadsheet_links", 5)
         md.treeprocessors.register(_TreeDone(md, self.owner), "broadsheet_tree_done", -1000)
+        # After toc (5), which gives headings their ids and builds the table of contents.
+        md.treeprocessors.register(_NoThemeIds(md), "broadsheet_theme_ids", 4)
+
+
+class _NoThemeIds(Treeprocessor):
+    """An id the theme uses (THEME_IDS), made by toc from a heading ("Top") or written with
+    attr_list ({#top}), renamed to one used nowhere in the text, with the links to it (the table
+    of contents, toc's permalinks, the text's own links): two elements of a page with one id
+    are an error, and the skip link or "Back to top" would lead to the heading."""
+
+    def run(self, root) -> None:
+        clashing = [el for el in root.iter() if el.get("id") in THEME_IDS]
+        if not clashing:
+            return
+        used = {el.get("id") for el in root.iter()} | THEME_IDS
+        renamed: dict[str, str] = {}
+        for el in clashing:
+            old = el.get("id")
+            n = 1
+            while f"{old}_{n}" in used:
+                n += 1
+            new = f"{old}_{n}"
+            used.add(new)
+            el.set("id", new)
+            renamed.setdefault(old, new)  # links lead to the first element that had the id
+        for el in root.iter("a"):
+            href = el.get("href")
+            if href and href.startswith("#") and href[1:] in renamed:
+                el.set("href", "#" + renamed[href[1:]])
 
 
 class _TreeDone(Treeprocessor):
@@ -97,8 +139,10 @@ class _TreeDone(Treeprocessor):
 class MarkdownRenderer:
     """One Markdown instance reused for every document (reset between them: far cheaper than a new one)."""
 
-    def __init__(self, extensions: tuple[str, ...], extension_configs: dict, smart_quotes: bool = True):
+    def __init__(self, extensions: tuple[str, ...], extension_configs: dict, smart_quotes: bool = True,
+                 language: str = "en"):
         self.smart_quotes = smart_quotes
+        self.language = language  # whose quotation marks the typography writes
         self.resolver: LinkResolver | None = None
         self.problems: list[LinkProblem] = []
         self.tree_done = False
@@ -117,14 +161,21 @@ class MarkdownRenderer:
             output = self._md.reset().convert(text)
         finally:
             self.resolver = None
+        if "<!--" in output:
+            output = _MORE_COMMENT.sub("", output)
+        if "<pre>" in output:
+            # A code block wider than the screen scrolls: a keyboard reader must be able to focus it
+            # to scroll it (WCAG 2.1.1; axe-core's scrollable-region-focusable).
+            output = output.replace("<pre>", '<pre tabindex="0">')
         if self.smart_quotes:
-            output = smarten(output)
+            output = smarten(output, self.language)
         return Converted(output, tuple(self.problems))
 
 
 def renderer_for(settings: MarkdownSettings) -> MarkdownRenderer:
     """A renderer with the site's Markdown settings (bodies, corrections, author bios alike)."""
-    return MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes)
+    return MarkdownRenderer(settings.extensions, settings.extension_configs, settings.smart_quotes,
+                            settings.language)
 
 
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
