@@ -30,6 +30,10 @@ class BuildReport:
     removed: int
     seconds: float
     warnings: tuple[str, ...] = ()
+    # When the site next changes by the clock alone, and what changes then (RenderedSite): the
+    # moment a deployer must build again (from cron) for the output to stay true.
+    next_change: datetime | None = None
+    next_change_what: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,9 +45,12 @@ class RenderedSite:
     articles: int
     pages: int
     bodies_rendered: int
-    next_change: datetime | None = None  # when a scheduled article comes out
+    # When the site next changes by the clock alone: a scheduled article comes out, or an article
+    # leaves the news sitemap (48 hours after its date); next_change_what says which.
+    next_change: datetime | None = None
     plan_key: str = ""  # what every page's fingerprint starts from (see render.py)
     complete: bool = True  # False: only the files around the changed articles (see render.Around)
+    next_change_what: str = ""
 
 
 def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions = BuildOptions(),
@@ -69,15 +76,17 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
         inputs = scan_inputs(config, options, output_dir)
     finally:
         files_as_left = files_left()
+    notes = _setting_warnings(config)
     save_known_hashes(site_dir, inputs)
     # The output is as the last good build left it, and that build is still what the site would be
-    # but for the Markdown files' bytes (no setting, flag, template or file to copy changed, and no
-    # scheduled article came out).
+    # but for the Markdown files' bytes (no setting, flag, template or file to copy changed, no
+    # scheduled article came out and no article left the news sitemap's 48 hours).
     as_left = last is not None and last.context == inputs.context and not inputs.problems \
         and (last.valid_until is None or now < last.valid_until) and files_as_left == last.files
     if as_left and last.inputs == inputs.digest:
         return BuildReport(output_dir, last.articles, last.pages, 0, 0, 0, last.files, 0,
-                           time.perf_counter() - started)
+                           time.perf_counter() - started, notes, _local(last.valid_until, config),
+                           last.valid_until_what)
     # The output is about to change: until this build succeeds, the record no longer describes it.
     write_last_build(site_dir, None)
     cache, warning = (ContentCache.load(cache_file(site_dir), Fields.from_record) if use_cache
@@ -94,10 +103,12 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
                           trust_manifest=use_cache, only_these=not rendered.complete)
     _save(cache, inputs.digest)
     write_last_build(site_dir, LastBuild(inputs.digest, inputs.context, rendered.plan_key, rendered.next_change,
-                                         rendered.articles, rendered.pages, report.written + report.unchanged))
+                                         rendered.articles, rendered.pages, report.written + report.unchanged,
+                                         rendered.next_change_what))
     return BuildReport(output_dir, rendered.articles, rendered.pages, rendered.bodies_rendered, report.rendered,
                        report.written, report.unchanged, report.removed, time.perf_counter() - started,
-                       (warning,) if warning else ())
+                       ((warning,) if warning else ()) + notes, _local(rendered.next_change, config),
+                       rendered.next_change_what)
 
 
 def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str | None = None,
@@ -113,9 +124,10 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     # Markdown nor Jinja, and loading them would be a fifth of its time.
     from .read.authors import load_authors
     from .read.content import load_content
+    from .plan import feeds
     from .plan.render import Around, render_site
     from .model.site import build_site
-    from .plan.theme import load_theme, make_environment
+    from .plan.theme import load_theme, make_environment, theme_localization
 
     now = now or datetime.now(timezone.utc)
     config = config or load_config(site_dir, base_url)
@@ -133,7 +145,8 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
         errors.extend(failed.errors)
     try:
         theme = load_theme(config)
-        env = make_environment(theme, cache_file(site_dir).parent / "templates" if cache is not None else None)
+        env = make_environment(theme, cache_file(site_dir).parent / "templates" if cache is not None else None,
+                               theme_localization(config, theme))
     except BuildFailed as failed:
         errors.extend(failed.errors)
     if errors:
@@ -142,12 +155,30 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
 
     site = build_site(config, content, authors)
     around = Around(content.changed, last_plan_key) if last_plan_key and content.changed is not None else None
-    plan = render_site(site, theme, env, options, around)
+    plan = render_site(site, theme, env, options, around, now)
     collisions = find_collisions(plan.files, site_dir)
     if collisions:
         raise BuildFailed(collisions)
+    next_change, what = content.next_change, "a scheduled article comes out"
+    leaves = feeds.news_change(site, now)
+    if leaves is not None and (next_change is None or leaves < next_change):
+        next_change, what = leaves, f"{feeds.NEWS_SITEMAP} changes"  # an article's 48 hours are over
     return RenderedSite(config, plan.files, len(site.articles), len(site.pages), content.rendered,
-                        content.next_change, plan.global_key, plan.complete)
+                        next_change, plan.global_key, plan.complete, what if next_change else "")
+
+
+def _local(when: datetime | None, config: Config) -> datetime | None:
+    return when.astimezone(config.tz) if when is not None else None
+
+
+def _setting_warnings(config: Config) -> tuple[str, ...]:
+    """What the settings make that a deployer should know of, on every build."""
+    if config.root == "/":
+        return ()
+    site_root = config.base_url[:-len(config.root) + 1]
+    sitemaps = " and ".join(f"`Sitemap: {config.base_url}{name}`" for name in ("sitemap.xml", "news-sitemap.xml"))
+    return (f"base_url has a path ({config.root}): robots.txt is written at {config.root}robots.txt, where "
+            f"crawlers never look; add {sitemaps} to {site_root}robots.txt",)
 
 
 def _save(cache: ContentCache, built_from: str) -> None:

@@ -104,7 +104,24 @@ def _build(args: argparse.Namespace) -> int:
           f"{_shown(report.output_dir)}: {_count(report.written, 'file')} written, {report.unchanged} unchanged, "
           f"{report.removed} removed in {report.seconds:.2f} s "
           f"({report.bodies_rendered} Markdown converted, {report.rendered} files rendered)")
+    if report.next_change is not None:
+        print(f"{report.next_change_what or 'the site changes'} at {_moment(report.next_change)}: build again then")
     return EXIT_OK
+
+
+def _moment(when: datetime) -> str:
+    """when (in the site's time zone) as "2026-12-01 14:00 UTC (15:00 Europe/Paris)": the seconds
+    only when there are some, the site's time beside UTC when its zone is another."""
+    def clock(value: datetime) -> str:
+        return value.strftime("%H:%M" if value.second == 0 else "%H:%M:%S")
+
+    utc = when.astimezone(timezone.utc)
+    text = f"{utc:%Y-%m-%d} {clock(utc)} UTC"
+    zone = getattr(when.tzinfo, "key", None)
+    if zone and zone not in ("UTC", "Etc/UTC"):
+        day = "" if when.date() == utc.date() else f"{when:%Y-%m-%d} "
+        text += f" ({day}{clock(when)} {zone})"
+    return text
 
 
 class _Progress:

@@ -18,7 +18,10 @@ invalid is kept out by construction:
   re-dates them, or drops them from an article moved into the future.
 - Past dates are at least three days before the real clock, future ones at least twenty days
   after it (a build's `now` is the real clock: no article may come out between the
-  incremental and the cold build of a round).
+  incremental and the cold build of a round). A tenth of the articles are *recent*: dated
+  (with a time) between 1 and 46 hours before the clock, in the news sitemap's 48 hours,
+  which none of them enters or leaves while the test runs; edits move articles into and out
+  of those hours (a new date, a draft, a deletion) and retitle those in them.
 
 newsroom=False leaves out what today's generator does not know yet: the `sections` setting
 (an unknown setting is an error), authors.yaml and `corrections`.
@@ -268,6 +271,13 @@ class NewsSite:
         seconds = self.rng.randrange(int((end - start).total_seconds()))
         return start + timedelta(seconds=seconds)
 
+    def recent_instant(self) -> datetime:
+        """Between 46 hours and 1 hour ago: in the news sitemap's 48 hours, well within them."""
+        return self.now - timedelta(seconds=self.rng.randrange(3600, 46 * 3600))
+
+    def is_recent(self, instant: datetime) -> bool:
+        return self.now - timedelta(hours=46, minutes=1) <= instant <= self.now - timedelta(hours=1)
+
     def future_instant(self) -> datetime:
         return self.now + timedelta(days=self.rng.randint(20, 700), seconds=self.rng.randrange(86400))
 
@@ -311,9 +321,11 @@ class NewsSite:
         rng = self.rng
         n = self.next_number
         self.next_number += 1
-        future = rng.random() < 0.05
-        instant = self.future_instant() if future else self.past_instant()
-        when = written_as(rng, instant, self.tz, with_time=rng.random() < 0.6)
+        roll = rng.random()
+        future, recent = roll < 0.05, 0.05 <= roll < 0.15
+        instant = self.future_instant() if future else self.recent_instant() if recent else self.past_instant()
+        # A recent date keeps its time: a bare date (midnight) could fall near the 48 hours' edge.
+        when = written_as(rng, instant, self.tz, with_time=rng.random() < 0.6 or recent)
         slug = f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{n}"
         folder = rng.choice(FOLDERS)
         roll = rng.random()
@@ -523,9 +535,12 @@ class NewsSite:
     def move_date(self, root: Path) -> str | None:
         a = self.pick()
         rng, old = self.rng, a.date.text()
-        how = rng.choice(["day", "month", "year", "time", "offset", "style", "future" if not a.anchor else "day"])
+        how = rng.choice(["day", "month", "year", "time", "offset", "style", "future" if not a.anchor else "day",
+                          "recent"])
         instant = a.date.instant(self.tz)
-        if how == "time":
+        if how == "recent":  # into the news sitemap's 48 hours, or to another time in them
+            a.date = written_as(rng, self.recent_instant(), self.tz, with_time=True)
+        elif how == "time":
             local = a.date.local
             new_local = local.replace(hour=rng.randrange(24), minute=rng.randrange(60),
                                       second=rng.randrange(60) if a.date.style not in ("minutes",) else 0)
@@ -559,8 +574,11 @@ class NewsSite:
             keep_time = a.date.style != "date"
             a.date = written_as(rng, new, self.tz, with_time=keep_time) if rng.random() < 0.3 else \
                 self.rewritten(a.date, new)
-        # No past date may come closer than three days to the clock (nothing comes out between builds).
-        if not self.is_future(a) and a.date.instant(self.tz) > self.now - timedelta(days=3):
+        # No date may come closer than three days to the clock (nothing comes out between builds),
+        # but a recent one, well within the news sitemap's 48 hours (a new time of day may take
+        # it out of them, or into the future).
+        moved = a.date.instant(self.tz)
+        if self.now - timedelta(days=3) < moved < self.now + timedelta(days=1) and not self.is_recent(moved):
             a.date = self.rewritten(a.date, self.now - timedelta(days=4))
         if a.anchor and self.is_future(a):
             a.date = self.rewritten(a.date, self.now - timedelta(days=10))

@@ -36,15 +36,16 @@ Bravo | Alpha]), with feeds carrying [Echo, Delta]; so does the month 2022/01 (n
 the year 2022 lists its one month (one page, no articles, no feed); each day 2022/01/01 ..
 2022/01/05 holds its one article. No section: /sections/ is there, empty.
 
-The 48 files:
-    front pages 3, article pages 5, about, 404.html, robots.txt, sitemap.xml      12
+The 49 files:
+    front pages 3, article pages 5, about, 404.html, robots.txt, sitemap.xml,
+    news-sitemap.xml (empty: the articles are years older than its 48 hours)      13
     /tags/, 5 tag pages, an RSS and an Atom feed for each of the 4 tags           14
     /sections/                                                                     1
     /authors/, test-desk's 3 pages and 2 feeds                                     6
     /archive/, 2022/, 2022/01/ and its pages 2 and 3, the 5 days                  10
     /corrections/, feed.xml, atom.xml                                              3
     the theme's CSS and img/note.txt, copied                                       2
-46 of them rendered, 2 copied.
+47 of them rendered, 2 copied.
 
 What makes a file be made again (generator/plan/render.py): a page's fingerprint holds a
 global key (config, flags, every template, the site header: its pages and sections) and what
@@ -173,9 +174,9 @@ SITE_FEEDS = ["feed.xml", "atom.xml"]
 COPIES = ["theme/css/site.css", "img/note.txt"]
 ALL_FILES = {*FRONT, A, B, C, D, E, "about/index.html", *INDEXES, *TAG_PAGES, *TAG_FEEDS,
              *AUTHOR_PAGES, *feeds(DESK), YEAR, *MONTH_PAGES, *DAYS, CORRECTIONS, "404.html",
-             *SITE_FEEDS, "sitemap.xml", "robots.txt", *COPIES}
-assert len(ALL_FILES) == 48
-RENDERED = len(ALL_FILES) - len(COPIES)  # 46: every file but the two copies
+             *SITE_FEEDS, "sitemap.xml", "news-sitemap.xml", "robots.txt", *COPIES}
+assert len(ALL_FILES) == 49
+RENDERED = len(ALL_FILES) - len(COPIES)  # 47: every file but the two copies
 MANIFEST = ".broadsheet-manifest"
 OLD = 1_000_000_000  # 2001: the mtime output files are set to, to see which ones a build writes
 
@@ -710,12 +711,12 @@ def test_a_new_description_renders_every_page_that_shows_it(site, run, cold):
     edit(site, "config.yaml", CONFIG.replace("News from the test town", "Fresh news every hour"))
     again = build(run, site)
 
-    for name in ALL_FILES - set(COPIES) - {"robots.txt", "sitemap.xml"}:
+    for name in ALL_FILES - set(COPIES) - {"robots.txt", "sitemap.xml", "news-sitemap.xml"}:
         assert "Fresh news every hour" in read(site, name), name
         assert "News from the test town" not in read(site, name), name
     # Every page (the config is in every fingerprint), no copy, no Markdown (bodies do not show it).
     assert (again.converted, again.rendered, again.removed) == (0, RENDERED, 0)
-    assert written(site / "output") == ALL_FILES - set(COPIES) - {"robots.txt", "sitemap.xml"}
+    assert written(site / "output") == ALL_FILES - set(COPIES) - {"robots.txt", "sitemap.xml", "news-sitemap.xml"}
     assert_same_as_cold(site, cold(site))
 
 
@@ -730,7 +731,7 @@ def test_a_new_per_page_repaginates_every_list(site, run, cold):
     assert headlines(site, MONTH_PAGES[1]) == ["Bravo", "Alpha"]
     for gone in ("page/3/index.html", "tags/town/page/2/index.html", AUTHOR_PAGES[2], MONTH_PAGES[2]):
         assert not (out / gone).exists(), gone
-    # Every page made again (46 files less the 4 removed: the third page of the front, of
+    # Every page made again (47 files less the 4 removed: the third page of the front, of
     # test-desk and of the month, town's second), no copy, no Markdown.
     assert (again.converted, again.rendered, again.removed) == (0, RENDERED - 4, 4)
     assert_same_as_cold(site, cold(site))
@@ -750,7 +751,7 @@ def test_any_config_change_gives_the_output_of_a_cold_build(site, run, cold, old
     build(run, site)
     edit(site, "config.yaml", CONFIG.replace(old, new))
     again = build(run, site)
-    # Every page: the config is in every fingerprint. The file count stays 46 in each case: the
+    # Every page: the config is in every fingerprint. The file count stays 47 in each case: the
     # permalink moves the 5 article pages (2022/alpha/ ...), the author moves test-desk's 3 pages
     # and 2 feeds to night-desk's, the others move nothing.
     assert again.rendered == RENDERED, again
@@ -780,7 +781,7 @@ def test_a_template_change_in_a_child_theme_renders_the_pages_using_it(make_site
     for name in (A, B, C, D, E):
         assert "Printed in red ink" in read(site, name)
     # Every template is part of every page's fingerprint (templates extend, include and import
-    # each other, so the theme is one dependency): all 46 pages are rendered again, though only
+    # each other, so the theme is one dependency): all 47 pages are rendered again, though only
     # the 5 article pages change. Were fingerprints to track the templates each page uses, this
     # would become 5.
     assert (again.converted, again.rendered, again.removed) == (0, RENDERED, 0)
@@ -813,8 +814,10 @@ def test_a_tag_spelt_another_way_by_most_articles_is_shown_that_way_everywhere(s
 @pytest.mark.parametrize("setting, before, after", [
     ("markdown:\n  extensions: [extra, sane_lists]\n", '<h2 id="the-details">', "<h2>The details</h2>"),
     # README: "`markdown.smart_quotes: false` turns the typography off".
-    ("markdown:\n  smart_quotes: false\n", "said &ldquo;hello&rdquo;.", 'said "hello".'),
-], ids=["extensions", "smart-quotes"])
+    ("markdown:\n  smart_quotes: false\n", "said \u201chello\u201d.", 'said "hello".'),
+    # The quotation marks are the site's language's: French guillemets, set off by narrow no-break spaces.
+    ("language: fr\n", "said \u201chello\u201d.", "said \u00ab\u202fhello\u202f\u00bb."),
+], ids=["extensions", "smart-quotes", "language"])
 def test_new_markdown_settings_convert_every_body_again(site, run, cold, setting, before, after):
     edit(site, "content/2022/echo.md",
          source("echo", text='Echo said "hello".\n\n## The details\n\nEcho second paragraph.'))
@@ -863,7 +866,9 @@ def test_a_scheduled_article_appears_once_its_time_has_come_with_no_file_changed
     #   /archive/, 2030/, 2030/01/, 2030/01/01/ (new); 2022/01/ page 1 and 2022/01/05/
     #   (Echo's teaser)                                                                      6
     #   feed.xml, atom.xml, sitemap                                                          3
-    assert (again.bodies_rendered, again.rendered, again.removed) == (1, 25, 0)
+    #   news-sitemap.xml: Foxtrot came out an hour ago, within its 48 hours                  1
+    assert (again.bodies_rendered, again.rendered, again.removed) == (1, 26, 0)
+    assert "/2030/01/01/foxtrot/</loc>" in read(site, "news-sitemap.xml")
 
     # The CLI builds at the real time, so the cold build is made by build() at the same `now`.
     copy = copy_sources(site, tmp_path / "cold-at-11" / "site")
@@ -1090,7 +1095,7 @@ def test_drafts_appear_with_the_flag_and_go_again_without_it(make_site, run, col
     assert all_front_headlines(site) == [["Golf", "Echo"], ["Delta", "Charlie"], ["Bravo", "Alpha"]]
     assert "flag--draft" in read(site, "index.html")
     assert headlines(site, "tags/sport/index.html") == ["Golf", "Echo"]
-    # The flags are in every page's fingerprint: all 48 pages (46, Golf's and its day 2022-01-08's;
+    # The flags are in every page's fingerprint: all 49 pages (47, Golf's and its day 2022-01-08's;
     # test-desk and the month keep 3 pages with 6 articles), Golf's body once.
     assert (with_drafts.converted, with_drafts.rendered, with_drafts.removed) == (1, RENDERED + 2, 0)
     assert_same_as_cold(site, cold(site, "--drafts"))
@@ -1278,7 +1283,7 @@ def test_a_journal_record_cut_short_leaves_the_cache_as_the_save_before(site, ru
 # so news = [Delta, Charlie | Alpha], sport = [Echo, Bravo], test-desk = [Echo, Delta | Alpha],
 # jo-reporter = [Charlie, Bravo]; each one's feeds carry its first page. The tags, the related
 # stories, the front page and the archives are those of the site above; the navigation lists
-# News and Sport. 57 files: the 48 above less test-desk's page 3 (it has 3 articles now), plus
+# News and Sport. 58 files: the 49 above less test-desk's page 3 (it has 3 articles now), plus
 # news's 2 pages and sport's page with their 4 feeds, and jo-reporter's page and 2 feeds.
 
 DESKS = {
@@ -1292,7 +1297,7 @@ NEWS, SPORT, JO = "sections/news/", "sections/sport/", "authors/jo-reporter/"
 DESK_FILES = (ALL_FILES - {AUTHOR_PAGES[2]}) | {
     NEWS + "index.html", NEWS + "page/2/index.html", *feeds(NEWS), SPORT + "index.html", *feeds(SPORT),
     JO + "index.html", *feeds(JO)}
-assert len(DESK_FILES) == 57
+assert len(DESK_FILES) == 58
 
 
 def desk_source(slug: str, **changes: str | None) -> str:

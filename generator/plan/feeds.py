@@ -1,4 +1,4 @@
-"""RSS 2.0, Atom 1.0, sitemap.xml and robots.txt.
+"""RSS 2.0, Atom 1.0, sitemap.xml, the Google News sitemap and robots.txt.
 
 Written as text, byte for byte what ElementTree wrote before (`ET.indent` then `ET.tostring`
 with an XML declaration): building and serialising a tree of Elements cost more than a
@@ -10,7 +10,7 @@ and namespace declarations are the constants below.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
@@ -23,6 +23,11 @@ ATOM = "http://www.w3.org/2005/Atom"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
 DC = "http://purl.org/dc/elements/1.1/"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
+
+NEWS_SITEMAP = "news-sitemap.xml"  # at the output root, listed in robots.txt
+NEWS_WINDOW = timedelta(hours=48)  # Google News: only articles first published in the last two days
+NEWS_PER_FILE = 1000  # Google News: at most 1,000 <news:news> a file; more go under a sitemap index
 
 GENERATOR = "Broadsheet"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -145,8 +150,99 @@ def sitemap(site: Site, entries: list[tuple[str, str | None]]) -> bytes:
     return _encode(out)
 
 
+NewsEntry = tuple[str, str, str]  # an article's path, title and publication date (W3C, the site's offset)
+
+
+def news_entries(site: Site, now: datetime) -> list[NewsEntry]:
+    """The articles first published within NEWS_WINDOW before now, newest first: never a draft
+    or a scheduled one (a build with --drafts or --future has them). Plain values, so that a
+    digest of them is what the news sitemap's fingerprint holds."""
+    cutoff = now - NEWS_WINDOW
+    tz = site.config.tz
+    entries = []
+    for article in site.articles:  # newest first: the window is at the start
+        if article.date <= cutoff:
+            break
+        if not article.draft and not article.scheduled and article.date <= now:
+            entries.append((article.path, article.title, _rfc3339(article.date.astimezone(tz))))
+    return entries
+
+
+def news_change(site: Site, now: datetime) -> datetime | None:
+    """When the news sitemap next changes by the clock alone: the first article of the window
+    leaves it (48 hours after its date). An article that comes into it is a scheduled one,
+    which content.next_change already gives."""
+    cutoff = now - NEWS_WINDOW
+    leaving = None
+    for article in site.articles:
+        if article.date <= cutoff:
+            break
+        if not article.draft and not article.scheduled and article.date <= now:
+            leaving = article.date  # newest first: the last one seen is the oldest
+    return leaving + NEWS_WINDOW if leaving is not None else None
+
+
+def news_files(entries: list[NewsEntry]) -> list[tuple[str, list[NewsEntry]]]:
+    """The news sitemap's files: news-sitemap.xml holding every entry, or, past NEWS_PER_FILE,
+    news-sitemap-1.xml, news-sitemap-2.xml, ... of NEWS_PER_FILE each (news-sitemap.xml is
+    then their index, see news_sitemap_index). Its name stays the one robots.txt gives."""
+    if len(entries) <= NEWS_PER_FILE:
+        return [(NEWS_SITEMAP, entries)]
+    stem = NEWS_SITEMAP.removesuffix(".xml")
+    return [(f"{stem}-{n}.xml", entries[start:start + NEWS_PER_FILE])
+            for n, start in enumerate(range(0, len(entries), NEWS_PER_FILE), 1)]
+
+
+def news_language(language: str) -> str:
+    """The language as Google News wants it: an ISO 639 code ("en", "fr", "pt" for pt-BR), but
+    zh-cn for Simplified and zh-tw for Traditional Chinese."""
+    subtags = language.lower().replace("_", "-").split("-")
+    if subtags[0] == "zh":
+        return "zh-tw" if any(s in ("hant", "tw", "hk", "mo") for s in subtags[1:]) else "zh-cn"
+    return subtags[0]
+
+
+def news_sitemap(site: Site, entries: list[NewsEntry]) -> bytes:
+    """A urlset of the entries, each with its <news:news>; with none, an empty urlset (Google:
+    an empty news sitemap is fine, Search Console only asks whether it was meant; the
+    sitemaps.org schema wants one <url> at least, which no site without news can give)."""
+    config = site.config
+    u = _urls(site)
+    publication = ("      <news:publication>\n"
+                   + _leaf("        ", "news:name", config.publisher_name)
+                   + _leaf("        ", "news:language", news_language(config.language))
+                   + "      </news:publication>\n")
+    # The news namespace is declared only when used, as ElementTree does (see the module's doc).
+    namespaces = f' xmlns="{SITEMAP}"' + (f' xmlns:news="{NEWS}"' if entries else "")
+    out = [_DECLARATION, f"<urlset{namespaces}>\n"]
+    for path, title, published in entries:
+        out.append("  <url>\n")
+        out.append(_leaf("    ", "loc", u.absolute(path)))
+        out.append("    <news:news>\n")
+        out.append(publication)
+        out.append(_leaf("      ", "news:publication_date", published))
+        out.append(_leaf("      ", "news:title", title))
+        out.append("    </news:news>\n")
+        out.append("  </url>\n")
+    out.append("</urlset>\n")
+    return _encode(out)
+
+
+def news_sitemap_index(site: Site, names: list[str]) -> bytes:
+    u = _urls(site)
+    out = [_DECLARATION, f'<sitemapindex xmlns="{SITEMAP}">\n']
+    for name in names:
+        out.append("  <sitemap>\n")
+        out.append(_leaf("    ", "loc", u.absolute(name)))
+        out.append("  </sitemap>\n")
+    out.append("</sitemapindex>\n")
+    return _encode(out)
+
+
 def robots(site: Site) -> bytes:
-    return f"User-agent: *\nAllow: /\n\nSitemap: {_urls(site).absolute('sitemap.xml')}\n".encode()
+    u = _urls(site)
+    return (f"User-agent: *\nAllow: /\n\nSitemap: {u.absolute('sitemap.xml')}\n"
+            f"Sitemap: {u.absolute(NEWS_SITEMAP)}\n").encode()
 
 
 def _urls(site: Site) -> Urls:

@@ -3,7 +3,8 @@ Markdown file with the hash of its bytes) and one digest of all of it together w
 settings, the flags, the theme and the generator itself.
 
 A build whose digest equals that of the last good build, whose output is still in
-place and whose scheduled articles are still in the future, has nothing to do: that
+place and whose next change by the clock (a scheduled article, an article leaving the news
+sitemap) is still to come, has nothing to do: that
 is how a build of an unchanged 10,000-article site finishes in a fraction of a second.
 """
 
@@ -28,7 +29,7 @@ from ..write.cache import digest as digest_of
 from .authors import authors_file
 
 # Libraries whose upgrade can change the output: a new version is a new install of their files.
-_LIBRARIES = ("markdown", "jinja2", "markupsafe", "yaml")
+_LIBRARIES = ("markdown", "jinja2", "markupsafe", "yaml", "babel")
 # A file changed less than this before a scan may change again with the same times (see scan_inputs).
 _RACY_NS = 2_000_000_000
 _HASHES_FORMAT = "broadsheet source hashes 1"
@@ -55,10 +56,13 @@ class LastBuild:
     inputs: str
     context: str  # ScannedInputs.context
     plan_key: str  # what every page's fingerprint started from (see render.py)
-    valid_until: datetime | None  # the first scheduled article's date: from then on the site differs
+    # The first moment the site differs by the clock alone: a scheduled article comes out, or an
+    # article leaves the news sitemap's 48 hours (the build's RenderedSite.next_change).
+    valid_until: datetime | None
     articles: int
     pages: int
     files: int
+    valid_until_what: str = ""  # what changes then, for the summary ("news-sitemap.xml changes")
 
 
 def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInputs:
@@ -238,7 +242,8 @@ def read_last_build(site_dir: Path) -> LastBuild | None:
         data = json.loads(last_build_file(site_dir).read_text(encoding="utf-8"))
         valid_until = datetime.fromisoformat(data["valid_until"]) if data["valid_until"] else None
         found = LastBuild(str(data["inputs"]), str(data["context"]), str(data["plan_key"]), valid_until,
-                          int(data["articles"]), int(data["pages"]), int(data["files"]))
+                          int(data["articles"]), int(data["pages"]), int(data["files"]),
+                          str(data.get("valid_until_what") or ""))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return found if found.inputs else None
@@ -257,6 +262,7 @@ def write_last_build(site_dir: Path, finished: LastBuild | None) -> None:
             "inputs": finished.inputs, "context": finished.context, "plan_key": finished.plan_key,
             "valid_until": finished.valid_until.isoformat() if finished.valid_until else None,
             "articles": finished.articles, "pages": finished.pages, "files": finished.files,
+            "valid_until_what": finished.valid_until_what,
         }), encoding="utf-8")
         os.replace(temporary, path)
     except OSError:
