@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import yamlutil
+from . import i18n, yamlutil
 from .errors import BuildFailed, SiteError
 
 DEFAULT_EXTENSIONS = ("extra", "toc", "sane_lists")
@@ -36,6 +37,8 @@ class MarkdownSettings:
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     extension_configs: dict[str, dict[str, Any]] = field(default_factory=dict, hash=False)
     smart_quotes: bool = True  # curly quotes, dashes, ellipses (typography.py), without smarty's cost
+    # The site's language, for the quotation marks the typography writes (set from Config.language).
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,18 @@ class Config:
     feed: FeedSettings = FeedSettings()
     markdown: MarkdownSettings = MarkdownSettings()
     publisher: PublisherSettings = PublisherSettings()
+    # (section name, schema.org type) pairs: the type of the section's articles in structured data
+    section_types: tuple[tuple[str, str], ...] = ()
+    share_image: str = ""  # a raster image under content/ for pages with none of their own (social cards)
+    # The site's own wording over the theme's: English msgid -> text, or for a text with plural
+    # forms a text or a mapping of the language's plural categories (one, few, many, other) to texts.
+    strings: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        # Typography writes the quotation marks of the site's language, in bodies, corrections and
+        # bios as in titles: the Markdown settings carry it (and a body's render key with them).
+        if self.markdown.language != self.language:
+            object.__setattr__(self, "markdown", replace(self.markdown, language=self.language))
 
     @property
     def publisher_name(self) -> str:
@@ -95,7 +110,7 @@ _TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], str]] = {
     "title": (str, "a text"),
     "base_url": (str, "an absolute URL such as https://example.org/"),
     "description": (str, "a text"),
-    "language": (str, "a language code such as en"),
+    "language": (str, "a language code such as en, fr, de or pt-BR"),
     "timezone": (str, "an IANA time zone such as Europe/London"),
     "author": (str, "a name"),
     "theme": (str, "a theme name"),
@@ -106,6 +121,9 @@ _TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], str]] = {
     "feed": (dict, "a mapping with items and content"),
     "markdown": (dict, "a mapping with extensions and extension_configs"),
     "publisher": (dict, "a mapping with name, logo and type"),
+    "section_types": (dict, "a mapping of section name to schema.org type, such as {Opinion: OpinionNewsArticle}"),
+    "share_image": (str, "a PNG, JPEG, WebP or GIF file under content/, such as images/share.png"),
+    "strings": (dict, 'a mapping of the theme\'s English texts to your own, such as {"Updated": "Last updated"}'),
 }
 _FEED_KEYS = {"items": (int, "a whole number of at least 1"), "content": (str, "full or summary")}
 _MARKDOWN_KEYS = {
@@ -119,6 +137,9 @@ _PUBLISHER_KEYS = {
     "type": (str, "NewsMediaOrganization or Organization"),
 }
 PUBLISHER_TYPES = ("NewsMediaOrganization", "Organization")
+# The schema.org types an article's structured data may have (front matter `schema_type`, `section_types`).
+ARTICLE_TYPES = ("NewsArticle", "OpinionNewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle",
+                 "BackgroundNewsArticle", "ReviewNewsArticle", "Article")
 _REQUIRED = ("title", "base_url")
 
 
@@ -166,6 +187,22 @@ def load_config(site_dir: Path, base_url_override: str | None = None) -> Config:
                 "base_url")
         elif not base_url.endswith("/"):
             values["base_url"] = base_url + "/"
+    if "language" in values:
+        # Checked against CLDR's languages without loading Babel (i18n.check_language), and
+        # written as pages want it: fr_CA -> fr-CA.
+        values["language"], problem = i18n.check_language(values["language"])
+        if problem:
+            err(problem, "language")
+    if "strings" in values:
+        # Which texts the theme has is known once the theme is loaded: i18n.load_localization.
+        strings_lines = yamlutil.nested_key_lines(text, "strings")
+        for key, value in values["strings"].items():
+            if not isinstance(key, str) or not (isinstance(value, str) or (
+                    isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                                    for k, v in value.items()))):
+                err(f"`strings.{key}` must be a text, or a mapping of plural forms to texts, not {_describe(value)}",
+                    str(key), strings_lines)
+        values["strings"] = {str(k): v for k, v in values["strings"].items()}
     if "timezone" in values:
         try:
             zoneinfo.ZoneInfo(values["timezone"])
@@ -209,6 +246,10 @@ def load_config(site_dir: Path, base_url_override: str | None = None) -> Config:
             extensions = list(DEFAULT_EXTENSIONS)
         values["markdown"] = MarkdownSettings(tuple(extensions), md.get("extension_configs", {}),
                                               md.get("smart_quotes", True))
+    if "share_image" in values:
+        problem = _share_image_problem(site_dir, values["share_image"])
+        if problem:
+            err(problem, "share_image")
     if "publisher" in values:
         publisher_lines = yamlutil.nested_key_lines(text, "publisher")
         publisher = _check_keys(values["publisher"], _PUBLISHER_KEYS, "publisher.",
@@ -216,8 +257,24 @@ def load_config(site_dir: Path, base_url_override: str | None = None) -> Config:
         kind = publisher.get("type", PublisherSettings.type)
         if kind not in PUBLISHER_TYPES:
             err(f"`publisher.type` must be {' or '.join(PUBLISHER_TYPES)}, not {kind!r}", "type", publisher_lines)
-        values["publisher"] = PublisherSettings(publisher.get("name", "").strip(), publisher.get("logo", "").strip(),
-                                                kind)
+        logo = publisher.get("logo", "").strip()
+        if logo:
+            logo, problem = _logo(site_dir, logo)
+            if problem:
+                err(problem, "logo", publisher_lines)
+        values["publisher"] = PublisherSettings(publisher.get("name", "").strip(), logo, kind)
+    if "section_types" in values:
+        type_lines = yamlutil.nested_key_lines(text, "section_types")
+        pairs = []
+        for name, kind in values["section_types"].items():
+            problem = article_type_problem(kind)
+            if problem:
+                err(f"`section_types.{name}` {problem}", str(name), type_lines)
+            elif not str(name).strip():
+                err("`section_types` needs a section name before each type", None)
+            else:
+                pairs.append((str(name).strip(), kind))
+        values["section_types"] = tuple(pairs)
 
     if errors:
         raise BuildFailed(errors)
@@ -262,6 +319,55 @@ def _section_url_problem(pattern: str) -> str | None:
         return (f"`section_url` must start and end with / and contain {{slug}} once, "
                 f"as in /sections/{{slug}}/, not {pattern!r}")
     return None
+
+
+SHARE_IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".webp", ".gif")  # what social sites accept for a card
+
+
+def _share_image_problem(site_dir: Path, name: str) -> str | None:
+    if not name.lower().endswith(SHARE_IMAGE_TYPES):
+        return (f"`share_image` must be a PNG, JPEG, WebP or GIF file (social sites reject SVG), "
+                f"not {name!r}")
+    content = (site_dir / "content").resolve()
+    path = (content / name.lstrip("/")).resolve()
+    if not path.is_relative_to(content) or not path.is_file():
+        return f"`share_image`: there is no file content/{name.lstrip('/')}; give a path under content/"
+    return None
+
+
+def article_type_problem(value: Any) -> str | None:
+    """What is wrong with a schema.org type asked for an article, with the closest valid one; None if nothing."""
+    if isinstance(value, str) and value in ARTICLE_TYPES:
+        return None
+    message = f"must be one of {', '.join(ARTICLE_TYPES)}, not {_describe(value)}"
+    if isinstance(value, str) and value.strip():
+        same_but_case = [t for t in ARTICLE_TYPES if t.lower() == value.strip().lower()]
+        close = same_but_case or difflib.get_close_matches(value.strip(), ARTICLE_TYPES, n=1, cutoff=0)
+        message += f"; did you mean `{close[0]}`?"
+    return message
+
+
+def _logo(site_dir: Path, logo: str) -> tuple[str, str | None]:
+    """publisher.logo as structured data gives it (an absolute URL, or a path under content/ without
+    a leading / or ./), and what is wrong with it if anything."""
+    parts = urlsplit(logo)
+    if parts.scheme or parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return logo, f"`publisher.logo` must be a file under content/ or an absolute http(s) URL, not {logo!r}"
+        return logo, None
+    path = posixpath.normpath(logo.lstrip("/"))
+    if path in (".", "..") or path.startswith("../"):
+        return logo, f"`publisher.logo` must be a file under content/, such as images/logo.png, not {logo!r}"
+    if any(part.startswith(".") for part in path.split("/")):
+        return logo, (f"`publisher.logo` is never published, since files and folders whose name starts with . "
+                      f"are skipped: {logo!r}")
+    content = site_dir / "content"
+    if not (content / path).is_file():
+        inner = path.removeprefix("content/")
+        hint = (f"; paths are relative to content/, so write `{inner}`"
+                if inner != path and (content / inner).is_file() else "")
+        return logo, f"`publisher.logo` does not exist: looked for content/{path}{hint}"
+    return path, None
 
 
 def _describe(value: Any) -> str:

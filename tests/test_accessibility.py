@@ -25,7 +25,9 @@ AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = {
     "front page": "/",
     "front page, page 2": "/page/2/",
-    "article with a correction, two authors and related stories": "/2022/02/23/council-budget-vote/",
+    "article with a lead photo, a correction, code, two authors and related stories":
+        "/2022/02/23/council-budget-vote/",
+    "article with an SVG lead image": "/2022/02/20/flood-warning-river-wend/",
     "page": "/about/",
     "tag": "/tags/city-council/",
     "tag index": "/tags/",
@@ -129,3 +131,41 @@ def test_the_checker_finds_a_violation_when_there_is_one(served, browser):
     finally:
         tab.close()
     assert "image-alt" in ids and "link-name" in ids
+
+
+# Walks the page with the Tab key alone: which links get the focus, and whether each focused element
+# is visibly marked (an outline or a box shadow, not the same look as without focus).
+_TAB_WALK = """async (presses) => {
+    const reached = new Set(), unmarked = [];
+    for (let i = 0; i < presses; i++) {
+        await window.__press();
+        const el = document.activeElement;
+        if (!el || el === document.body) break;
+        if (el.matches('a[href]')) {
+            if (reached.has(el)) break;  // round the page once
+            reached.add(el);
+        }
+        const style = getComputedStyle(el);
+        const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+        if (!outlined && style.boxShadow === 'none') unmarked.push(el.outerHTML.slice(0, 80));
+    }
+    const links = [...document.querySelectorAll('a[href]')].filter(a => a.getClientRects().length > 0);
+    return {missed: links.filter(a => !reached.has(a)).map(a => a.outerHTML.slice(0, 80)), unmarked,
+            reached: reached.size};
+}"""
+
+
+@pytest.mark.parametrize("width", [375, 1440])
+@pytest.mark.parametrize("path", ["/", "/2022/02/23/council-budget-vote/", "/authors/grace/", "/2022/02/"])
+def test_every_link_is_reachable_by_keyboard_with_a_visible_focus(served, browser, width, path):
+    tab = browser.new_page()
+    tab.set_viewport_size({"width": width, "height": 900})
+    try:
+        tab.goto(served + path)
+        tab.expose_function("__press", lambda: tab.keyboard.press("Tab"))
+        result = tab.evaluate(_TAB_WALK, 400)
+    finally:
+        tab.close()
+    assert result["reached"] > 10
+    assert result["missed"] == [], f"links the Tab key never reaches on {path}: {result['missed']}"
+    assert result["unmarked"] == [], f"focused without a visible mark on {path}: {result['unmarked']}"

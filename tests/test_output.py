@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from conftest import MINIMAL_CONFIG, REPO, article, snapshot
+from generator.read.typography import smarten_text
 
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 BASE = "https://example.org/"
@@ -278,7 +279,8 @@ def sample_articles(site: Path) -> list[dict]:
         if isinstance(tags, str):
             tags = [t.strip() for t in tags.split(",") if t.strip()]
         slug = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", path.stem)
-        articles.append({"title": meta["title"], "date": date, "updated": updated, "tags": tags,
+        # As the site shows it: typeset, with curly quotes (test_typography.py checks how).
+        articles.append({"title": smarten_text(meta["title"]), "date": date, "updated": updated, "tags": tags,
                          "authors": meta.get("authors") or [meta.get("author", "Broadsheet Desk")],
                          "path": f"/{date:%Y/%m/%d}/{slug}/", "file": path})
     articles.sort(key=lambda a: a["path"])
@@ -411,10 +413,10 @@ def test_every_url_in_feeds_sitemap_and_robots_resolves(sample_site, run, tmp_pa
 
     sitemap_lines = [line for line in (out / "robots.txt").read_text(encoding="utf-8").splitlines()
                      if line.lower().startswith("sitemap:")]
-    assert len(sitemap_lines) == 1
-    sitemap_url = sitemap_lines[0].split(":", 1)[1].strip()
-    assert sitemap_url == site.abs("sitemap.xml")
-    assert site.problem(sitemap_url) is None
+    sitemap_urls = [line.split(":", 1)[1].strip() for line in sitemap_lines]
+    assert sitemap_urls == [site.abs("sitemap.xml"), site.abs("news-sitemap.xml")]
+    for sitemap_url in sitemap_urls:
+        assert site.problem(sitemap_url) is None
 
     assert checked > 100
     assert problems == [], "\n".join(problems)
@@ -743,13 +745,17 @@ def test_article_lead_image_is_shown_and_shared(sample_site, run, tmp_path):
 
     images = [img for img in page.find("main").find_all("img") if img.attrs.get("src") == "/2022/flood-map.svg"]
     assert images and images[0].attrs.get("alt") == alt
-    assert meta_content(page, "og:image") == BASE + "2022/flood-map.svg"
+    # Social sites reject SVG: the site's share image stands in for the map.
+    assert meta_content(page, "og:image") == BASE + "images/share.png"
     assert meta_content(page, "twitter:card") == "summary_large_image"
+    budget = Served(out, BASE).page("/2022/02/23/council-budget-vote/")
+    assert meta_content(budget, "og:image") == BASE + "images/council-chamber.jpg"
 
 
 # --- 7. escaping ----------------------------------------------------------------------------------
 
 NASTY_TITLE = '<script>alert(1)</script> & "quotes"'
+NASTY_TITLE_SHOWN = '<script>alert(1)</script> & “quotes”'  # typeset: curly quotes
 NASTY_TAG = "<b>bold</b>"
 NASTY_SUMMARY = "Fish & chips for R&D <now>"
 
@@ -770,9 +776,10 @@ def test_titles_tags_and_summaries_are_escaped_everywhere(make_site, run, tmp_pa
         assert "<now>" not in text, file
 
     page = served.page("/2022/02/28/nasty/")
-    assert page.find("h1").text() == NASTY_TITLE
-    assert page.find("title").text() == f"{NASTY_TITLE} — Test Gazette"
-    assert meta_content(page, "og:title") == NASTY_TITLE
+    assert NASTY_TITLE_SHOWN != NASTY_TITLE
+    assert page.find("h1").text() == NASTY_TITLE_SHOWN
+    assert page.find("title").text() == f"{NASTY_TITLE_SHOWN} — Test Gazette"
+    assert meta_content(page, "og:title") == NASTY_TITLE_SHOWN
     assert meta_content(page, "description") == NASTY_SUMMARY
     assert NASTY_SUMMARY in page.find("main").text()
     tag_links = [a for a in page.find("main").find_all("a") if a.attrs.get("href", "").startswith("/tags/")]
@@ -780,12 +787,12 @@ def test_titles_tags_and_summaries_are_escaped_everywhere(make_site, run, tmp_pa
     tag_page = served.page(tag_links[0].attrs["href"])
     assert NASTY_TAG in tag_page.find("h1").text()
     assert [a.text() for a in tag_page.find("main").find_all("a") if a.attrs.get("href") == "/2022/02/28/nasty/"] \
-        == [NASTY_TITLE]
-    assert NASTY_TITLE in served.page("/").text()
+        == [NASTY_TITLE_SHOWN]
+    assert NASTY_TITLE_SHOWN in served.page("/").text()
 
     for name in ("feed.xml", "atom.xml", tag_links[0].attrs["href"].lstrip("/") + "feed.xml"):
         feed = parse_feed(out / name)
-        assert feed.entries[0].title == NASTY_TITLE, name
+        assert feed.entries[0].title == NASTY_TITLE_SHOWN, name
         assert parse_html(feed.entries[0].summary).text() == NASTY_SUMMARY, name
     assert NASTY_TAG in [t.term for t in parse_feed(out / "feed.xml").entries[0].tags]
     assert NASTY_TAG in [t.label for t in parse_feed(out / "atom.xml").entries[0].tags]
@@ -984,7 +991,8 @@ def test_files_under_content_and_the_theme_css_are_copied(sample_site, run, tmp_
     build(run, sample_site, out)
 
     others = [p for p in (sample_site / "content").rglob("*") if p.is_file() and p.suffix != ".md"]
-    assert len(others) == 7  # the flood map, the report, the five authors' portraits
+    # the flood map, the council chamber, the share image, the report, the five authors' portraits
+    assert len(others) == 9
     for source in others:
         copy = out / source.relative_to(sample_site / "content")
         assert copy.is_file(), f"{source.name} was not copied"

@@ -10,6 +10,7 @@ import marshal
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ from ..read.inputs import code_key
 from ..urls import slugify
 from ..write.output import OutputFile, RenderFailed
 from . import feeds
-from .theme import Theme, template_error
+from .structured_data import StructuredData
+from .theme import Theme, localization_of, template_error
 from .views import FeedLink, Views
 
 
@@ -38,7 +40,7 @@ class Around:
 
 
 def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: BuildOptions,
-                around: Around | None = None) -> Plan:
+                around: Around | None = None, now: datetime | None = None) -> Plan:
     """Plan every file. A file's fingerprint is worked out from the site model (cheap); the views
     its template sees are built only if it has to be rendered.
 
@@ -47,10 +49,14 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     showing it among their related stories, the list pages it is on and the feeds that carry it.
     No other file's fingerprint can have changed: each one is made from the same key and from
     articles that did not change, and the lists, the indexes and the sitemap are placed by URLs,
-    dates, tags, sections and authors, which did not either."""
-    views = Views(site)
+    dates, tags, sections and authors, which did not either. The news sitemap is planned either
+    way (it holds only the last 48 hours' articles, as of now: the build time)."""
+    now = now or datetime.now(timezone.utc)
+    loc = localization_of(env)  # the texts made here (titles, feed titles) in the site's language
+    views = Views(site, loc)
     digests = _Digests(site, views)
-    renderer = _PageRenderer(env, views, theme, _global_key(site.config, theme, options, views))
+    structured = StructuredData(views)
+    renderer = _PageRenderer(env, views, theme, _global_key(site.config, theme, options, views, loc.key))
     config = site.config
     site_root = str(config.site_dir)
     articles = site.articles
@@ -66,10 +72,11 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
             "index.html", list_page.path, "front page",
             (list_page.number, list_page.count, *map(teaser, list_page.articles)),
             lambda: dict(
-                meta=views.meta(list_page.path, None if list_page.number == 1 else f"Page {list_page.number}",
-                                config.description),
+                meta=views.meta(list_page.path, None if list_page.number == 1 else
+                                loc.gettext("Page %(number)s") % {"number": list_page.number}, config.description),
                 articles=[views.teaser(a) for a in list_page.articles],
-                pagination=views.pagination(list_page)))
+                pagination=views.pagination(list_page),
+                structured_data=structured.front_page() if list_page.number == 1 else None))
 
     def article_page(i: int) -> OutputFile:
         article = articles[i]
@@ -85,20 +92,23 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
                 article=views.article(article),
                 newer=views.teaser(newer) if newer else None,
                 older=views.teaser(older) if older else None,
-                related=[views.teaser(a) for a in related]))
+                related=[views.teaser(a) for a in related],
+                structured_data=structured.article(article)))
 
     def list_page(kind: ListKind, term: Term, list_page: ListPage) -> OutputFile:
         """A page of a tag, a section, an author, a year, a month or a day."""
-        title = term.name if list_page.number == 1 else f"{term.name}, page {list_page.number}"
+        title = term.name if list_page.number == 1 else \
+            loc.gettext("%(name)s, page %(number)s") % {"name": term.name, "number": list_page.number}
         return renderer.page(
             kind.template, list_page.path, f"{kind.variable} {term.name!r}",
             (digests.term(kind, term), list_page.number, list_page.count, *map(teaser, list_page.articles)),
             lambda: {
-                "meta": views.meta(list_page.path, title, kind.describe.format(name=term.name),
+                "meta": views.meta(list_page.path, title, loc.gettext(kind.describe) % {"name": term.name},
                                    extra_feeds=views.term_feeds(term)),
                 kind.variable: getattr(views, kind.view)(term),
                 "articles": [views.teaser(a) for a in list_page.articles],
-                "pagination": views.pagination(list_page)})
+                "pagination": views.pagination(list_page),
+                "structured_data": structured.author_page(term) if kind.view == "author" else None})
 
     def list_index(kind: ListKind) -> OutputFile:
         """The page listing every list of a kind: /tags/, /authors/, /archive/."""
@@ -107,12 +117,13 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         terms = site.lists[kind.name]
         return renderer.page(
             index.template, index.path, f"{kind.name} index", tuple(digests.term(kind, term) for term in terms),
-            lambda: {"meta": views.meta(index.path, index.title, f"{index.description} of {config.title}"),
+            lambda: {"meta": views.meta(index.path, loc.gettext(index.title),
+                                        loc.gettext(index.description) % {"site": config.title}),
                      kind.name: [getattr(views, kind.view)(term) for term in terms]})
 
     def list_feeds(term: Term) -> list[OutputFile]:
         newest = (term.name, *map(digests.article, term.articles[:config.feed.items]))
-        title = f"{config.title}: {term.name}"
+        title = views.feed_title(term)
         return [renderer.made(urls.file_for(term.feed_path), f"feed of {term.name!r}", newest,
                               lambda: feeds.rss(site, term.articles, term.feed_path, title, term.path)),
                 renderer.made(urls.file_for(term.atom_path), f"feed of {term.name!r}", newest,
@@ -129,9 +140,23 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         return renderer.page(
             "corrections.html", urls.CORRECTIONS_PATH, "corrections page",
             tuple(f"{c.number}:{teaser(c.article)}" for c in site.corrections),
-            lambda: dict(meta=views.meta(urls.CORRECTIONS_PATH, "Corrections",
-                                         f"Every correction {config.title} has made, newest first"),
+            lambda: dict(meta=views.meta(urls.CORRECTIONS_PATH, loc.gettext("Corrections"),
+                                         loc.gettext("Every correction %(site)s has made, newest first")
+                                         % {"site": config.title}),
                          corrections=views.corrections()))
+
+    def news_sitemaps() -> list[OutputFile]:
+        """news-sitemap.xml, or past 1,000 articles its parts and news-sitemap.xml as their index
+        (feeds.news_files). Each part's fingerprint holds its articles (URL, title, date): the
+        window's articles as of now, so a build after one has left it writes it again."""
+        parts = feeds.news_files(feeds.news_entries(site, now))
+        made = [renderer.made(name, "news sitemap", (_hash(part),),
+                              lambda part=part: feeds.news_sitemap(site, part)) for name, part in parts]
+        if len(parts) > 1:
+            names = [name for name, _ in parts]
+            made.append(renderer.made(feeds.NEWS_SITEMAP, "news sitemap index", tuple(names),
+                                      lambda: feeds.news_sitemap_index(site, names)))
+        return made
 
     if around is not None and around.plan_key == renderer.global_key:
         showing = _showing(site, around.paths)
@@ -146,6 +171,9 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
             files.extend(site_feeds())
         if showing.corrections:
             files.append(corrections_page())
+        # Which articles it holds has not changed (none moved, and the clock has not passed the
+        # last build's valid_until), but an edited title in it has: cheap enough to plan always.
+        files.extend(news_sitemaps())
         return Plan(tuple(files), renderer.global_key, complete=False)
 
     files = [index_page(page) for page in site.index]
@@ -164,10 +192,11 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
                 files.extend(list_feeds(term))
     files.append(corrections_page())
     files.append(renderer.page("404.html", "/404.html", "404 page", (),
-                               lambda: dict(meta=views.meta("/404.html", "Page not found", config.description))))
+                               lambda: dict(meta=views.meta(None, loc.gettext("Page not found"), config.description))))
     files.extend(site_feeds())
     entries = feeds.sitemap_entries(site)
     files.append(renderer.made("sitemap.xml", "sitemap", (_hash(entries),), lambda: feeds.sitemap(site, entries)))
+    files.extend(news_sitemaps())
     files.append(renderer.made("robots.txt", "robots.txt", (), lambda: feeds.robots(site)))
     for relative, source in theme.static_files.items():
         files.append(_copy(f"theme/{relative}", shown(source), source))
@@ -293,15 +322,18 @@ def _copy(path: str, source: str, copy_from: Path) -> OutputFile:
                       copy_from=copy_from)
 
 
-def _global_key(config: Config, theme: Theme, options: BuildOptions, views: Views) -> str:
-    """Everything every page depends on: generator, settings, flags, the whole theme, the site's header."""
+def _global_key(config: Config, theme: Theme, options: BuildOptions, views: Views, language_key: str = "") -> str:
+    """Everything every page depends on: generator, settings (the language and the site's own
+    `strings` with them), flags, the whole theme (templates and catalogs), the site's header."""
     digest = hashlib.sha256()
     portable = dataclasses.replace(config, site_dir=Path("."), config_path=Path("config.yaml"))
-    digest.update(repr((__version__, code_key(), portable, options, views.site_view, sorted(theme.static_files))).encode())
+    digest.update(repr((__version__, code_key(), portable, options, views.site_view, sorted(theme.static_files),
+                        language_key)).encode())
     for _, folder in theme.chain:
-        for template in sorted((folder / "templates").rglob("*")):
-            if template.is_file():
-                digest.update(template.relative_to(folder).as_posix().encode() + b"\0" + template.read_bytes())
+        for part in ("templates", "locale"):
+            for template in sorted((folder / part).rglob("*")):
+                if template.is_file():
+                    digest.update(template.relative_to(folder).as_posix().encode() + b"\0" + template.read_bytes())
     return digest.hexdigest()
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
+from ..i18n import Localization
 from ..model.site import ListPage, Site, Term
 from ..read.content import Article, Page
 from ..read.markup import MarkdownRenderer, renderer_for
@@ -119,6 +120,9 @@ class ArticleView(ArticleTeaser):
     content_html: Markup
     content_digest: str
     corrections: tuple[CorrectionView, ...]  # newest first
+    # The summary above the story when the front matter gives one; empty when the summary is the
+    # story's own first paragraph (or its text before `<!-- more -->`): it is not printed twice.
+    standfirst_html: Markup
 
 
 @dataclass(frozen=True)
@@ -175,13 +179,14 @@ class SiteView:
     corrections_url: str
     nav: tuple[NavItem, ...]  # the pages
     sections: tuple[NavItem, ...]  # in the site's order
+    direction: str = "ltr"  # of the language's script: "rtl" for Arabic, Hebrew, Persian, Urdu
 
 
 @dataclass(frozen=True)
 class Meta:
     title: str | None
     description: str
-    canonical_url: str
+    canonical_url: str | None
     og_type: str
     image_url: str | None
     feeds: tuple[FeedLink, ...]
@@ -199,17 +204,17 @@ def page_window(number: int, count: int) -> list[int]:
     return sorted(k for k in shown if 1 <= k <= count)
 
 
-def byline(names: tuple[str, ...]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+def byline(names: tuple[str, ...], localization: Localization | None = None) -> str:
+    """"A, B and C", as the site's language lists names (CLDR's list patterns)."""
+    return (localization or Localization.english()).join(names)
 
 
 class Views:
     """Builds each view once (an article appears on many list pages)."""
 
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, localization: Localization | None = None):
         self.site = site
+        self.localization = loc = localization or Localization.english()
         self.urls = Urls(site.config.base_url, site.config.root)
         origin = urlsplit(site.config.base_url)
         self.origin = f"{origin.scheme}://{origin.netloc}"
@@ -231,6 +236,7 @@ class Views:
             corrections_url=self.urls.link(CORRECTIONS_PATH),
             nav=tuple(NavItem(p.title, self.urls.link(p.path)) for p in site.pages),
             sections=tuple(NavItem(t.name, self.urls.link(t.path)) for t in site.lists["sections"]),
+            direction=loc.direction,
         )
         self.site_feeds = (
             FeedLink(f"{config.title} (RSS)", "application/rss+xml", self.urls.absolute("feed.xml")),
@@ -255,9 +261,13 @@ class Views:
     def term_feeds(self, term: Term) -> tuple[FeedLink, ...]:
         if not term.feeds:
             return ()
-        title = self.site.config.title
-        return (FeedLink(f"{title}: {term.name} (RSS)", "application/rss+xml", self.urls.absolute(term.feed_path)),
-                FeedLink(f"{title}: {term.name} (Atom)", "application/atom+xml", self.urls.absolute(term.atom_path)))
+        title = self.feed_title(term)
+        return (FeedLink(f"{title} (RSS)", "application/rss+xml", self.urls.absolute(term.feed_path)),
+                FeedLink(f"{title} (Atom)", "application/atom+xml", self.urls.absolute(term.atom_path)))
+
+    def feed_title(self, term: Term) -> str:
+        """A list's feeds' title: "Broadsheet Daily: Politics" ("Broadsheet Daily : Politique")."""
+        return self.localization.gettext("%(site)s: %(name)s") % {"site": self.site.config.title, "name": term.name}
 
     def author(self, term: Term) -> AuthorView:
         known = self.site.authors.by_id.get(term.key)
@@ -273,7 +283,7 @@ class Views:
     def archive(self, term: Term) -> ArchiveView:
         parts = [int(part) for part in term.key.split("/")]
         level = ("year", "month", "day")[len(parts) - 1]
-        trail = [NavItem("Archive", self.site_view.archive_url)]
+        trail = [NavItem(self.localization.gettext("Archive"), self.site_view.archive_url)]
         for depth in range(1, len(parts) + 1):
             above = self.site.term(("years", "months", "days")[depth - 1], "/".join(term.key.split("/")[:depth]))
             trail.append(NavItem(above.name, self.urls.link(above.path)))
@@ -320,7 +330,7 @@ class Views:
                 title=article.title, url=url,
                 abs_url=self.origin + url if self._origin_and_root else self.urls.absolute(article.path),
                 date=article.date, updated=article.updated, authors=authors,
-                byline=byline(tuple(a.name for a in authors)),
+                byline=self.localization.join(tuple(a.name for a in authors)),
                 # one view per slug, in the order the article gives its tags
                 tags=tuple(map(self.tags.__getitem__, dict.fromkeys(map(slugify, article.tags)))),
                 category=article.category, section=self.section(article), summary_html=Markup(article.summary_html),
@@ -334,7 +344,8 @@ class Views:
         # A teaser's __dict__ is its fields (a dataclass without slots): cheaper than dataclasses.fields().
         return ArticleView(**vars(self.teaser(article)),
                            content_html=Markup(article.content_html), content_digest=article.content_digest,
-                           corrections=tuple(CorrectionView(c.date, Markup(c.html)) for c in article.corrections))
+                           corrections=tuple(CorrectionView(c.date, Markup(c.html)) for c in article.corrections),
+                           standfirst_html=Markup(article.summary_html if article.summary_given else ""))
 
     def corrections(self) -> list[CorrectionEntry]:
         return [CorrectionEntry(c.article.corrections[c.number].date, Markup(c.article.corrections[c.number].html),
@@ -353,10 +364,19 @@ class Views:
             pages=tuple(PageLink(k, self.urls.link(list_page.paths[k - 1])) for k in page_window(n, count)),
         )
 
-    def meta(self, path: str, title: str | None, description: str, og_type: str = "website",
+    def meta(self, path: str | None, title: str | None, description: str, og_type: str = "website",
              image: str | None = None, extra_feeds: tuple[FeedLink, ...] = ()) -> Meta:
+        """path None: a page with no address of its own (the 404 page), so no canonical link."""
         return Meta(
             title=title, description=description or self.site.config.description,
-            canonical_url=self.urls.absolute(path), og_type=og_type,
-            image_url=self.absolute(image) if image else None, feeds=self.site_feeds + extra_feeds,
+            canonical_url=self.urls.absolute(path) if path is not None else None, og_type=og_type,
+            image_url=self.share_image_url(image), feeds=self.site_feeds + extra_feeds,
         )
+
+    def share_image_url(self, image: str | None) -> str | None:
+        """The page's image for social cards: its own if it is a raster image (social sites reject
+        SVG), else the site's share_image (a file under content/), else none."""
+        if image and not urlsplit(image).path.lower().endswith((".svg", ".svgz")):
+            return self.absolute(image)
+        share = self.site.config.share_image
+        return self.urls.absolute(share) if share else None
