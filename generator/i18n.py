@@ -300,19 +300,39 @@ class Localization:
         key = ("long", value.year, value.month, value.day)
         known = self._dates.get(key)
         if known is None:
-            from babel.dates import format_date
-            known = self._dates[key] = format_date(date(value.year, value.month, value.day), "long",
-                                                   locale=self.locale)
+            known = self._dates[key] = self._format_date(date(value.year, value.month, value.day), "long")
         return known
 
     def date_short(self, value: datetime | date) -> str:
         key = ("medium", value.year, value.month, value.day)
         known = self._dates.get(key)
         if known is None:
-            from babel.dates import format_date
-            known = self._dates[key] = format_date(date(value.year, value.month, value.day), "medium",
-                                                   locale=self.locale)
+            known = self._dates[key] = self._format_date(date(value.year, value.month, value.day), "medium")
         return known
+
+    def _format_date(self, value: date, length: str) -> str:
+        """Babel's format_date(value, length), without its cost where the language's pattern has only
+        days, months and years (every shipped language's does): an archive of 10,000 articles names
+        3,000 days, and Babel takes twenty microseconds a date. test_i18n checks both agree."""
+        fast = self._fast_date_pattern(length)
+        if fast is not None:
+            pattern, months = fast
+            return pattern % {"d": value.day, "dd": f"{value.day:02d}", "M": value.month, "MM": f"{value.month:02d}",
+                              "MMM": months["abbreviated"][value.month], "MMMM": months["wide"][value.month],
+                              "y": value.year}
+        return self.format_date_with_babel(value, length)
+
+    def format_date_with_babel(self, value: date, length: str) -> str:
+        from babel.dates import format_date
+        return format_date(value, length, locale=self.locale)
+
+    @functools.cache
+    def _fast_date_pattern(self, length: str) -> tuple[str, dict] | None:
+        """The language's date pattern as a %-format and its month names, if it asks for no other field."""
+        pattern = self.locale.date_formats[length].format
+        if not set(re.findall(r"%\((\w+)\)s", pattern)) <= {"d", "dd", "M", "MM", "MMM", "MMMM", "y"}:
+            return None
+        return pattern, self.locale.months["format"]
 
     def time_short(self, value: datetime) -> str:
         key = ("time", value.hour, value.minute)
