@@ -18,6 +18,7 @@ from ..errors import SiteError
 from .frontmatter import SourceDocument
 from .inputs import code_key
 from .typography import smarten_text
+from ..write.cache import OtherLayout
 
 _JEKYLL_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)$")
 _DATE = re.compile(
@@ -79,10 +80,12 @@ class Fields:
 
     @classmethod
     def from_record(cls, record: tuple) -> "Fields":
-        """Raises on a record that is not one (a damaged cache). Made without __init__: a build
+        """Raises OtherLayout on a record of another version's layout, ValueError on one that is not
+        a record at all (a damaged cache). Made without __init__: a build
         reads 10,000 of these, and a frozen dataclass's __init__ sets each field by a call."""
-        if type(record) is not tuple or len(record) != len(_FIELD_NAMES) \
-                or type(record[7]) is not tuple or type(record[8]) is not tuple \
+        if type(record) is tuple and len(record) != len(_FIELD_NAMES):  # a field added or dropped since
+            raise OtherLayout("a fields record of another version")
+        if type(record) is not tuple or type(record[7]) is not tuple or type(record[8]) is not tuple \
                 or type(record[_CORRECTIONS]) is not tuple:
             raise ValueError("not a fields record")
         values = dict(zip(_FIELD_NAMES, record))

@@ -32,6 +32,11 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class OtherLayout(ValueError):
+    """Raised by a load's check_fields on a record laid out by another version of the code (a
+    field added since): the cache is not damaged, only older than this code."""
+
+
 class LazyText:
     """A rendered body: in memory when just rendered, else read from the cache's body file
     only when a page that shows it is rendered. A build in which nothing changed reads none."""
@@ -195,6 +200,8 @@ class ContentCache:
                         and isinstance(teaser_base, str) and isinstance(summary_text, str)):
                     raise ValueError("an entry is not shaped as one")
                 entries[name] = Entry(source, meta, fields_key, fields, key, result, teaser_base, summary_text, value)
+        except OtherLayout:
+            return empty, f"the build cache {path} was written by another version; building without it"
         except Exception:  # noqa: BLE001 - any damage at all means: do not trust it
             return empty, f"the build cache {path} is damaged; building without it"
         cache = cls(path, entries, store)
