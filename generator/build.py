@@ -34,6 +34,9 @@ class BuildReport:
     # moment a deployer must build again (from cron) for the output to stay true.
     next_change: datetime | None = None
     next_change_what: str = ""
+    # Images published by this build whose original carried a GPS position, which was removed
+    # (media/images.py); an image not made again (unchanged) is not counted again.
+    locations_removed: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     return BuildReport(output_dir, rendered.articles, rendered.pages, rendered.bodies_rendered, report.rendered,
                        report.written, report.unchanged, report.removed, time.perf_counter() - started,
                        ((warning,) if warning else ()) + notes, _local(rendered.next_change, config),
-                       rendered.next_change_what)
+                       rendered.next_change_what, report.count("location-removed"))
 
 
 def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str | None = None,

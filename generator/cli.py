@@ -104,6 +104,8 @@ def _build(args: argparse.Namespace) -> int:
           f"{_shown(report.output_dir)}: {_count(report.written, 'file')} written, {report.unchanged} unchanged, "
           f"{report.removed} removed in {report.seconds:.2f} s "
           f"({report.bodies_rendered} Markdown converted, {report.rendered} files rendered)")
+    if report.locations_removed:
+        print(f"{_count(report.locations_removed, 'image')} had GPS location data removed")
     if report.next_change is not None:
         print(f"{report.next_change_what or 'the site changes'} at {_moment(report.next_change)}: build again then")
     return EXIT_OK

@@ -42,6 +42,14 @@ class MarkdownSettings:
 
 
 @dataclass(frozen=True)
+class ImageSettings:
+    """How raster images under content/ are published (generator/media/images.py)."""
+
+    strip_metadata: bool = True  # no EXIF, XMP or IPTC (GPS, camera serial, owner) in what is published
+    keep_copyright: bool = False  # but keep EXIF Copyright and Artist
+
+
+@dataclass(frozen=True)
 class PublisherSettings:
     """Who publishes the site, for structured data and the Google News sitemap."""
 
@@ -73,6 +81,7 @@ class Config:
     # (section name, schema.org type) pairs: the type of the section's articles in structured data
     section_types: tuple[tuple[str, str], ...] = ()
     share_image: str = ""  # a raster image under content/ for pages with none of their own (social cards)
+    images: ImageSettings = ImageSettings()
     # The site's own wording over the theme's: English msgid -> text, or for a text with plural
     # forms a text or a mapping of the language's plural categories (one, few, many, other) to texts.
     strings: dict[str, Any] = field(default_factory=dict, hash=False)
@@ -123,6 +132,7 @@ _TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], str]] = {
     "publisher": (dict, "a mapping with name, logo and type"),
     "section_types": (dict, "a mapping of section name to schema.org type, such as {Opinion: OpinionNewsArticle}"),
     "share_image": (str, "a PNG, JPEG, WebP or GIF file under content/, such as images/share.png"),
+    "images": (dict, "a mapping with strip_metadata and keep_copyright"),
     "strings": (dict, 'a mapping of the theme\'s English texts to your own, such as {"Updated": "Last updated"}'),
 }
 _FEED_KEYS = {"items": (int, "a whole number of at least 1"), "content": (str, "full or summary")}
@@ -130,6 +140,10 @@ _MARKDOWN_KEYS = {
     "extensions": (list, "a list of Python-Markdown extension names"),
     "extension_configs": (dict, "a mapping of extension name to its options"),
     "smart_quotes": (bool, "true or false"),
+}
+_IMAGES_KEYS = {
+    "strip_metadata": (bool, "true or false"),
+    "keep_copyright": (bool, "true or false"),
 }
 _PUBLISHER_KEYS = {
     "name": (str, "the publisher's name"),
@@ -250,6 +264,11 @@ def load_config(site_dir: Path, base_url_override: str | None = None) -> Config:
         problem = _share_image_problem(site_dir, values["share_image"])
         if problem:
             err(problem, "share_image")
+    if "images" in values:
+        images_lines = yamlutil.nested_key_lines(text, "images")
+        images = _check_keys(values["images"], _IMAGES_KEYS, "images.",
+                             lambda m, k: err(m, k, images_lines) if k else err(m, "images"))
+        values["images"] = ImageSettings(images.get("strip_metadata", True), images.get("keep_copyright", False))
     if "publisher" in values:
         publisher_lines = yamlutil.nested_key_lines(text, "publisher")
         publisher = _check_keys(values["publisher"], _PUBLISHER_KEYS, "publisher.",

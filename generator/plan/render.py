@@ -23,7 +23,8 @@ from ..model.site import ListKind, ListPage, Site, Term
 from ..read.content import Article
 from ..read.inputs import code_key
 from ..urls import slugify
-from ..write.output import OutputFile, RenderFailed
+from ..write.cache import cache_file
+from ..write.output import Made, OutputFile, RenderFailed
 from . import feeds
 from .structured_data import StructuredData
 from .theme import Theme, localization_of, template_error
@@ -200,8 +201,12 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     files.append(renderer.made("robots.txt", "robots.txt", (), lambda: feeds.robots(site)))
     for relative, source in theme.static_files.items():
         files.append(_copy(f"theme/{relative}", shown(source), source))
+    publisher = _ImagePublisher(site, shown)
     for static in site.files:
-        files.append(_copy(static.path, shown(static.source), static.source))
+        if publisher.strips(static.path):
+            files.append(publisher.file(static.path, static.source))
+        else:
+            files.append(_copy(static.path, shown(static.source), static.source))
     return Plan(tuple(files), renderer.global_key, complete=True)
 
 
@@ -320,6 +325,69 @@ def _copy(path: str, source: str, copy_from: Path) -> OutputFile:
     stat = copy_from.stat()
     return OutputFile(path, source, f"copy:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}",
                       copy_from=copy_from)
+
+
+class _ImagePublisher:
+    """Raster images under content/ (author photos and lead images among them), published through
+    media/images.py: checked, upright, without identifying metadata. Made in the writer's workers,
+    each through the image cache, so an image that did not change is never decoded again."""
+
+    def __init__(self, site: Site, shown: Callable[[Path | str], str]):
+        settings = site.config.images
+        self._settings = settings
+        self._shown = shown
+        self._site = site
+        self._key = ""
+        self._cache: Any = None  # media.images.ImageCache, made when the first image is planned
+        self._users: dict[str, list[str]] | None = None
+
+    def strips(self, path: str) -> bool:
+        from ..media.images import is_raster  # Pillow is loaded only by a build that has images
+
+        return is_raster(path)
+
+    def file(self, path: str, source: Path) -> OutputFile:
+        from ..media.images import ImageCache
+
+        if self._cache is None:
+            self._cache = ImageCache(cache_file(self._site.config.site_dir).parent / "images",
+                                     self._settings.strip_metadata, self._settings.keep_copyright)
+            self._key = self._cache.settings_key
+        cache = self._cache
+        stat = source.stat()
+        shown = self._shown(source)
+        users = self._used_by
+
+        def produce() -> Made:
+            from ..media.images import BadImage
+
+            try:
+                published = cache.publish(source)
+            except BadImage as exc:
+                raise RenderFailed(SiteError(f"{exc}{users(path)}", source)) from exc
+            except OSError as exc:
+                raise RenderFailed(SiteError(f"cannot read the image: {exc.strerror or exc}", source)) from exc
+            return Made(published.data, ("location-removed",) if published.location_removed else ())
+
+        # As _copy, the file's stamps (its bytes), and the image settings and code.
+        return OutputFile(path, shown, f"image:{self._key}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:"
+                                       f"{stat.st_ino}", produce=produce)
+
+    def _used_by(self, path: str) -> str:
+        """Who shows the image, for an error message: the articles giving it as `image`, authors.yaml's photos."""
+        if self._users is None:
+            self._users = {}
+            for article in self._site.articles:
+                if article.image:
+                    self._users.setdefault(article.image, []).append(
+                        f"{self._shown(article.source)} (`image`)")
+            for author in self._site.authors.by_id.values():
+                photo = getattr(author, "photo", None)
+                if photo:
+                    self._users.setdefault(self._site.config.root + photo, []).append(
+                        f"authors.yaml:{author.line} (`photo` of {author.id})")
+        found = self._users.get(self._site.config.root + path, [])
+        return f"; it is shown by {', '.join(found)}" if found else ""
 
 
 def _global_key(config: Config, theme: Theme, options: BuildOptions, views: Views, language_key: str = "") -> str:

@@ -33,13 +33,22 @@ class RenderFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Made:
+    """What a produce() may give instead of bytes: the bytes, and notes on what making them did
+    (such as "location-removed" for an image), which the build counts for its summary."""
+
+    data: bytes
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class OutputFile:
     """One file of the built site: made by produce(), or copied from copy_from."""
 
     path: str  # relative to the output folder, POSIX separators
     source: str  # what makes it, for messages: a content file, "front page", a theme file
     fingerprint: str  # changes whenever the bytes may change
-    produce: Callable[[], bytes] | None = None
+    produce: Callable[[], "bytes | Made"] | None = None
     copy_from: Path | None = None
 
 
@@ -49,6 +58,10 @@ class WriteReport:
     unchanged: int
     removed: int
     rendered: int  # files made again (rendered or compared); the others were known unchanged
+    notes: dict[str, int] | None = None  # how many files made had each note (see Made)
+
+    def count(self, note: str) -> int:
+        return (self.notes or {}).get(note, 0)
 
 
 def check_output_dir(site_dir: Path, output_dir: Path) -> SiteError | None:
@@ -162,9 +175,13 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
     if errors:
         shutil.rmtree(staging, ignore_errors=True)
         raise BuildFailed(errors)
+    notes: dict[str, int] = {}
+    for outcome in outcomes:
+        for note in outcome.notes:
+            notes[note] = notes.get(note, 0) + 1
     if fresh:
         _write_manifest(out, todo, outcomes, {})
-        return WriteReport(written=len(todo), unchanged=0, removed=0, rendered=len(todo))
+        return WriteReport(written=len(todo), unchanged=0, removed=0, rendered=len(todo), notes=notes)
 
     # Everything is staged: from here on the new site replaces the old one. First the manifest
     # forgets the files about to change, so that a build stopped half-way through the swap makes
@@ -193,7 +210,7 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
             unchanged += 1
     _write_manifest(out, todo, outcomes, manifest)
     shutil.rmtree(staging)
-    return WriteReport(written=written, unchanged=unchanged, removed=removed, rendered=len(todo))
+    return WriteReport(written=written, unchanged=unchanged, removed=removed, rendered=len(todo), notes=notes)
 
 
 def _write_manifest(out: Path, made: Sequence[OutputFile], outcomes: Sequence["Outcome"],
@@ -249,6 +266,7 @@ class Outcome:
     staged: bool  # False: the file in output/ already had these bytes
     size: int
     error: SiteError | None = None
+    notes: tuple[str, ...] = ()  # Made.notes
 
 
 def make_files(todo: Sequence[OutputFile], out: Path, staging: Path,
@@ -281,17 +299,20 @@ def _make(file: OutputFile, out: Path, staging: Path, folders: "_Folders") -> Ou
         data = file.produce()
     except RenderFailed as failed:
         return Outcome(False, 0, failed.error)
+    notes: tuple[str, ...] = ()
+    if type(data) is Made:
+        data, notes = data.data, data.notes
     if not fresh:
         target = f"{out}/{file.path}"
         if _size(target) == len(data):  # a plain file (no symlink) of that size: compare the bytes
             with open(target, "rb") as handle:
                 if handle.read() == data:
-                    return Outcome(False, len(data))
+                    return Outcome(False, len(data), None, notes)
     staged = f"{staging}/{file.path}"
     folders.make(os.path.dirname(staged))
     with open(staged, "wb") as handle:
         handle.write(data)
-    return Outcome(True, len(data))
+    return Outcome(True, len(data), None, notes)
 
 
 # Below this many files to make, starting worker processes costs more than it saves.

@@ -1,0 +1,1 @@
+"""Images as the site publishes them."""
