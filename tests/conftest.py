@@ -93,3 +93,15 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
         str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
         for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+def tiny_image(kind: str = "PNG", size: tuple[int, int] = (12, 8)) -> bytes:
+    """A real image file's bytes (PNG, JPEG, ...), made with Pillow: published images are opened and
+    checked, so a few made-up bytes named .png no longer build."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (30, 90, 160)).save(buffer, kind)
+    return buffer.getvalue()

@@ -18,7 +18,7 @@ import yaml
 from markdown.extensions import Extension
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 
-from conftest import MINIMAL_CONFIG, article, snapshot
+from conftest import MINIMAL_CONFIG, article, snapshot, tiny_image
 from generator.read.markup import MarkdownRenderer
 
 # --------------------------------------------------------------------------- helpers
@@ -452,7 +452,7 @@ def linking_site(make_site, **config_fields: str) -> Path:
     return make_site({
         "content/stories/linking.md": article("Linking", "2022-02-28", body=LINKING_BODY),
         "content/stories/other.md": article("Other", "2022-02-27", body="## Part\n\nText."),
-        "content/stories/pic.png": b"\x89PNG\r\n\x1a\nfake",
+        "content/stories/pic.png": tiny_image(),
         "content/pages/about.md": "---\ntitle: About us\n---\nWho we are.\n",
     }, config=config(**config_fields))
 
@@ -477,7 +477,7 @@ def test_relative_links_are_rewritten_to_urls(make_site, run):
         "top": "#top",
         "root": "/feed.xml",
     }
-    assert (site / "output" / "stories" / "pic.png").read_bytes() == b"\x89PNG\r\n\x1a\nfake"
+    assert (site / "output" / "stories" / "pic.png").read_bytes() == tiny_image()
     assert output_file(site, "/2022/02/27/other/").is_file()
     assert output_file(site, "/about/").is_file()
     # in the feed the same links are absolute
@@ -491,7 +491,7 @@ def test_relative_links_in_raw_html_are_rewritten_too(make_site, run):
     site = make_site({
         "content/linking.md": article("Linking", "2022-02-28", body),
         "content/other.md": article("Other", "2022-02-27"),
-        "content/pic.png": b"\x89PNG\r\n\x1a\nfake",
+        "content/pic.png": tiny_image(),
     })
     build(run, site)
     doc = page(site, "/2022/02/28/linking/")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 from conftest import MINIMAL_CONFIG, article
 
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (12, 8), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PNG = _png()
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import article, write_file
+from conftest import article, tiny_image, write_file
 from test_content import build, config, output_file, page
 from test_errors import assert_failed, built, error_at  # noqa: F401 - built is a fixture
 
@@ -112,8 +112,8 @@ def gazette(make_site):
     return make_site({
         "authors.yaml": AUTHORS,
         "content/people/grace.svg": PORTRAIT,
-        "content/images/logo.png": b"\x89PNG\r\n\x1a\n",
-        "content/2022/pier.jpg": b"\xff\xd8\xff\xe0",
+        "content/images/logo.png": tiny_image(),
+        "content/2022/pier.jpg": tiny_image("JPEG"),
         "content/2022/winter.md": article(
             "Council passes budget", "2022-01-15 10:30", author="grace", category="Politics",
             tags="[Budget, City Council]", summary="Council tax rises by 2.99 per cent.",
