@@ -180,6 +180,8 @@ class Article:
     paragraphs: list[str] = field(default_factory=list)  # links to anchors as @@link:N@@
     more: bool = False  # a <!-- more --> line after the first paragraph
     image: bool = False
+    image_caption: str | None = None  # with image: under it, with "Photo: <credit>"
+    image_credit: str | None = None
     anchor: bool = False  # a link target: always published and in the past
 
     @property
@@ -447,6 +449,10 @@ class NewsSite:
         if a.image:
             chart = os.path.relpath("content/img/chart.svg", f"content/{a.folder}").replace(os.sep, "/")
             lines += [f"image: {chart}", "image_alt: A chart of the figures"]
+            if a.image_caption:
+                lines.append(f"image_caption: {yaml_text(a.image_caption)}")
+            if a.image_credit:
+                lines.append(f"image_credit: {yaml_text(a.image_credit)}")
         if a.draft:
             lines.append("published: false" if a.draft_key == "published" else "draft: true")
         if a.corrections and self.newsroom:
@@ -715,6 +721,19 @@ class NewsSite:
             how = "new first paragraph"
         return f"edit the summary of {a.path}: {how}"
 
+    def recaption(self, root: Path) -> str | None:
+        """The lead image's caption or credit: only the article's own page shows them."""
+        a = self.pick(lambda a: a.image)
+        if a is None:
+            return None
+        if self.rng.random() < 0.5:
+            a.image_caption = None if a.image_caption and self.rng.random() < 0.3 else self.sentence(
+                self.rng.randint(4, 10))
+            return f"{'new' if a.image_caption else 'remove'} `image_caption` of {a.path}"
+        a.image_credit = None if a.image_credit and self.rng.random() < 0.3 else self.rng.choice(
+            ["Grace Adeyemi", "Harlingford Post", "Tom Ellery/Broadsheet"])
+        return f"{'new' if a.image_credit else 'remove'} `image_credit` of {a.path}"
+
     def add_correction(self, root: Path) -> str | None:
         a = self.pick(lambda a: not self.is_future(a))
         if a is None:
@@ -815,7 +834,7 @@ EDITS = [
     ("retitle", 8), ("retag", 8), ("move_date", 8), ("change_section", 6), ("change_authors", 6),
     ("make_draft", 4), ("publish_draft", 4), ("delete_article", 4), ("add_article", 5), ("edit_body", 8),
     ("edit_summary", 6), ("add_correction", 4), ("edit_authors_yaml", 6), ("change_per_page", 2),
-    ("touch", 5), ("edit_page", 2), ("move_file", 2), ("reslug", 2),
+    ("touch", 5), ("edit_page", 2), ("move_file", 2), ("reslug", 2), ("recaption", 3),
 ]
 TOTAL_WEIGHT = sum(w for _, w in EDITS)
 

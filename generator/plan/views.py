@@ -123,6 +123,8 @@ class ArticleView(ArticleTeaser):
     # The summary above the story when the front matter gives one; empty when the summary is the
     # story's own first paragraph (or its text before `<!-- more -->`): it is not printed twice.
     standfirst_html: Markup
+    image_caption: str | None = None  # the lead image's caption and credit (front matter), typeset
+    image_credit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -345,7 +347,8 @@ class Views:
         return ArticleView(**vars(self.teaser(article)),
                            content_html=Markup(article.content_html), content_digest=article.content_digest,
                            corrections=tuple(CorrectionView(c.date, Markup(c.html)) for c in article.corrections),
-                           standfirst_html=Markup(article.summary_html if article.summary_given else ""))
+                           standfirst_html=Markup(article.summary_html if article.summary_given else ""),
+                           image_caption=article.image_caption, image_credit=article.image_credit)
 
     def corrections(self) -> list[CorrectionEntry]:
         return [CorrectionEntry(c.article.corrections[c.number].date, Markup(c.article.corrections[c.number].html),

@@ -71,6 +71,8 @@ class Article:
     # The summary is the front matter's, a standfirst of its own (in teaser_base); else it is the start
     # of the story (its first paragraph, or the text before `<!-- more -->`), not to be shown twice.
     summary_given: bool = False
+    image_caption: str | None = None  # the lead image's caption and credit, typeset (in teaser_base)
+    image_credit: str | None = None
 
     @property
     def content_html(self) -> str:
@@ -298,6 +300,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             reading_minutes=_reading_minutes(fields.words),
             corrections=corrections.of(fields, source, resolvers[source.key], errors),
             teaser_base=entry.teaser_base, schema_type=fields.schema_type, summary_given=fields.summary is not None,
+            image_caption=fields.image_caption, image_credit=fields.image_credit,
         ))
 
     if cache is not None:

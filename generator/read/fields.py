@@ -39,6 +39,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "category": ("category", "categories"),
     "image": ("image", "cover", "featured_image"),
     "image_alt": ("image_alt", "alt"),
+    "image_caption": ("image_caption", "caption"),
+    "image_credit": ("image_credit", "credit"),
     "slug": ("slug",),
     "draft": ("draft",),
     "weight": ("weight", "order"),
@@ -69,6 +71,8 @@ class Fields:
     # (date, Markdown text) of each correction, newest first; the newest date counts as an update
     corrections: tuple[tuple[datetime, str], ...] = ()
     schema_type: str | None = None  # the article's schema.org type in structured data, if it asks for one
+    image_caption: str | None = None  # the lead image's caption, typeset like the title
+    image_credit: str | None = None  # who made the lead image: "Photo: ..." under it
 
     def to_record(self) -> tuple:
         """Plain values only (for the cache): datetimes as ISO text."""
@@ -201,6 +205,16 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
             "`image` has no `image_alt`: add a line such as `image_alt: Councillors vote in the chamber` "
             "saying what the image shows, for readers who cannot see it, or `image_alt: \"\"` if the image "
             "is only decoration", path, line("image")))
+    image_words: dict[str, str | None] = {}
+    for key in ("image_caption", "image_credit"):
+        value = meta.get(key)
+        if value in (None, ""):
+            image_words[key] = None
+        elif isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            errors.append(SiteError(f"`{key}` must be a text, not {type(value).__name__}", path, line(key)))
+        else:
+            text = " ".join(str(value).split())
+            image_words[key] = smarten_text(text, config.language) if typeset else text
     weight = meta.get("weight", 0)
     if isinstance(weight, bool) or not isinstance(weight, int):
         errors.append(SiteError("`weight` must be a whole number", path, line("weight")))
@@ -225,6 +239,7 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
         image=image, image_alt=str(image_alt) if image_alt is not None else "",
         summary=_summary(summary, config.language if typeset else None),
         words=len(doc.body.split()), weight=weight, corrections=corrections, schema_type=schema_type,
+        image_caption=image_words["image_caption"], image_credit=image_words["image_credit"],
     )
 
 

@@ -14,6 +14,8 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from ..config import MarkdownSettings
+from .embeds import EmbedsExtension
+from .figures import FiguresExtension
 from .markdown_shortcuts import speed_up
 from .typography import smarten
 
@@ -146,8 +148,13 @@ class MarkdownRenderer:
         self.resolver: LinkResolver | None = None
         self.problems: list[LinkProblem] = []
         self.tree_done = False
+        self.may_embed = False  # the text has "@[": an embed directive may be in it
+        self.may_figure = False  # the text has "![": a titled image may be in it
         self._md = markdown.Markdown(
-            extensions=[*extensions, _RewriteLinksExtension(self)],
+            extensions=[*extensions, _RewriteLinksExtension(self),
+                        EmbedsExtension(lambda: self.may_embed,
+                                        lambda target, message: self.problems.append(LinkProblem(target, message))),
+                        FiguresExtension(lambda: self.may_figure)],
             extension_configs=extension_configs,
             output_format="html",
         )
@@ -157,6 +164,7 @@ class MarkdownRenderer:
         self.resolver = resolver
         self.problems = []
         self.tree_done = False
+        self.may_embed, self.may_figure = "@[" in text, "![" in text
         try:
             output = self._md.reset().convert(text)
         finally:
