@@ -290,7 +290,7 @@ class _Digests:
             # values, other bytes.
             views = self._views
             section = views.section(article)
-            shown = (article.teaser_base, article.image, article.scheduled,
+            shown = (article.teaser_base, article.image, article.image_size, article.scheduled,
                      tuple([tag_by_name[name] for name in article.tags]),
                      section.name if section else None,
                      tuple([(ref.name, ref.url, ref.role) for ref in views.author_refs(article)]))
@@ -310,6 +310,7 @@ class _Digests:
             if kind.view == "author":
                 entry = self._site.authors.by_id.get(term.key)
                 shown.append(repr(dataclasses.replace(entry, line=0)) if entry else "")
+                shown.append(self._views.photo_size(entry.photo) if entry else None)  # from the file
             known = self._terms[kind.name, term.key] = hashlib.sha256(repr(shown).encode()).hexdigest()
         return known
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from ..i18n import Localization
+from ..media.sizes import image_size
 from ..model.site import ListPage, Site, Term
 from ..read.content import Article, Page
 from ..read.markup import MarkdownRenderer, renderer_for
@@ -55,6 +56,8 @@ class AuthorView(TermView):
     role: str
     bio_html: Markup
     photo_url: str | None
+    photo_width: int | None  # the photo's intrinsic size, when it could be read (media/sizes.py)
+    photo_height: int | None
     email: str
     website: str
     links: tuple[ProfileLink, ...]
@@ -108,6 +111,8 @@ class ArticleTeaser:
     summary_text: str
     image_url: str | None
     image_alt: str
+    image_width: int | None  # the lead image's intrinsic size, for a file under content/ whose size is known
+    image_height: int | None
     reading_minutes: int
     draft: bool
     scheduled: bool
@@ -275,12 +280,18 @@ class Views:
         known = self.site.authors.by_id.get(term.key)
         plain = vars(self.term(term))
         if known is None:
-            return AuthorView(**plain, role="", bio_html=Markup(""), photo_url=None, email="", website="",
-                              links=(), known=False)
+            return AuthorView(**plain, role="", bio_html=Markup(""), photo_url=None, photo_width=None,
+                              photo_height=None, email="", website="", links=(), known=False)
+        width, height = self.photo_size(known.photo) or (None, None)
         return AuthorView(
             **plain, role=known.role, bio_html=Markup(self._render(known.bio) if known.bio else ""),
-            photo_url=self.urls.link(known.photo) if known.photo else None, email=known.email,
+            photo_url=self.urls.link(known.photo) if known.photo else None, photo_width=width,
+            photo_height=height, email=known.email,
             website=known.url, links=tuple(ProfileLink(label, url) for label, url in known.links), known=True)
+
+    def photo_size(self, photo: str | None) -> tuple[int, int] | None:
+        """An author's photo's intrinsic size (authors.yaml gives its path inside content/)."""
+        return image_size(self.site.config.content_dir / photo) if photo else None
 
     def archive(self, term: Term) -> ArchiveView:
         parts = [int(part) for part in term.key.split("/")]
@@ -337,6 +348,8 @@ class Views:
                 tags=tuple(map(self.tags.__getitem__, dict.fromkeys(map(slugify, article.tags)))),
                 category=article.category, section=self.section(article), summary_html=Markup(article.summary_html),
                 summary_text=article.summary_text, image_url=article.image, image_alt=article.image_alt,
+                image_width=article.image_size[0] if article.image_size else None,
+                image_height=article.image_size[1] if article.image_size else None,
                 reading_minutes=article.reading_minutes, draft=article.draft, scheduled=article.scheduled,
             )
             self._teasers[article.path] = teaser

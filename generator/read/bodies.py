@@ -13,7 +13,7 @@ from ..config import MarkdownSettings
 from ..write.cache import BodyResult, ContentCache, LazyText
 from ..write.parallel import forked_map, worth_it
 from .inputs import code_key
-from .markup import LinkProblem, MarkdownRenderer, first_paragraph, renderer_for, strip_footnote_refs
+from .markup import LinkProblem, MarkdownRenderer, first_paragraph, link_record, renderer_for, strip_footnote_refs
 
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.M)
 # Below this many bodies to render, starting worker processes costs more than it saves.
@@ -48,9 +48,13 @@ def cached_body(cache: ContentCache | None, source_key: str, resolver: Resolver,
     entry = cache.entries.get(source_key) if cache else None
     if entry is None or entry.body is None or entry.source_digest != source_digest or entry.render_key != key:
         return None
-    if entry.body.links and any(resolver(url) != resolved for url, resolved in entry.body.links):
+    if entry.body.links and any(_recorded(resolver(url)) != resolved for url, resolved in entry.body.links):
         return None
     return entry.body
+
+
+def _recorded(result: str | LinkProblem) -> str | LinkProblem:
+    return result if isinstance(result, LinkProblem) else link_record(result)
 
 
 def render_bodies(jobs: Sequence[BodyJob], settings: MarkdownSettings,
@@ -81,7 +85,7 @@ def render_body(renderer: MarkdownRenderer, job: BodyJob) -> Rendered:
     def recording(url: str) -> str | LinkProblem:
         result = job.resolver(url)
         if not isinstance(result, LinkProblem):
-            links.append((url, result))
+            links.append((url, link_record(result)))
         return result
 
     text = job.body()

@@ -23,13 +23,14 @@ from urllib.parse import quote, unquote, urlsplit
 from .. import urls
 from ..config import BuildOptions, Config
 from ..errors import BuildFailed, SiteError, line_of
+from ..media.sizes import has_size, image_size
 from ..write.cache import BodyResult, ContentCache, Entry, LazyText, digest
 from ..write.parallel import forked_map, worth_it
 from .bodies import BodyJob, cached_body, render_again, render_bodies, render_key
 from .fields import Fields, fields_key, read_fields
 from .frontmatter import SourceDocument, read_document
 from .inputs import ScannedInputs, discover
-from .markup import LinkProblem, MarkdownRenderer, is_relative_reference, plain_text, renderer_for
+from .markup import ImageLink, LinkProblem, MarkdownRenderer, is_relative_reference, plain_text, renderer_for
 
 WORDS_PER_MINUTE = 230
 # Below this many front matters to read, starting worker processes costs more than it saves.
@@ -73,6 +74,9 @@ class Article:
     summary_given: bool = False
     image_caption: str | None = None  # the lead image's caption and credit, typeset (in teaser_base)
     image_credit: str | None = None
+    # The lead image's intrinsic (width, height) when it is a file under content/ whose size could
+    # be read (media/sizes.py): in render._Digests, since it comes from the image, not the text.
+    image_size: tuple[int, int] | None = None
 
     @property
     def content_html(self) -> str:
@@ -288,7 +292,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             pages.append(Page(source.path, fields.title, fields.slug, fields.path, body.html, summary_text,
                               fields.weight))
             continue
-        image = _image(source, resolvers[source.key], errors)
+        image, lead_size = _image(source, resolvers[source.key], errors)
         assert fields.date is not None
         articles.append(Article(
             source=source.path, title=fields.title, date=fields.date, updated=fields.updated,
@@ -300,7 +304,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             reading_minutes=_reading_minutes(fields.words),
             corrections=corrections.of(fields, source, resolvers[source.key], errors),
             teaser_base=entry.teaser_base, schema_type=fields.schema_type, summary_given=fields.summary is not None,
-            image_caption=fields.image_caption, image_credit=fields.image_credit,
+            image_caption=fields.image_caption, image_credit=fields.image_credit, image_size=lead_size,
         ))
 
     if cache is not None:
@@ -374,7 +378,9 @@ class _Corrections:
         """Relative links are resolved as in the body; a broken one is an error at `corrections`."""
         if self._renderer is None:
             self._renderer = renderer_for(self._settings)
-        converted = self._renderer.render(text, resolver)
+        # Without the images' sizes: the page's fingerprint holds the correction's text alone, so
+        # a size in its HTML could go stale when the image changes.
+        converted = self._renderer.render(text, lambda url: _unsized(resolver(url)))
         for problem in converted.problems:
             errors.append(SiteError(f"`corrections`: {problem.message}", Path(source.path),
                                     source.document().line_of_key("corrections")))
@@ -383,6 +389,10 @@ class _Corrections:
         if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
             html = html[3:-4]
         return html
+
+
+def _unsized(result: str | LinkProblem) -> str | LinkProblem:
+    return str(result) if isinstance(result, ImageLink) else result
 
 
 def _reading_minutes(words: int) -> int:
@@ -405,17 +415,20 @@ def _read_bytes(path: str) -> bytes:
         return handle.read()
 
 
-def _image(source: _Source, resolver, errors: list[SiteError]) -> str | None:
-    """The lead image's URL: a relative one is resolved like a link in the body."""
+def _image(source: _Source, resolver, errors: list[SiteError]) -> tuple[str | None, tuple[int, int] | None]:
+    """The lead image's URL: a relative one is resolved like a link in the body; and its
+    intrinsic size, when it is a file under content/ whose size could be read."""
     image = source.fields.image
     if image is None or not is_relative_reference(image):
-        return image
+        return image, None
     result = resolver(image)
     if isinstance(result, LinkProblem):
         errors.append(SiteError(f"`image`: {result.message}", Path(source.path),
                                 source.document().line_of_key("image")))
-        return None
-    return result
+        return None, None
+    if isinstance(result, ImageLink) and result.width and result.height:
+        return str(result), (result.width, result.height)
+    return str(result), None
 
 
 def _make_resolver(folder: Path, content_dir: Path, targets: dict[str, str], excluded: dict[str, str], link):
@@ -433,6 +446,8 @@ def _make_resolver(folder: Path, content_dir: Path, targets: dict[str, str], exc
         target = os.path.normpath(os.path.join(folder_text, relative))
         suffix = ("?" + parts.query if parts.query else "") + ("#" + parts.fragment if parts.fragment else "")
         if target in targets:
+            if has_size(target):  # an image: its size too, for the <img>, and recorded with the link
+                return ImageLink(link(targets[target]) + suffix, image_size(target))
             return link(targets[target]) + suffix
         shown = os.path.relpath(target, content_text)
         if target in excluded:

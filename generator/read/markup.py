@@ -42,6 +42,27 @@ class LinkProblem:
     message: str
 
 
+class ImageLink(str):
+    """What a resolver gives for a file under content/ that is an image: its URL, and its intrinsic
+    size as published when it could be read (media/sizes.py), for the <img>'s width and height."""
+
+    width: int | None
+    height: int | None
+
+    def __new__(cls, url: str, size: tuple[int, int] | None) -> "ImageLink":
+        made = super().__new__(cls, url)
+        made.width, made.height = size if size else (None, None)
+        return made
+
+
+def link_record(result: str) -> str:
+    """A resolved link as a body's cache records it: an image's size with its URL, so that a body
+    showing an image whose size changed is rendered again (bodies.cached_body)."""
+    if isinstance(result, ImageLink) and result.width:
+        return f"{result} {result.width}x{result.height}"
+    return str(result)
+
+
 @dataclass(frozen=True)
 class Converted:
     html: str
@@ -57,6 +78,8 @@ def is_relative_reference(url: str) -> bool:
 
 
 _LINKING_TAG = re.compile(r"<(?:a|img|source|audio|video)\b[^>]*>", re.I)
+_ATTRIBUTE_NAME = re.compile(r"""\s([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?=\s*=|\s|/?>)""")
+_QUOTED = re.compile(r""""[^"]*"|'[^']*'""")
 _URL_ATTRIBUTE = re.compile(r"""(\s(?:href|src)\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.I)
 
 
@@ -73,9 +96,16 @@ class _RewriteLinks(Postprocessor):
         # worked on (for its labels): a link there would be resolved, and a broken one reported, twice.
         if self.owner.resolver is None or not self.owner.tree_done:
             return text
-        return _LINKING_TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(self._rewrite, tag.group(0)), text)
+        return _LINKING_TAG.sub(self._rewrite_tag, text)
 
-    def _rewrite(self, match: re.Match) -> str:
+    def _rewrite_tag(self, tag: re.Match) -> str:
+        sized: list[ImageLink] = []
+        written = _URL_ATTRIBUTE.sub(lambda match: self._rewrite(match, sized), tag.group(0))
+        if sized and written[1:4].lower() == "img" and not written[4:5].isalnum():
+            written = _with_size(written, sized[0])
+        return written
+
+    def _rewrite(self, match: re.Match, sized: list[ImageLink]) -> str:
         value = match.group(2) if match.group(2) is not None else match.group(3)
         url = html.unescape(value)
         if not is_relative_reference(url):
@@ -84,7 +114,26 @@ class _RewriteLinks(Postprocessor):
         if isinstance(result, LinkProblem):
             self.owner.problems.append(result)
             return match.group(0)
+        if isinstance(result, ImageLink) and result.width and match.group(1).strip().lower().startswith("src"):
+            sized.append(result)
         return f'{match.group(1)}"{html.escape(result)}"'
+
+
+def _with_size(tag: str, image: ImageLink) -> str:
+    """An <img> of a file under content/ with its intrinsic width and height (no layout shift
+    while it loads), loaded lazily and decoded off the main thread: what the text gives itself
+    (raw HTML's own width, loading...) is left as it is."""
+    given = {name.lower() for name in _ATTRIBUTE_NAME.findall(_QUOTED.sub('""', tag))}
+    added = [f'{name}="{value}"' for name, value in (("width", image.width), ("height", image.height),
+                                                      ("loading", "lazy"), ("decoding", "async"))
+             if name not in given]
+    if "width" in given or "height" in given:  # one given by the text: the other would contradict it
+        added = [attribute for attribute in added if not attribute.startswith(("width=", "height="))]
+    if not added:
+        return tag
+    closing = " />" if tag.endswith("/>") else ">"
+    head = tag[:-len(closing.strip())].rstrip()
+    return f"{head} {' '.join(added)}{closing}"
 
 
 class _RewriteLinksExtension(Extension):
