@@ -274,8 +274,9 @@ def load_config(site_dir: Path, base_url_override: str | None = None) -> Config:
         publisher = _check_keys(values["publisher"], _PUBLISHER_KEYS, "publisher.",
                                 lambda m, k: err(m, k, publisher_lines) if k else err(m, "publisher"))
         kind = publisher.get("type", PublisherSettings.type)
-        if kind not in PUBLISHER_TYPES:
-            err(f"`publisher.type` must be {' or '.join(PUBLISHER_TYPES)}, not {kind!r}", "type", publisher_lines)
+        problem = choice_problem(kind, PUBLISHER_TYPES)
+        if problem:
+            err(f"`publisher.type` {problem}", "type", publisher_lines)
         logo = publisher.get("logo", "").strip()
         if logo:
             logo, problem = _logo(site_dir, logo)
@@ -356,12 +357,18 @@ def _share_image_problem(site_dir: Path, name: str) -> str | None:
 
 def article_type_problem(value: Any) -> str | None:
     """What is wrong with a schema.org type asked for an article, with the closest valid one; None if nothing."""
-    if isinstance(value, str) and value in ARTICLE_TYPES:
+    return choice_problem(value, ARTICLE_TYPES)
+
+
+def choice_problem(value: Any, choices: tuple[str, ...]) -> str | None:
+    """What is wrong with a value that must be one of choices, with the closest one; None if nothing."""
+    if isinstance(value, str) and value in choices:
         return None
-    message = f"must be one of {', '.join(ARTICLE_TYPES)}, not {_describe(value)}"
+    message = f"must be {' or '.join(choices) if len(choices) == 2 else 'one of ' + ', '.join(choices)}, " \
+              f"not {_describe(value)}"
     if isinstance(value, str) and value.strip():
-        same_but_case = [t for t in ARTICLE_TYPES if t.lower() == value.strip().lower()]
-        close = same_but_case or difflib.get_close_matches(value.strip(), ARTICLE_TYPES, n=1, cutoff=0)
+        same_but_case = [c for c in choices if c.lower() == value.strip().lower()]
+        close = same_but_case or difflib.get_close_matches(value.strip(), choices, n=1, cutoff=0)
         message += f"; did you mean `{close[0]}`?"
     return message
 

@@ -327,6 +327,17 @@ def test_unknown_section_type_is_an_error_at_its_line(built, run):
     error_at(result, "config.yaml:8", "`section_types.Sport`", "'article'", "did you mean `Article`?")
 
 
+def test_an_unknown_publisher_type_is_an_error_at_its_line_with_a_suggestion(built, run):
+    site, before = built()
+    (site / "config.yaml").write_text(config(publisher="\n  name: Gazette Media\n  type: NewsMediaOrganisation"),
+                                      encoding="utf-8")
+    result = run("build", "--site", ".", cwd=site)
+    assert_failed(result, site, before)
+    # lines 1-5 the minimal config, 6 publisher:, 7 name, 8 type
+    error_at(result, "config.yaml:8", "`publisher.type`", "'NewsMediaOrganisation'",
+             "did you mean `NewsMediaOrganization`?")
+
+
 def test_a_missing_publisher_logo_is_an_error_at_its_line(built, run):
     site, before = built()
     (site / "config.yaml").write_text(config(publisher="\n  name: Gazette Media\n  logo: images/logo.png"),
