@@ -37,9 +37,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
-# Files published through this module, by suffix (lower case), with the formats Pillow may find in them.
-RASTER_SUFFIXES = {".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".png": "PNG", ".webp": "WEBP",
-                   ".gif": "GIF", ".tif": "TIFF", ".tiff": "TIFF"}
+
 # More pixels than this is refused: 100 megapixels is more than any press camera takes; decoded,
 # such an image already holds 300-400 MB.
 MAX_PIXELS = 100_000_000
@@ -69,10 +67,6 @@ class Published:
     location_removed: bool  # the original carried a GPS position (EXIF or XMP), not published
     metadata_removed: bool  # the original carried any metadata that was not published
     passed_through: bool  # the original's bytes, unchanged
-
-
-def is_raster(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in RASTER_SUFFIXES
 
 
 def open_image(data: bytes, max_pixels: int = MAX_PIXELS) -> Image.Image:

@@ -17,10 +17,10 @@ import re
 import warnings
 import xml.etree.ElementTree as etree
 
+from . import is_raster
+
 Size = tuple[int, int]
 
-# As images.RASTER_SUFFIXES (not imported from there: that would load Pillow for every build).
-_RASTER_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".tif", ".tiff"})
 SVG_SUFFIX = ".svg"
 # The root element of an SVG is looked for in this many bytes at most.
 _SVG_HEAD = 256 * 1024
@@ -31,8 +31,7 @@ _known: dict[tuple, Size | None] = {}
 
 def has_size(path: str) -> bool:
     """Is the file one whose size is read (by its name)?"""
-    suffix = os.path.splitext(path)[1].lower()
-    return suffix in _RASTER_SUFFIXES or suffix == SVG_SUFFIX
+    return is_raster(path) or path.lower().endswith(SVG_SUFFIX)
 
 
 def image_size(path: str | os.PathLike) -> Size | None:

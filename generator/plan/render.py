@@ -19,6 +19,7 @@ import jinja2
 from .. import __version__, urls
 from ..config import BuildOptions, Config
 from ..errors import SiteError
+from ..media import is_raster
 from ..model.site import ListKind, ListPage, Site, Term
 from ..read.content import Article
 from ..read.inputs import code_key
@@ -343,9 +344,7 @@ class _ImagePublisher:
         self._users: dict[str, list[str]] | None = None
 
     def strips(self, path: str) -> bool:
-        from ..media.images import is_raster  # Pillow is loaded only by a build that has images
-
-        return is_raster(path)
+        return is_raster(path)  # told by the name: Pillow is loaded only by a build that has images
 
     def file(self, path: str, source: Path) -> OutputFile:
         from ..media.images import ImageCache
