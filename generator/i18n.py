@@ -297,17 +297,17 @@ class Localization:
     def date_long(self, value: datetime | date) -> str:
         """28 February 2022, 28 février 2022, 28. Februar 2022: in the value's own time zone (an
         article's date is in the site's, or in the offset its front matter gives)."""
-        key = ("long", value.year, value.month, value.day)
-        known = self._dates.get(key)
-        if known is None:
-            known = self._dates[key] = self._format_date(date(value.year, value.month, value.day), "long")
-        return known
+        return self._date("long", value)
 
     def date_short(self, value: datetime | date) -> str:
-        key = ("medium", value.year, value.month, value.day)
+        return self._date("medium", value)
+
+    def _date(self, length: str, value: datetime | date) -> str:
+        """The day of value in CLDR's format of that length, each day formatted once."""
+        key = (length, value.year, value.month, value.day)
         known = self._dates.get(key)
         if known is None:
-            known = self._dates[key] = self._format_date(date(value.year, value.month, value.day), "medium")
+            known = self._dates[key] = self._format_date(date(value.year, value.month, value.day), length)
         return known
 
     def _format_date(self, value: date, length: str) -> str:
