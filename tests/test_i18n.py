@@ -414,3 +414,17 @@ def test_the_fast_date_formatting_gives_babels_bytes(tag):
         day = date(1999, 1, 1) + timedelta(days=offset)
         for length in ("long", "medium"):
             assert localization._format_date(day, length) == localization.format_date_with_babel(day, length)
+
+
+@pytest.mark.parametrize("tag", ["en", "fr", "de", "es", "uk", "ar", "he", "pt-BR", "ja", "hu", "pl", "ru", "fi"])
+def test_the_fast_month_names_give_babels_bytes(tag):
+    """An archive's month headings ("February 2022", "Лютий 2022 р.") are Babel's, capitalised."""
+    import gettext
+
+    from generator.i18n import Localization
+
+    localization = Localization(tag, gettext.NullTranslations(), {}, tag)
+    for year in (1999, 2022):
+        for month in range(1, 13):
+            babel = localization.month_name_with_babel(year, month)
+            assert localization.month_name(year, month) == babel[:1].upper() + babel[1:]
