@@ -80,6 +80,12 @@ class Urls:
         return self.base_url + _encode(path.lstrip("/"))
 
 
+_URL_SAFE = "/%:@!$&'()*+,;=~#?"
+# What quote() leaves as it is with that safe set: a path of only these needs no encoding.
+_NEEDS_NO_ENCODING = re.compile(r"[A-Za-z0-9_.\-/%:@!$&'()*+,;=~#?]*").fullmatch
+
+
 def _encode(path: str) -> str:
     """Percent-encode what a URL cannot hold as it is (spaces, non-ASCII); leave encoded parts alone."""
-    return quote(path, safe="/%:@!$&'()*+,;=~#?")
+    # Most paths are plain slugs: the test is a tenth of quote()'s cost (some 200,000 links a build).
+    return path if _NEEDS_NO_ENCODING(path) else quote(path, safe=_URL_SAFE)

@@ -187,6 +187,9 @@ class SiteView:
     nav: tuple[NavItem, ...]  # the pages
     sections: tuple[NavItem, ...]  # in the site's order
     direction: str = "ltr"  # of the language's script: "rtl" for Arabic, Hebrew, Persian, Urdu
+    # The links of the main navigation (home, sections, pages, tags): a page whose url is one of
+    # them is marked as the current one there.
+    nav_urls: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,7 @@ class Meta:
     description: str
     canonical_url: str | None
     og_type: str
+    url: str | None  # the page's own link, as the site links it (root-relative); None as canonical_url
     image_url: str | None
     feeds: tuple[FeedLink, ...]
 
@@ -234,16 +238,18 @@ class Views:
         self._sections: dict[str, Link] = {}
         self._markdown: MarkdownRenderer | None = None
         config = site.config
+        pages = tuple(NavItem(p.title, self.urls.link(p.path)) for p in site.pages)
+        sections = tuple(NavItem(t.name, self.urls.link(t.path)) for t in site.lists["sections"])
+        tags_url = self._index_url("tags")
         self.site_view = SiteView(
             title=config.title, description=config.description, language=config.language,
             author=config.author, base_url=config.base_url, root=config.root,
             feed_url=self.urls.link("feed.xml"), atom_url=self.urls.link("atom.xml"),
-            tags_url=self._index_url("tags"), sections_url=self._index_url("sections"),
+            tags_url=tags_url, sections_url=self._index_url("sections"),
             authors_url=self._index_url("authors"), archive_url=self._index_url("years"),
-            corrections_url=self.urls.link(CORRECTIONS_PATH),
-            nav=tuple(NavItem(p.title, self.urls.link(p.path)) for p in site.pages),
-            sections=tuple(NavItem(t.name, self.urls.link(t.path)) for t in site.lists["sections"]),
+            corrections_url=self.urls.link(CORRECTIONS_PATH), nav=pages, sections=sections,
             direction=loc.direction,
+            nav_urls=frozenset((config.root, tags_url, *(item.url for item in pages + sections))),
         )
         self.site_feeds = (
             FeedLink(f"{config.title} (RSS)", "application/rss+xml", self.urls.absolute("feed.xml")),
@@ -386,6 +392,7 @@ class Views:
         return Meta(
             title=title, description=description or self.site.config.description,
             canonical_url=self.urls.absolute(path) if path is not None else None, og_type=og_type,
+            url=self.urls.link(path) if path is not None else None,
             image_url=self.share_image_url(image), feeds=self.site_feeds + extra_feeds,
         )
 
