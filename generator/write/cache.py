@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
-import mmap
 import os
 import sys
 from dataclasses import dataclass, field
@@ -39,31 +38,38 @@ class OtherLayout(ValueError):
 
 class LazyText:
     """A rendered body: in memory when just rendered, else read from the cache's body file
-    only when a page that shows it is rendered. A build in which nothing changed reads none."""
+    each time a page that shows it is rendered. A build in which nothing changed reads none.
 
-    __slots__ = ("_text", "_store", "location", "digest", "fallback")
+    Not kept once read: a worker process renders most article pages and feeds, and keeping
+    every body it reads would hold the whole body file in each worker (a hundred MiB at 10,000
+    articles). Reading one again costs a few microseconds."""
+
+    __slots__ = ("_text", "_store", "location", "digest", "fallback", "_checked")
 
     def __init__(self, text: str | None = None, store: "BodyStore | None" = None,
                  location: tuple[int, int] | None = None, digest: str = ""):
         self._text, self._store, self.location, self.digest = text, store, location, digest
         self.fallback: Callable[[], str] | None = None  # renders the body again from its source
+        self._checked = False  # its bytes in the body file were found to match the digest
 
     def spilled(self, store: "BodyStore", location: tuple[int, int]) -> None:
         """Written to the body file: keep where, not what (the digest is kept to check it)."""
         if not self.digest and self._text is not None:
             self.digest = hashlib.sha256(self._text.encode()).hexdigest()
-        self._store, self.location, self._text = store, location, None
+        self._store, self.location, self._text, self._checked = store, location, None, False
 
     def get(self) -> str:
-        if self._text is None:
-            assert self._store is not None and self.location is not None
-            text = self._store.read(*self.location)
-            if text is None or hashlib.sha256(text.encode()).hexdigest() != self.digest:
-                # The body file was changed behind our back: never publish what it holds.
-                if self.fallback is None:
-                    raise ValueError("a body in the build cache is damaged; build again with --no-cache")
-                text = self.fallback()
-            self._text = text
+        if self._text is not None:
+            return self._text
+        assert self._store is not None and self.location is not None
+        text = self._store.read(*self.location)
+        if text is not None and (self._checked or hashlib.sha256(text.encode()).hexdigest() == self.digest):
+            self._checked = True
+            return text
+        # The body file was changed behind our back: never publish what it holds.
+        if self.fallback is None:
+            raise ValueError("a body in the build cache is damaged; build again with --no-cache")
+        self._text = self.fallback()
         return self._text
 
     def __repr__(self) -> str:
@@ -85,23 +91,29 @@ class BodyResult:
 
 
 class BodyStore:
-    """bodies.bin: the rendered bodies one after another; the index says where each one is."""
+    """bodies.bin: the rendered bodies one after another; the index says where each one is.
+
+    Read with pread, not mapped: the pages of a mapped file count in a process's resident
+    memory, and each worker process reads most of the file."""
 
     def __init__(self, path: Path):
         self.path = path
-        self._map: mmap.mmap | None = None
+        self._fd: int | None = None
 
     def forget(self) -> None:
-        self._map = None  # the file was replaced: map the new one when next read
+        """The file was replaced: open the new one when next read."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def read(self, offset: int, length: int) -> str | None:
         """The body at offset, or None when the file no longer holds it."""
         try:
-            if self._map is None or offset + length > len(self._map):  # mapped before it grew
-                with self.path.open("rb") as handle:
-                    self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            return self._map[offset:offset + length].decode("utf-8")
-        except (OSError, ValueError):  # ValueError: an empty file cannot be mapped; bad UTF-8
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            data = os.pread(self._fd, length, offset)
+            return data.decode("utf-8") if len(data) == length else None
+        except (OSError, ValueError):  # ValueError: bad UTF-8
             return None
 
 
