@@ -16,6 +16,7 @@ from markdown.treeprocessors import Treeprocessor
 from ..config import MarkdownSettings
 from .embeds import EmbedsExtension
 from .figures import FiguresExtension
+from .markdown_extensions import made_extensions
 from .markdown_shortcuts import speed_up
 from .typography import smarten
 
@@ -199,12 +200,13 @@ class MarkdownRenderer:
         self.tree_done = False
         self.may_embed = False  # the text has "@[": an embed directive may be in it
         self.may_figure = False  # the text has "![": a titled image may be in it
+        made, left_configs = made_extensions(extensions, extension_configs)
         self._md = markdown.Markdown(
-            extensions=[*extensions, _RewriteLinksExtension(self),
+            extensions=[*made, _RewriteLinksExtension(self),
                         EmbedsExtension(lambda: self.may_embed,
                                         lambda target, message: self.problems.append(LinkProblem(target, message))),
                         FiguresExtension(lambda: self.may_figure)],
-            extension_configs=extension_configs,
+            extension_configs=left_configs,
             output_format="html",
         )
         speed_up(self._md)  # after every extension has had its say about the patterns and processors
