@@ -188,8 +188,9 @@ class SiteView:
     sections: tuple[NavItem, ...]  # in the site's order
     direction: str = "ltr"  # of the language's script: "rtl" for Arabic, Hebrew, Persian, Urdu
     # The links of the main navigation (home, sections, pages, tags): a page whose url is one of
-    # them is marked as the current one there.
-    nav_urls: frozenset[str] = frozenset()
+    # them is marked as the current one there. A tuple, not a set: the view is part of every
+    # page's fingerprint, by its repr, and a set's order changes from one process to the next.
+    nav_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,7 @@ class Views:
             authors_url=self._index_url("authors"), archive_url=self._index_url("years"),
             corrections_url=self.urls.link(CORRECTIONS_PATH), nav=pages, sections=sections,
             direction=loc.direction,
-            nav_urls=frozenset((config.root, tags_url, *(item.url for item in pages + sections))),
+            nav_urls=(config.root, *(item.url for item in sections + pages), tags_url),
         )
         self.site_feeds = (
             FeedLink(f"{config.title} (RSS)", "application/rss+xml", self.urls.absolute("feed.xml")),
