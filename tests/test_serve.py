@@ -477,6 +477,21 @@ def test_a_burst_of_saves_gives_one_rebuild(make_site, serve, page):
     expect(page.locator(".lead__headline, .card__headline")).to_have_count(11)
 
 
+def test_polling_asked_for_by_the_environment_still_reloads_on_a_save(make_site, page):
+    # BROADSHEET_WATCH=poll: for a network file system, whose changes the kernel never hears of.
+    site = make_site(ARTICLES, config=CONFIG)
+    server = start_server(site, env={**os.environ, "BROADSHEET_WATCH": "poll"})
+    try:
+        server.url = re.match(r"serving (\S+)", server.wait_for(lambda line: line.startswith("serving "))).group(1)
+        assert any("BROADSHEET_WATCH=poll" in line for line in server.lines), server.log
+        open_live(page, server.url + BUDGET_PATH)
+        save(site / BUDGET, article("Seen by polling", "2022-02-28"))
+        expect(page.locator("h1.story__headline")).to_have_text("Seen by polling", timeout=MS)
+        assert server.builds() == 2, server.log
+    finally:
+        server.stop()
+
+
 # --- 6. drafts and scheduled articles: shown in serve with a banner, left out by build ------------
 
 DRAFTS = {

@@ -5,9 +5,10 @@ includes drafts and scheduled articles) by the same code as `build`, with
 --drafts --future and base_url pointed at this server. Pages are served from
 there with the LiveReload script added on the way out, so nothing of the
 preview is ever written into the site. The LiveReload protocol (WebSocket
-handshake, livereload.js) is the livereload package's; the watching, the
-settling of bursts and the serving are ours, so that a rebuild happens once
-per burst of saves and a half-written site is never served.
+handshake, livereload.js) is the livereload package's, the file events the
+operating system's (through watchfiles, see watch.py); the settling of bursts
+and the serving are ours, so that a rebuild happens once per burst of saves
+and a half-written site is never served.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from ..plan.theme import installed_themes_dir
 from ..read.fields import Fields
 from ..write.cache import ContentCache, cache_file
 from ..write.output import write_output
-from .watch import Change, Watcher, snapshot
+from .watch import Change, Watcher
 
 log = logging.getLogger("broadsheet.serve")
 
@@ -268,11 +269,12 @@ def serve(options: ServeOptions) -> int:
 
     scratch = Path(tempfile.mkdtemp(prefix="broadsheet-serve-"))
     preview = Preview(options.site_dir, scratch / "site")
+    watcher = Watcher(preview.sources)  # made before the first build: a save during it is still seen
     try:
-        before = snapshot(preview.sources())  # a save during the first build must still be seen
         preview.rebuild(address)
-        return asyncio.run(_run(options, preview, sockets, address, before))
+        return asyncio.run(_run(options, preview, sockets, address, watcher))
     finally:
+        watcher.stop()
         shutil.rmtree(scratch, ignore_errors=True)
         if preview.built_once and preview.cache.changed:
             try:
@@ -281,7 +283,7 @@ def serve(options: ServeOptions) -> int:
                 pass  # only the next start is slower
 
 
-async def _run(options: ServeOptions, preview: Preview, sockets, address: str, since) -> int:
+async def _run(options: ServeOptions, preview: Preview, sockets, address: str, watcher: Watcher) -> int:
     loop = asyncio.get_running_loop()
     app = web.Application([
         (r"/livereload", LiveReloadHandler),
@@ -298,8 +300,7 @@ async def _run(options: ServeOptions, preview: Preview, sockets, address: str, s
         built = preview.rebuild(address, change.paths)
         loop.call_soon_threadsafe(reload_browsers, change, built and not showed_errors)
 
-    watcher = Watcher(preview.sources, on_change, since=since)
-    watcher.start()
+    watcher.start(on_change)
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
