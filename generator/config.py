@@ -8,6 +8,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,6 +48,13 @@ class ImageSettings:
 
     strip_metadata: bool = True  # no EXIF, XMP or IPTC (GPS, camera serial, owner) in what is published
     keep_copyright: bool = False  # but keep EXIF Copyright and Artist
+    # Responsive variants (media/responsive.py): the widths each JPEG, PNG and WebP is also
+    # published in (never wider than the original), and the formats besides its own.
+    widths: tuple[int, ...] = (480, 800, 1200, 1600)
+    formats: tuple[str, ...] = ("webp",)
+    quality: int = 82  # of the lossy variants (JPEG, WebP, AVIF)
+    # The `sizes` of an image in an article's text: how wide the default theme's text column is.
+    sizes: str = "(min-width: 48rem) 42rem, calc(100vw - 2rem)"
 
 
 @dataclass(frozen=True)
@@ -132,7 +140,7 @@ _TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], str]] = {
     "publisher": (dict, "a mapping with name, logo and type"),
     "section_types": (dict, "a mapping of section name to schema.org type, such as {Opinion: OpinionNewsArticle}"),
     "share_image": (str, "a PNG, JPEG, WebP or GIF file under content/, such as images/share.png"),
-    "images": (dict, "a mapping with strip_metadata and keep_copyright"),
+    "images": (dict, "a mapping with strip_metadata, keep_copyright, widths, formats and quality"),
     "strings": (dict, 'a mapping of the theme\'s English texts to your own, such as {"Updated": "Last updated"}'),
 }
 _FEED_KEYS = {"items": (int, "a whole number of at least 1"), "content": (str, "full or summary")}
@@ -144,7 +152,13 @@ _MARKDOWN_KEYS = {
 _IMAGES_KEYS = {
     "strip_metadata": (bool, "true or false"),
     "keep_copyright": (bool, "true or false"),
+    "widths": (list, "a list of widths in pixels, such as [480, 800, 1200, 1600]"),
+    "formats": (list, "a list of formats besides the original's: [webp], [avif, webp] or []"),
+    "quality": (int, "a whole number from 1 to 100"),
+    "sizes": (str, "a `sizes` attribute, such as (min-width: 48rem) 42rem, 100vw"),
 }
+# The formats images.formats may name, best first (a browser takes the first <source> it can show).
+IMAGE_FORMATS = ("avif", "webp")
 _PUBLISHER_KEYS = {
     "name": (str, "the publisher's name"),
     "logo": (str, "a file under content/ such as images/logo.png, or an absolute URL"),
@@ -268,7 +282,7 @@ def load_config(site_dir: Path, base_url_override: str | None = None) -> Config:
         images_lines = yamlutil.nested_key_lines(text, "images")
         images = _check_keys(values["images"], _IMAGES_KEYS, "images.",
                              lambda m, k: err(m, k, images_lines) if k else err(m, "images"))
-        values["images"] = ImageSettings(images.get("strip_metadata", True), images.get("keep_copyright", False))
+        values["images"] = _image_settings(images, lambda m, k: err(m, k, images_lines))
     if "publisher" in values:
         publisher_lines = yamlutil.nested_key_lines(text, "publisher")
         publisher = _check_keys(values["publisher"], _PUBLISHER_KEYS, "publisher.",
@@ -406,3 +420,26 @@ def _describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return repr(value)
+
+
+def _image_settings(images: dict, err: Callable[[str, str], None]) -> ImageSettings:
+    """images: from config.yaml, its keys' types already checked; err(message, key) reports a bad value."""
+    default = ImageSettings()
+    widths = images.get("widths", list(default.widths))
+    if not widths or not all(isinstance(w, int) and not isinstance(w, bool) and 16 <= w <= 10_000 for w in widths):
+        err(f"`images.widths` must be a list of widths in pixels from 16 to 10000, such as [480, 800, 1200, 1600], "
+            f"not {widths!r}", "widths")
+        widths = list(default.widths)
+    formats = images.get("formats", list(default.formats))
+    wrong = [f for f in formats if not isinstance(f, str) or f.lower() not in IMAGE_FORMATS]
+    if wrong:
+        err(f"`images.formats` may hold {' and '.join(IMAGE_FORMATS)}, not {wrong[0]!r}", "formats")
+        formats = []
+    quality = images.get("quality", default.quality)
+    if not 1 <= quality <= 100:
+        err(f"`images.quality` must be from 1 to 100, not {quality}", "quality")
+        quality = default.quality
+    chosen = {f.lower() for f in formats}
+    return ImageSettings(images.get("strip_metadata", True), images.get("keep_copyright", False),
+                         tuple(sorted(set(widths))), tuple(f for f in IMAGE_FORMATS if f in chosen), quality,
+                         images.get("sizes", default.sizes).strip() or default.sizes)

@@ -211,6 +211,7 @@ class NewsSite:
         self.authors: dict[str, dict[str, str]] = {k: dict(v) for k, v in AUTHORS.items()} if newsroom else {}
         self.next_number = 1
         self.anchors: list[int] = []
+        self.photo_version = 0  # the raster photo some articles show: repaint_photo changes its bytes
 
     # --- generation -------------------------------------------------------------------------------
 
@@ -401,6 +402,7 @@ class NewsSite:
         for who in list(AUTHORS) + list(MORE_AUTHORS):
             files[f"content/img/authors/{who}.svg"] = svg(who)
         files["content/img/chart.svg"] = svg("chart")
+        files["content/img/photo.jpg"] = photo(self.photo_version)
         return files
 
     def config_text(self) -> str:
@@ -447,7 +449,10 @@ class NewsSite:
         if a.slug_field:
             lines.append(f"slug: {a.slug_field}")
         if a.image:
-            chart = os.path.relpath("content/img/chart.svg", f"content/{a.folder}").replace(os.sep, "/")
+            # Every other article (by its title, not the random draw: the edits stay as they were)
+            # shows the raster photo, which has responsive variants, and shows it in its body too.
+            picture = "content/img/photo.jpg" if shows_photo(a) else "content/img/chart.svg"
+            chart = os.path.relpath(picture, f"content/{a.folder}").replace(os.sep, "/")
             lines += [f"image: {chart}", "image_alt: A chart of the figures"]
             if a.image_caption:
                 lines.append(f"image_caption: {yaml_text(a.image_caption)}")
@@ -462,6 +467,9 @@ class NewsSite:
         body = [self.link_target(a.folder, p) for p in a.paragraphs]
         if a.more:
             body.insert(1, "<!-- more -->")
+        if a.image and shows_photo(a):
+            photo_path = os.path.relpath("content/img/photo.jpg", f"content/{a.folder}").replace(os.sep, "/")
+            body.append(f'![The scene]({photo_path} "At the scene")')
         return "---\n" + "\n".join(lines) + "\n---\n" + "\n\n".join(body) + "\n"
 
     def page_text(self, p: Page) -> str:
@@ -721,6 +729,12 @@ class NewsSite:
             how = "new first paragraph"
         return f"edit the summary of {a.path}: {how}"
 
+    def repaint_photo(self, root: Path) -> str | None:
+        """New bytes for the raster photo (every other time a new size too): every variant gets a
+        new name, and every page that shows it must point at the new ones."""
+        self.photo_version += 1
+        return f"content/img/photo.jpg repainted (version {self.photo_version})"
+
     def recaption(self, root: Path) -> str | None:
         """The lead image's caption or credit: only the article's own page shows them."""
         a = self.pick(lambda a: a.image)
@@ -835,6 +849,7 @@ EDITS = [
     ("make_draft", 4), ("publish_draft", 4), ("delete_article", 4), ("add_article", 5), ("edit_body", 8),
     ("edit_summary", 6), ("add_correction", 4), ("edit_authors_yaml", 6), ("change_per_page", 2),
     ("touch", 5), ("edit_page", 2), ("move_file", 2), ("reslug", 2), ("recaption", 3),
+    ("repaint_photo", 2),
 ]
 TOTAL_WEIGHT = sum(w for _, w in EDITS)
 
@@ -845,6 +860,24 @@ def yaml_text(text: str) -> str:
             and not re.fullmatch(r"true|false|yes|no|null|on|off|y|n", text, re.I):
         return text
     return json.dumps(text, ensure_ascii=False)
+
+
+def shows_photo(a: Article) -> bool:
+    return sum(a.title.encode()) % 2 == 0
+
+
+def photo(version: int) -> bytes:
+    """A JPEG photo made with Pillow: 700 or 640 pixels wide, so it has variants of 480 pixels
+    and of its own width; its colour changes with each version."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (700, 460) if version % 2 == 0 else (640, 480), (40 + 30 * version % 200, 90, 160))
+    ImageDraw.Draw(image).rectangle((100, 100, 300, 260), fill=(230, 200, 40))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 def svg(label: str) -> bytes:

@@ -63,12 +63,12 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 
 def fingerprints_of(folder: Path) -> dict[str, str]:
-    """The manifest's fingerprint of each rendered file (copies' hold their source's inode and
-    times, which a copy of the sources does not share)."""
+    """The manifest's fingerprint of each rendered file (copies' and published images' hold
+    their source's inode and times, which a copy of the sources does not share)."""
     found = {}
     for line in (folder / MANIFEST).read_text(encoding="utf-8").splitlines():
         path, fingerprint, _ = line.split("\t")
-        if not fingerprint.startswith("copy:"):
+        if not fingerprint.startswith(("copy:", "image:")):
             found[path] = fingerprint
     return found
 

@@ -69,9 +69,13 @@ class Published:
     passed_through: bool  # the original's bytes, unchanged
 
 
-def open_image(data: bytes, max_pixels: int = MAX_PIXELS) -> Image.Image:
+def open_image(data: bytes, max_pixels: int = MAX_PIXELS, draft: tuple[int, int] | None = None) -> Image.Image:
     """The image in data, checked: its size before its pixels are decoded, then every pixel of
-    every frame. Raises BadImage."""
+    every frame. Raises BadImage.
+
+    draft: the (upright) size the picture is wanted at; a JPEG is then decoded at the smallest
+    scale at least that large (its decoder scales by 1/2, 1/4, 1/8 for next to nothing), which
+    makes a responsive variant several times faster than decoding every pixel to throw most away."""
     try:
         with warnings.catch_warnings():  # Pillow warns of a large image; the size is checked below
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -89,6 +93,9 @@ def open_image(data: bytes, max_pixels: int = MAX_PIXELS) -> Image.Image:
     frames = getattr(image, "n_frames", 1)
     if frames * width * height > MAX_ANIMATION_PIXELS:
         raise BadImage(f"the animation has {frames} frames of {width}×{height} pixels, more than Broadsheet decodes")
+    if draft is not None and image.format in ("JPEG", "MPO") and frames == 1:
+        turned = Image.Image.getexif(image).get(EXIF_ORIENTATION) in (5, 6, 7, 8)
+        image.draft(image.mode, (draft[1], draft[0]) if turned else draft)
     try:
         for frame in range(frames):
             if frames > 1:

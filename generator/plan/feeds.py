@@ -9,6 +9,8 @@ and namespace declarations are the constants below.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -261,7 +263,22 @@ def _absolute_links(html: str, origin: str, page_url: str) -> str:
         html = _after_link_attributes(html, '="/', f'="{origin}/', True)
     if '="#' in html:
         html = _after_link_attributes(html, '="#', f'="{page_url}#', False)
+    if ' srcset="' in html:  # responsive images (media/responsive.py): a URL for each width
+        html = _SRCSET.sub(lambda m: m.group(1) + _absolute_srcset(m.group(2), origin) + '"', html)
     return html
+
+
+_SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
+
+
+def _absolute_srcset(srcset: str, origin: str) -> str:
+    """Each root-relative URL of a srcset made absolute ("/a.480w.webp 480w, ..." after the first too)."""
+    candidates = []
+    for candidate in srcset.split(", "):
+        if candidate.startswith("/") and not candidate.startswith("//"):
+            candidate = origin + candidate
+        candidates.append(candidate)
+    return ", ".join(candidates)
 
 
 def _after_link_attributes(html: str, mark: str, replacement: str, not_twice: bool) -> str:

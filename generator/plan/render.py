@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
@@ -20,6 +21,7 @@ from .. import __version__, urls
 from ..config import BuildOptions, Config
 from ..errors import SiteError
 from ..media import is_raster
+from ..media.responsive import Responsive, Variant, VariantCache, responsive_for, save_facts
 from ..model.site import ListKind, ListPage, Site, Term
 from ..read.content import Article
 from ..read.inputs import code_key
@@ -59,6 +61,7 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     digests = _Digests(site, views)
     structured = StructuredData(views)
     renderer = _PageRenderer(env, views, theme, _global_key(site.config, theme, options, views, loc.key))
+    env.globals.update(responsive=digests.pictures)  # the images' variants, for the templates' <picture>
     config = site.config
     site_root = str(config.site_dir)
     articles = site.articles
@@ -206,8 +209,10 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     for static in site.files:
         if publisher.strips(static.path):
             files.append(publisher.file(static.path, static.source))
+            files.extend(publisher.variants(static.path, static.source))
         else:
             files.append(_copy(static.path, shown(static.source), static.source))
+    save_facts()  # the hashes of the images, for the next build
     return Plan(tuple(files), renderer.global_key, complete=True)
 
 
@@ -276,6 +281,7 @@ class _Digests:
         self._tag_by_name: dict[str, tuple[str, int]] = {}
         self._teasers: dict[str, str] = {}  # by article path
         self._terms: dict[tuple[str, str], str] = {}  # by kind and key: a list has many pages
+        self.pictures = _Pictures(site, views)
 
     def teaser(self, article: Article) -> str:
         known = self._teasers.get(article.path)
@@ -291,7 +297,9 @@ class _Digests:
             # values, other bytes.
             views = self._views
             section = views.section(article)
-            shown = (article.teaser_base, article.image, article.image_size, article.scheduled,
+            variants = article.image_variants
+            shown = (article.teaser_base, article.image, article.image_size, variants.key if variants else None,
+                     article.scheduled,
                      tuple([tag_by_name[name] for name in article.tags]),
                      section.name if section else None,
                      tuple([(ref.name, ref.url, ref.role) for ref in views.author_refs(article)]))
@@ -312,6 +320,8 @@ class _Digests:
                 entry = self._site.authors.by_id.get(term.key)
                 shown.append(repr(dataclasses.replace(entry, line=0)) if entry else "")
                 shown.append(self._views.photo_size(entry.photo) if entry else None)  # from the file
+                photo = self.pictures.photo(entry.photo) if entry and entry.photo else None
+                shown.append(photo.key if photo else None)  # its variants' names hold its bytes' hash
             known = self._terms[kind.name, term.key] = hashlib.sha256(repr(shown).encode()).hexdigest()
         return known
 
@@ -342,6 +352,36 @@ class _ImagePublisher:
         self._key = ""
         self._cache: Any = None  # media.images.ImageCache, made when the first image is planned
         self._users: dict[str, list[str]] | None = None
+        self._variant_cache: Any = None  # media.responsive.VariantCache, made for the first image with variants
+        self._link = urls.Urls(site.config.base_url, site.config.root).link
+
+    def variants(self, path: str, source: Path) -> list[OutputFile]:
+        """The image's responsive variants (media/responsive.py), each made in a worker through the
+        variant cache. Their names hold the hash of the image's bytes and settings: the fingerprint."""
+        responsive = responsive_for(source, path, self._settings, self._link)
+        if responsive is None:
+            return []
+        if self._variant_cache is None:
+            self._variant_cache = VariantCache(cache_file(self._site.config.site_dir).parent / "variants",
+                                               self._settings)
+        cache, shown, users = self._variant_cache, self._shown(source), self._used_by
+
+        def file(variant: Variant) -> OutputFile:
+            def produce() -> bytes:
+                from ..media.images import BadImage
+
+                try:
+                    return cache.get(source, responsive, variant)
+                except BadImage as exc:
+                    raise RenderFailed(SiteError(f"{exc}{users(path)}", source)) from exc
+                except (OSError, ValueError) as exc:
+                    message = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+                    raise RenderFailed(SiteError(f"cannot make the image's {variant.width} pixels wide "
+                                                 f"{variant.format.upper()}: {message}{users(path)}", source)) from exc
+
+            return OutputFile(variant.path, shown, f"variant:{cache.key}:{variant.path}", produce=produce)
+
+        return [file(variant) for variant in responsive.to_make]
 
     def strips(self, path: str) -> bool:
         return is_raster(path)  # told by the name: Pillow is loaded only by a build that has images
@@ -388,6 +428,37 @@ class _ImagePublisher:
                         f"authors.yaml:{author.line} (`photo` of {author.id})")
         found = self._users.get(self._site.config.root + path, [])
         return f"; it is shown by {', '.join(found)}" if found else ""
+
+
+class _Pictures:
+    """responsive(url) for the templates: the variants of the image at that URL (an article's lead
+    image, an author's photo), or None, for a <picture> with srcset (_macros.html, picture)."""
+
+    def __init__(self, site: Site, views: Views):
+        self._settings = site.config.images
+        self._content_dir = site.config.content_dir
+        self._link = views.urls.link
+        self._by_url: dict[str, Responsive] = {}
+        self._photos: dict[str, Responsive | None] = {}
+        for article in site.articles:
+            if article.image and article.image_variants is not None:
+                self._by_url[article.image] = article.image_variants
+        for author in site.authors.by_id.values():
+            if getattr(author, "photo", None):
+                self.photo(author.photo)
+
+    def photo(self, photo: str) -> Responsive | None:
+        """An author's photo's variants (authors.yaml gives its path inside content/)."""
+        if photo not in self._photos:
+            found = responsive_for(self._content_dir / photo, photo, self._settings, self._link)
+            self._photos[photo] = found
+            if found is not None:
+                self._by_url[self._link(quote(photo))] = found
+                self._by_url[self._link(photo)] = found  # as the author's view gives it
+        return self._photos[photo]
+
+    def __call__(self, url: str | None) -> Responsive | None:
+        return self._by_url.get(url) if url else None
 
 
 def _global_key(config: Config, theme: Theme, options: BuildOptions, views: Views, language_key: str = "") -> str:

@@ -23,8 +23,10 @@ from urllib.parse import quote, unquote, urlsplit
 from .. import urls
 from ..config import BuildOptions, Config
 from ..errors import BuildFailed, SiteError, line_of
+from ..media import is_raster
+from ..media.responsive import Responsive, responsive_for, save_facts, use_cache_folder
 from ..media.sizes import has_size, image_size
-from ..write.cache import BodyResult, ContentCache, Entry, LazyText, digest
+from ..write.cache import BodyResult, ContentCache, Entry, LazyText, cache_file, digest
 from ..write.parallel import forked_map, worth_it
 from .bodies import BodyJob, cached_body, render_again, render_bodies, render_key
 from .fields import Fields, fields_key, read_fields
@@ -77,6 +79,9 @@ class Article:
     # The lead image's intrinsic (width, height) when it is a file under content/ whose size could
     # be read (media/sizes.py): in render._Digests, since it comes from the image, not the text.
     image_size: tuple[int, int] | None = None
+    # Its responsive variants (media/responsive.py), when it is a JPEG, PNG or WebP under content/:
+    # also from the image, and in render._Digests by their key (which holds the hash of its bytes).
+    image_variants: Responsive | None = None
 
     @property
     def content_html(self) -> str:
@@ -235,6 +240,8 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             excluded[os.path.normpath(source.path)] = source.excluded_reason
 
     link = urls.Urls(config.base_url, config.root).link
+    # The hashes of images, for their variants' names, are kept beside the image cache.
+    use_cache_folder(cache_file(config.site_dir).parent / "variants")
     key_now = render_key(config.markdown)
     included = [s for s in sources if s.included]
     by_folder: dict[str, Callable[[str], str | LinkProblem]] = {}  # a resolver depends on the folder alone
@@ -242,7 +249,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     for source in included:
         folder = os.path.dirname(source.path)
         if folder not in by_folder:
-            by_folder[folder] = _make_resolver(Path(folder), content_dir, targets, excluded, link)
+            by_folder[folder] = _make_resolver(Path(folder), content_dir, targets, excluded, link, config)
         resolvers[source.key] = by_folder[folder]
     bodies: dict[str, BodyResult] = {}
     problems: dict[str, tuple[LinkProblem, ...]] = {}
@@ -292,7 +299,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             pages.append(Page(source.path, fields.title, fields.slug, fields.path, body.html, summary_text,
                               fields.weight))
             continue
-        image, lead_size = _image(source, resolvers[source.key], errors)
+        image, lead_size, lead_variants = _image(source, resolvers[source.key], errors)
         assert fields.date is not None
         articles.append(Article(
             source=source.path, title=fields.title, date=fields.date, updated=fields.updated,
@@ -305,7 +312,9 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             corrections=corrections.of(fields, source, resolvers[source.key], errors),
             teaser_base=entry.teaser_base, schema_type=fields.schema_type, summary_given=fields.summary is not None,
             image_caption=fields.image_caption, image_credit=fields.image_credit, image_size=lead_size,
+            image_variants=lead_variants,
         ))
+    save_facts()
 
     if cache is not None:
         cache.changed = learnt or cache.entries.keys() != new_entries.keys()
@@ -415,24 +424,27 @@ def _read_bytes(path: str) -> bytes:
         return handle.read()
 
 
-def _image(source: _Source, resolver, errors: list[SiteError]) -> tuple[str | None, tuple[int, int] | None]:
-    """The lead image's URL: a relative one is resolved like a link in the body; and its
-    intrinsic size, when it is a file under content/ whose size could be read."""
+def _image(source: _Source, resolver, errors: list[SiteError]
+           ) -> tuple[str | None, tuple[int, int] | None, Responsive | None]:
+    """The lead image's URL: a relative one is resolved like a link in the body; its intrinsic
+    size, when it is a file under content/ whose size could be read; and its variants."""
     image = source.fields.image
     if image is None or not is_relative_reference(image):
-        return image, None
+        return image, None, None
     result = resolver(image)
     if isinstance(result, LinkProblem):
         errors.append(SiteError(f"`image`: {result.message}", Path(source.path),
                                 source.document().line_of_key("image")))
-        return None, None
+        return None, None, None
     if isinstance(result, ImageLink) and result.width and result.height:
-        return str(result), (result.width, result.height)
-    return str(result), None
+        return str(result), (result.width, result.height), result.responsive
+    return str(result), None, None
 
 
-def _make_resolver(folder: Path, content_dir: Path, targets: dict[str, str], excluded: dict[str, str], link):
+def _make_resolver(folder: Path, content_dir: Path, targets: dict[str, str], excluded: dict[str, str], link,
+                   config: Config):
     folder_text, content_text = str(folder), os.path.normpath(content_dir)
+    content_prefix = len(content_text) + 1
 
     def resolve(url: str) -> str | LinkProblem:
         if "{{" in url or "{%" in url:
@@ -447,7 +459,9 @@ def _make_resolver(folder: Path, content_dir: Path, targets: dict[str, str], exc
         suffix = ("?" + parts.query if parts.query else "") + ("#" + parts.fragment if parts.fragment else "")
         if target in targets:
             if has_size(target):  # an image: its size too, for the <img>, and recorded with the link
-                return ImageLink(link(targets[target]) + suffix, image_size(target))
+                variants = (responsive_for(target, target[content_prefix:].replace(os.sep, "/"), config.images, link)
+                            if is_raster(target) and not suffix else None)
+                return ImageLink(link(targets[target]) + suffix, image_size(target), variants)
             return link(targets[target]) + suffix
         shown = os.path.relpath(target, content_text)
         if target in excluded:

@@ -14,6 +14,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from ..config import MarkdownSettings
+from ..media.responsive import Responsive
 from .embeds import EmbedsExtension
 from .figures import FiguresExtension
 from .markdown_extensions import made_extensions
@@ -45,22 +46,27 @@ class LinkProblem:
 
 class ImageLink(str):
     """What a resolver gives for a file under content/ that is an image: its URL, and its intrinsic
-    size as published when it could be read (media/sizes.py), for the <img>'s width and height."""
+    size as published when it could be read (media/sizes.py), for the <img>'s width and height;
+    and its responsive variants (media/responsive.py) when it has them, for srcset and <picture>."""
 
     width: int | None
     height: int | None
+    responsive: "Responsive | None"
 
-    def __new__(cls, url: str, size: tuple[int, int] | None) -> "ImageLink":
+    def __new__(cls, url: str, size: tuple[int, int] | None, responsive: "Responsive | None" = None) -> "ImageLink":
         made = super().__new__(cls, url)
         made.width, made.height = size if size else (None, None)
+        made.responsive = responsive
         return made
 
 
 def link_record(result: str) -> str:
-    """A resolved link as a body's cache records it: an image's size with its URL, so that a body
-    showing an image whose size changed is rendered again (bodies.cached_body)."""
+    """A resolved link as a body's cache records it: an image's size and variants (their names
+    carry the hash of its bytes) with its URL, so that a body showing an image that changed is
+    rendered again (bodies.cached_body)."""
     if isinstance(result, ImageLink) and result.width:
-        return f"{result} {result.width}x{result.height}"
+        variants = f" {result.responsive.key}" if result.responsive else ""
+        return f"{result} {result.width}x{result.height}{variants}"
     return str(result)
 
 
@@ -103,7 +109,11 @@ class _RewriteLinks(Postprocessor):
         sized: list[ImageLink] = []
         written = _URL_ATTRIBUTE.sub(lambda match: self._rewrite(match, sized), tag.group(0))
         if sized and written[1:4].lower() == "img" and not written[4:5].isalnum():
+            responsive = sized[0].responsive
+            own = _given(written) & {"srcset", "width", "height"}  # before _with_size adds width and height
             written = _with_size(written, sized[0])
+            if responsive is not None and not own:
+                written = _in_picture(written, responsive)
         return written
 
     def _rewrite(self, match: re.Match, sized: list[ImageLink]) -> str:
@@ -120,11 +130,16 @@ class _RewriteLinks(Postprocessor):
         return f'{match.group(1)}"{html.escape(result)}"'
 
 
+def _given(tag: str) -> set[str]:
+    """The names of the attributes a tag gives, in lower case."""
+    return {name.lower() for name in _ATTRIBUTE_NAME.findall(_QUOTED.sub('""', tag))}
+
+
 def _with_size(tag: str, image: ImageLink) -> str:
     """An <img> of a file under content/ with its intrinsic width and height (no layout shift
     while it loads), loaded lazily and decoded off the main thread: what the text gives itself
     (raw HTML's own width, loading...) is left as it is."""
-    given = {name.lower() for name in _ATTRIBUTE_NAME.findall(_QUOTED.sub('""', tag))}
+    given = _given(tag)
     added = [f'{name}="{value}"' for name, value in (("width", image.width), ("height", image.height),
                                                       ("loading", "lazy"), ("decoding", "async"))
              if name not in given]
@@ -135,6 +150,20 @@ def _with_size(tag: str, image: ImageLink) -> str:
     closing = " />" if tag.endswith("/>") else ">"
     head = tag[:-len(closing.strip())].rstrip()
     return f"{head} {' '.join(added)}{closing}"
+
+
+def _in_picture(tag: str, responsive: "Responsive") -> str:
+    """An <img> with its variants: srcset and sizes of its own format, and a <source> for each
+    better one (WebP, AVIF) in a <picture> around it, so a browser fetches the smallest file as
+    wide as the text column needs. (An <img> whose raw HTML gives its own srcset, width or height
+    is not given to it: its author has chosen how it is shown.)"""
+    sizes = html.escape(responsive.sizes)
+    closing = " />" if tag.endswith("/>") else ">"
+    head = tag[:-len(closing.strip())].rstrip()
+    img = f'{head} srcset="{html.escape(responsive.srcset())}" sizes="{sizes}"{closing}'
+    sources = "".join(f'<source type="{mime}" srcset="{html.escape(srcset)}" sizes="{sizes}">'
+                      for mime, srcset in responsive.sources)
+    return f"<picture>{sources}{img}</picture>"
 
 
 class _RewriteLinksExtension(Extension):
