@@ -26,11 +26,16 @@ SHIPPED = frozenset({
 _PREFIX = "markdown.extensions."
 
 
-def made_extensions(names: Sequence[str], configs: dict[str, Any]) -> tuple[list[Extension | str], dict[str, Any]]:
-    """The extensions to give Python-Markdown, and the settings of those still named by a string."""
+def made_extensions(names: Sequence[str | Extension],
+                    configs: dict[str, Any]) -> tuple[list[Extension | str], dict[str, Any]]:
+    """The extensions to give Python-Markdown, and the settings of those still named by a string.
+    An extension given as an object is passed on as it is."""
     made: list[Extension | str] = []
     left: dict[str, Any] = {}
     for name in names:
+        if not isinstance(name, str):
+            made.append(name)
+            continue
         short = name.removeprefix(_PREFIX)
         config = configs.get(name, {})
         if short == "extra":
