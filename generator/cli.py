@@ -49,6 +49,17 @@ def parser() -> argparse.ArgumentParser:
     _site_option(new_parser)
     new_parser.add_argument("--tags", default="", help="comma-separated tags, e.g. --tags Ukraine,NATO")
     new_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
+
+    import_parser = commands.add_parser("import", help="bring in another blog's archive (WordPress export, ...)")
+    import_parser.add_argument("source", type=Path, help="the export file (WordPress: the .xml of Tools → Export)")
+    _site_option(import_parser)
+    import_parser.add_argument("--format", choices=("wordpress", "blogger", "feed", "jekyll", "hugo"),
+                               help="what made SOURCE (default: read from the file)")
+    import_parser.add_argument("--uploads", metavar="DIR", type=Path,
+                               help="a copy of the old site's wp-content/uploads/: the files posts use are "
+                                    "copied to content/uploads/ and linked there")
+    import_parser.add_argument("--dry-run", action="store_true", help="write nothing; say what would be imported")
+    import_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
     return main_parser
 
 
@@ -76,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "import":
+            return _import(args)
         return _new(args)
     except BuildFailed as failed:
         return _report(failed.errors, args.command)
@@ -166,6 +179,53 @@ def _new(args: argparse.Namespace) -> int:
     path = new_article(config, args.title, tags, datetime.now(timezone.utc))
     print(_shown(path))
     return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .importers.command import Refused, run_import  # BeautifulSoup and friends: only when importing
+
+    config = load_config(args.site)
+    progress = _Progress() if sys.stderr.isatty() else None
+    report = run_import(args.source, config, args.format, args.dry_run,
+                        (lambda n: progress(f"read {n} items")) if progress else None, args.uploads)
+    if progress:
+        progress.clear()
+    if isinstance(report, Refused):
+        print(f"broadsheet: error: {report.message}", file=sys.stderr)
+        return EXIT_SITE_ERRORS
+    for notice in report.notices:
+        where = f"{notice.origin}: " if notice.origin else ""
+        print(f"broadsheet: {'error' if notice.skipped else 'warning'}: {where}{notice.message}", file=sys.stderr)
+    print(_import_summary(report, args.source))
+    return EXIT_SITE_ERRORS if report.failed else EXIT_OK
+
+
+def _import_summary(report, source: Path) -> str:
+    """One line: what was (or would be) imported, and what was not."""
+    made = report.articles + report.pages
+    kinds = f"{_count(report.articles, 'article')} and {_count(report.pages, 'page')}"
+    held = [f"{report.drafts} draft{'s' if report.drafts != 1 else ''}"] if report.drafts else []
+    if report.scheduled:
+        held.append(f"{report.scheduled} scheduled")
+    if made:
+        line = f"{'would import' if report.dry_run else 'imported'} {kinds}" + (f" ({', '.join(held)})" if held else "")
+    else:
+        line = "nothing new to import"
+    line += f" from {_shown(source)}"
+    rest = []
+    if report.existing:
+        rest.append(f"{report.existing} already imported")
+    rest.append(f"{report.skipped} skipped")
+    if report.failed:
+        rest.append(_count(report.failed, "error"))
+    rest.append(_count(report.warnings, "warning"))
+    if report.authors_added:
+        rest.append(f"{_count(report.authors_added, 'author')} {'would be ' if report.dry_run else ''}"
+                    "added to authors.yaml")
+    if report.comments:
+        rest.append(f"{_count(report.comments, 'comment')} not imported")
+    line += ": " + ", ".join(rest)
+    return line + (" (dry run: nothing written)" if report.dry_run else "")
 
 
 def _report(errors: tuple[SiteError, ...], command: str) -> int:

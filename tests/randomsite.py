@@ -183,6 +183,7 @@ class Article:
     image_caption: str | None = None  # with image: under it, with "Photo: <credit>"
     image_credit: str | None = None
     anchor: bool = False  # a link target: always published and in the past
+    aliases: list[str] = field(default_factory=list)  # old URLs: a redirect page at each
 
     @property
     def path(self) -> str:
@@ -460,6 +461,8 @@ class NewsSite:
                 lines.append(f"image_credit: {yaml_text(a.image_credit)}")
         if a.draft:
             lines.append("published: false" if a.draft_key == "published" else "draft: true")
+        if a.aliases:  # Hugo's key for odd numbers, Jekyll's for even: both are read
+            lines.append(f"{'aliases' if a.number % 2 else 'redirect_from'}: [{', '.join(a.aliases)}]")
         if a.corrections and self.newsroom:
             lines.append("corrections:")
             for when, text in a.corrections:
@@ -748,6 +751,21 @@ class NewsSite:
             ["Grace Adeyemi", "Harlingford Post", "Tom Ellery/Broadsheet"])
         return f"{'new' if a.image_credit else 'remove'} `image_credit` of {a.path}"
 
+    def realias(self, root: Path) -> str | None:
+        """An old URL added, removed or given to another article: its redirect page and `_redirects`
+        follow. Named after the article's number, so that no two articles ever share one."""
+        a = self.pick()
+        if a.aliases and self.rng.random() < 0.4:
+            gone = a.aliases.pop()
+            other = self.pick(lambda b: b is not a)
+            if other is not None and self.rng.random() < 0.5:
+                other.aliases.append(gone.replace("/old/", f"/old/{other.number}-", 1))
+                return f"move alias {gone} of {a.path} to {other.path}"
+            return f"remove alias {gone} of {a.path}"
+        new = f"/old/{a.number}-{len(a.aliases)}/" if self.rng.random() < 0.7 else f"/old/{a.number}-{len(a.aliases)}.html"
+        a.aliases.append(new)
+        return f"add alias {new} to {a.path}"
+
     def add_correction(self, root: Path) -> str | None:
         a = self.pick(lambda a: not self.is_future(a))
         if a is None:
@@ -849,7 +867,7 @@ EDITS = [
     ("make_draft", 4), ("publish_draft", 4), ("delete_article", 4), ("add_article", 5), ("edit_body", 8),
     ("edit_summary", 6), ("add_correction", 4), ("edit_authors_yaml", 6), ("change_per_page", 2),
     ("touch", 5), ("edit_page", 2), ("move_file", 2), ("reslug", 2), ("recaption", 3),
-    ("repaint_photo", 2),
+    ("repaint_photo", 2), ("realias", 3),
 ]
 TOTAL_WEIGHT = sum(w for _, w in EDITS)
 

@@ -28,7 +28,7 @@ from ..read.inputs import code_key
 from ..urls import slugify
 from ..write.cache import cache_file
 from ..write.output import Made, OutputFile, RenderFailed
-from . import feeds
+from . import feeds, redirects
 from .structured_data import StructuredData
 from .theme import Theme, localization_of, template_error
 from .views import FeedLink, Views
@@ -163,7 +163,10 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
                                       lambda: feeds.news_sitemap_index(site, names)))
         return made
 
-    if around is not None and around.plan_key == renderer.global_key:
+    # Old URLs (aliases in front matter): in the plan key, so that a changed alias plans every file.
+    moved = redirects.collect((a.aliases, shown(a.source), a.path, a.title) for a in (*articles, *site.pages))
+    plan_key = redirects.plan_key(renderer.global_key, moved)
+    if around is not None and around.plan_key == plan_key:
         showing = _showing(site, around.paths)
         files = [index_page(site.index[n]) for n in showing.index_pages]
         files.extend(article_page(i) for i in showing.article_pages)
@@ -179,7 +182,8 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         # Which articles it holds has not changed (none moved, and the clock has not passed the
         # last build's valid_until), but an edited title in it has: cheap enough to plan always.
         files.extend(news_sitemaps())
-        return Plan(tuple(files), renderer.global_key, complete=False)
+        files.extend(redirects.files(moved, config))
+        return Plan(tuple(files), plan_key, complete=False)
 
     files = [index_page(page) for page in site.index]
     files.extend(article_page(i) for i in range(len(articles)))
@@ -213,7 +217,8 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         else:
             files.append(_copy(static.path, shown(static.source), static.source))
     save_facts()  # the hashes of the images, for the next build
-    return Plan(tuple(files), renderer.global_key, complete=True)
+    files.extend(redirects.files(moved, config))
+    return Plan(tuple(files), plan_key, complete=True)
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ class Article:
     # Its responsive variants (media/responsive.py), when it is a JPEG, PNG or WebP under content/:
     # also from the image, and in render._Digests by their key (which holds the hash of its bytes).
     image_variants: Responsive | None = None
+    aliases: tuple[str, ...] = ()  # its old URLs (site paths), each given a redirect page
 
     @property
     def content_html(self) -> str:
@@ -97,6 +98,7 @@ class Page:
     content_html: str
     summary_text: str
     weight: int
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             summary_text, summary_html = entry.summary_text, body.auto_summary_html
         if fields.is_page:
             pages.append(Page(source.path, fields.title, fields.slug, fields.path, body.html, summary_text,
-                              fields.weight))
+                              fields.weight, fields.aliases))
             continue
         image, lead_size, lead_variants = _image(source, resolvers[source.key], errors)
         assert fields.date is not None
@@ -312,7 +314,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             corrections=corrections.of(fields, source, resolvers[source.key], errors),
             teaser_base=entry.teaser_base, schema_type=fields.schema_type, summary_given=fields.summary is not None,
             image_caption=fields.image_caption, image_credit=fields.image_credit, image_size=lead_size,
-            image_variants=lead_variants,
+            image_variants=lead_variants, aliases=fields.aliases,
         ))
     save_facts()
 

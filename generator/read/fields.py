@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields as dataclass_fields
 from datetime import date as date_type
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from .. import __version__, urls
 from ..config import Config, article_type_problem
@@ -46,6 +47,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "weight": ("weight", "order"),
     "corrections": ("corrections",),
     "schema_type": ("schema_type",),
+    # Old URLs of the article, each given a redirect page (plan/redirects.py): Hugo's name and
+    # the jekyll-redirect-from plugin's, so hand-written ones move over unedited.
+    "aliases": ("aliases", "redirect_from"),
 }
 
 
@@ -73,6 +77,7 @@ class Fields:
     schema_type: str | None = None  # the article's schema.org type in structured data, if it asks for one
     image_caption: str | None = None  # the lead image's caption, typeset like the title
     image_credit: str | None = None  # who made the lead image: "Photo: ..." under it
+    aliases: tuple[str, ...] = ()  # old URLs, as site paths: each gets a redirect page (plan/redirects.py)
 
     def to_record(self) -> tuple:
         """Plain values only (for the cache): datetimes as ISO text."""
@@ -226,6 +231,9 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
     type_problem = article_type_problem(schema_type) if schema_type is not None else None
     if type_problem:
         errors.append(SiteError(f"`schema_type` {type_problem}", path, line("schema_type")))
+    aliases, alias_problem = read_aliases(doc)
+    if alias_problem is not None:
+        errors.append(alias_problem)
 
     if len(errors) > before:
         return None
@@ -240,6 +248,7 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
         summary=_summary(summary, config.language if typeset else None),
         words=len(doc.body.split()), weight=weight, corrections=corrections, schema_type=schema_type,
         image_caption=image_words["image_caption"], image_credit=image_words["image_credit"],
+        aliases=aliases,
     )
 
 
@@ -268,6 +277,51 @@ def _key_used(raw: dict[str, Any], name: str) -> str:
     lowered = {k.lower(): k for k in raw}
     return next((lowered[a] for a in ALIASES[name] if a in lowered and not _not_this(name, a, raw[lowered[a]])),
                 name)
+
+
+def read_aliases(doc: SourceDocument) -> tuple[tuple[str, ...], SiteError | None]:
+    """The old URLs front matter gives (`aliases`, or `redirect_from`) as site paths without the
+    root, decoded ("/2019/05/caf\u00e9/"): the folder ones ending in /, else ending in .html or
+    another suffix. A full URL counts by its path. The first problem found stops the reading."""
+    meta = _normalise(doc.meta)
+    value = meta.get("aliases")
+    if value in (None, "", []):
+        return (), None
+    where = doc.line_of_key(_key_used(doc.meta, "aliases"))
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        return (), SiteError("`aliases` must be a list of old URL paths such as [/2019/05/old-title/]",
+                             doc.path, where)
+    found: list[str] = []
+    for raw in values:
+        path = alias_path(raw)
+        if path is None:
+            return (), SiteError(f"alias {raw!r} is not a URL path a static file can answer: write it as "
+                                 "/2019/05/old-title/ or /old-title.html (no query, no ..)", doc.path, where)
+        if path not in found:
+            found.append(path)
+    return tuple(found), None
+
+
+def alias_path(raw: str) -> str | None:
+    """An old URL as a site path, or None when no file can stand at it (a query string, ..)."""
+    text = raw.strip()
+    if "://" in text:
+        parts = urlsplit(text)
+        if parts.query:
+            return None
+        text = parts.path or "/"
+    if not text or "?" in text or "\\" in text or any(c.isspace() for c in text):
+        return None
+    text = unquote(text.split("#", 1)[0])
+    if not text.startswith("/"):
+        text = "/" + text
+    segments = text.split("/")
+    if any(segment in (".", "..") for segment in segments) or "//" in text:
+        return None
+    if not text.endswith("/") and "." not in segments[-1]:
+        text += "/"  # a folder, as the old server answered /old-title with /old-title/
+    return text
 
 
 def _summary(value: Any, language: str | None) -> str | None:
