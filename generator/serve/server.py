@@ -44,11 +44,19 @@ from .watch import Change, Watcher
 
 log = logging.getLogger("broadsheet.serve")
 
+# The tab loads livereload.js, which opens the socket reload messages come by. A rebuild that ends
+# while a tab is between pages (it was just told to reload, and its new page has not connected
+# yet) tells nobody: so each page carries the number of the build it shows, and once its socket
+# is open it asks for the current one, and reloads if another build has ended since.
 RELOAD_SCRIPT = (
     b'<script>(function(){var s=document.createElement("script");'
     b's.src="/livereload.js?port="+(location.port||(location.protocol==="https:"?443:80));'
-    b"document.head.appendChild(s);})();</script>"
+    b"document.head.appendChild(s);"
+    b'document.addEventListener("LiveReloadConnect",function(){'
+    b'fetch("/__broadsheet/build",{cache:"no-store"}).then(function(r){return r.text();})'
+    b'.then(function(n){if(n!=="%d")location.reload();}).catch(function(){});});})();</script>'
 )
+GENERATION_PATH = "/__broadsheet/build"
 
 
 class PortInUse(Exception):
@@ -74,6 +82,7 @@ class Preview:
         self.root = "/"
         self.errors: tuple[SiteError, ...] = ()
         self.built_once = False
+        self.generation = 0  # builds ended, good or failed: what each page says it shows (RELOAD_SCRIPT)
         # The build cache, kept in memory between rebuilds (an edit re-renders only what depends on
         # it) and written back when the server stops.
         self.cache, warning = ContentCache.load(cache_file(site_dir), Fields.from_record)
@@ -106,6 +115,7 @@ class Preview:
             with self.lock:
                 write_output(rendered.files, self.folder, only_these=not rendered.complete)
                 self.root, self.errors, self.built_once = root, (), True
+                self.generation += 1
             self.plan_key = rendered.plan_key
         except BuildFailed as failed:
             errors = failed.errors
@@ -118,6 +128,7 @@ class Preview:
             return True
         with self.lock:
             self.errors = errors
+            self.generation += 1
         for error in errors:
             log.error("%s", error.format(relative_to=Path.cwd()))
         log.error("the preview shows these errors until they are fixed; fix the file and save")
@@ -134,6 +145,7 @@ class SiteHandler(web.RequestHandler):
 
     def initialize(self, preview: Preview) -> None:
         self.preview = preview
+        self.generation = preview.generation  # of the build whose file is sent
 
     def set_default_headers(self) -> None:
         # Always the current build: a cached page would be a stale page.
@@ -144,6 +156,8 @@ class SiteHandler(web.RequestHandler):
 
     def get(self) -> None:
         path = unquote(self.request.path)
+        if path == GENERATION_PATH:  # outside the site's root: a site may have its own /__broadsheet/
+            return self._send(str(self.preview.generation).encode(), "build.txt")
         if "\x00" in path or "\\" in path or ".." in path.split("/"):
             return self._not_found()
         root = self.preview.root
@@ -156,6 +170,7 @@ class SiteHandler(web.RequestHandler):
             return self._not_found()
         with self.preview.lock:  # decide and read under the lock, reply after it
             errors, built_once = self.preview.errors, self.preview.built_once
+            self.generation = self.preview.generation
             target = self._file_for(relative)
             is_folder = target is None and bool(relative) and (self.preview.folder / relative).is_dir()
             data = target.read_bytes() if target is not None else None
@@ -182,7 +197,7 @@ class SiteHandler(web.RequestHandler):
     def _send(self, data: bytes, name: str, status: int = 200) -> None:
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if content_type == "text/html":
-            data = _with_reload_script(data)
+            data = _with_reload_script(data, self.generation)
         if content_type.startswith("text/") or content_type.endswith(("xml", "javascript", "json")):
             content_type += "; charset=utf-8"
         self.set_status(status)
@@ -191,6 +206,7 @@ class SiteHandler(web.RequestHandler):
 
     def _not_found(self) -> None:
         with self.preview.lock:
+            self.generation = self.preview.generation
             page = self._file_for("404.html")
             data = page.read_bytes() if page else b"<!DOCTYPE html><title>Not found</title><p>Not found</p>"
         self._send(data, "404.html", status=404)
@@ -227,13 +243,14 @@ code {{ white-space: pre-wrap; word-break: break-word; font-size: .95rem; }}
 """.encode()
 
 
-def _with_reload_script(data: bytes) -> bytes:
+def _with_reload_script(data: bytes, generation: int) -> bytes:
+    script = RELOAD_SCRIPT % generation
     index = data.rfind(b"</head>")
     if index == -1:
         index = data.rfind(b"</body>")
     if index == -1:
-        return data + RELOAD_SCRIPT
-    return data[:index] + RELOAD_SCRIPT + data[index:]
+        return data + script
+    return data[:index] + script + data[index:]
 
 
 def reload_browsers(change: Change, swap_styles: bool = True) -> None:
