@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,29 +148,37 @@ class Writer:
 
     def _item(self, item: Item) -> None:
         bylines = tuple(self._ids.get(key, key) for key in item.authors)
-        for path in self._places(item):
+        self._place(self.content_dir / planned_file(item.kind, item.date, item.slug), item.title,
+                    lambda path: _document(self._with_uploads(item, path), bylines), item.origin, item.kind, item.note)
+
+    def _place(self, first: Path, title: str, text_for: Callable[[Path], str], origin: str, kind: str,
+               note: str) -> None:
+        """Write the document under the first name free of it (first, then first-2, first-3, ...).
+        A file there already with the same title was imported before: nothing to do. Anyone
+        else's file keeps its name, and the document takes the next one."""
+        for path in (first, *(first.with_name(f"{first.stem}-{n}{first.suffix}") for n in range(2, 1000))):
             if path in self._used:
                 continue
             self._used.add(path)
             if path.exists():
-                if _same_title(path, item.title):
+                if _same_title(path, title):
                     self._count("existing")
                     return
-                continue  # someone else's file: the next name
-            text = _document(self._with_uploads(item, path), bylines)
+                continue
+            text = text_for(path)
             if not self.dry_run:
                 try:
                     _create(path, text)
                 except FileExistsError:
                     continue
                 except OSError as exc:
-                    self.notices.append(Notice(f"cannot write {path}: {exc.strerror}", item.origin, skipped=True))
+                    self.notices.append(Notice(f"cannot write {path}: {exc.strerror}", origin, skipped=True))
                     self._count("failed")
                     return
             self._written.append(path)
-            self._count("articles" if item.kind == "article" else "pages")
-            if item.note in ("draft", "scheduled"):
-                self._count("drafts" if item.note == "draft" else "scheduled")
+            self._count("articles" if kind == "article" else "pages")
+            if note in ("draft", "scheduled"):
+                self._count("drafts" if note == "draft" else "scheduled")
             return
 
     def _with_uploads(self, item: Item, path: Path) -> Item:
@@ -223,36 +231,8 @@ class Writer:
             self._count("warnings")
 
     def _copied(self, copied: Copied) -> None:
-        first = self.content_dir / copied.path
-        for path in (first, *(first.with_name(f"{first.stem}-{n}{first.suffix}") for n in range(2, 1000))):
-            if path in self._used:
-                continue
-            self._used.add(path)
-            if path.exists():
-                if _same_title(path, copied.title):
-                    self._count("existing")
-                    return
-                continue
-            if not self.dry_run:
-                try:
-                    _create(path, copied.text)
-                except FileExistsError:
-                    continue
-                except OSError as exc:
-                    self.notices.append(Notice(f"cannot write {path}: {exc.strerror}", copied.origin, skipped=True))
-                    self._count("failed")
-                    return
-            self._written.append(path)
-            self._count("articles" if copied.kind == "article" else "pages")
-            if copied.note == "draft":
-                self._count("drafts")
-            return
-
-    def _places(self, item: Item) -> Iterator[Path]:
-        first = self.content_dir / planned_file(item.kind, item.date, item.slug)
-        yield first
-        for n in range(2, 1000):
-            yield first.with_name(f"{first.stem}-{n}.md")
+        self._place(self.content_dir / copied.path, copied.title, lambda path: copied.text, copied.origin,
+                    copied.kind, copied.note)
 
 
 # A file of WordPress's uploads folder, on any host; and one in a Markdown link or image.
