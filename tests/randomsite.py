@@ -182,6 +182,7 @@ class Article:
     image: bool = False
     image_caption: str | None = None  # with image: under it, with "Photo: <credit>"
     image_credit: str | None = None
+    image_focus: str | None = None  # with image: where its share cards are centred, as written
     anchor: bool = False  # a link target: always published and in the past
     aliases: list[str] = field(default_factory=list)  # old URLs: a redirect page at each
 
@@ -459,6 +460,8 @@ class NewsSite:
                 lines.append(f"image_caption: {yaml_text(a.image_caption)}")
             if a.image_credit:
                 lines.append(f"image_credit: {yaml_text(a.image_credit)}")
+            if a.image_focus:
+                lines.append(f"image_focus: {a.image_focus}")
         if a.draft:
             lines.append("published: false" if a.draft_key == "published" else "draft: true")
         if a.aliases:  # Hugo's key for odd numbers, Jekyll's for even: both are read
@@ -751,6 +754,19 @@ class NewsSite:
             ["Grace Adeyemi", "Harlingford Post", "Tom Ellery/Broadsheet"])
         return f"{'new' if a.image_credit else 'remove'} `image_credit` of {a.path}"
 
+    def refocus(self, root: Path) -> str | None:
+        """The lead image's focus moved, written as text or as a list, or removed: the raster
+        photo's share cards get new names, and its page (meta and JSON-LD) must follow."""
+        a = self.pick(lambda a: a.image)
+        if a is None:
+            return None
+        if a.image_focus and self.rng.random() < 0.3:
+            a.image_focus = None
+            return f"remove `image_focus` of {a.path}"
+        x, y = self.rng.choice([0, 0.1, 0.25, 0.5, 0.8, 1]), self.rng.choice([0, 0.3, 0.5, 0.9])
+        a.image_focus = f"[{x}, {y}]" if self.rng.random() < 0.5 else f"{x}, {y}"
+        return f"`image_focus: {a.image_focus}` for {a.path}"
+
     def realias(self, root: Path) -> str | None:
         """An old URL added, removed or given to another article: its redirect page and `_redirects`
         follow. Named after the article's number, so that no two articles ever share one."""
@@ -867,7 +883,7 @@ EDITS = [
     ("make_draft", 4), ("publish_draft", 4), ("delete_article", 4), ("add_article", 5), ("edit_body", 8),
     ("edit_summary", 6), ("add_correction", 4), ("edit_authors_yaml", 6), ("change_per_page", 2),
     ("touch", 5), ("edit_page", 2), ("move_file", 2), ("reslug", 2), ("recaption", 3),
-    ("repaint_photo", 2), ("realias", 3),
+    ("repaint_photo", 2), ("realias", 3), ("refocus", 3),
 ]
 TOTAL_WEIGHT = sum(w for _, w in EDITS)
 

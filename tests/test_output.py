@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import feedparser
 import pytest
 import yaml
+from PIL import Image
 
 from conftest import MINIMAL_CONFIG, REPO, article, snapshot
 from generator.read.typography import smarten_text
@@ -155,6 +156,10 @@ class Served:
 
     def html_files(self) -> list[Path]:
         return sorted(p for p in self.out.rglob("*.html") if not _hidden(p, self.out))
+
+    def theme_pages(self) -> list[Path]:
+        """The pages the theme makes: not the redirect pages of old URLs (aliases), which are bare."""
+        return [p for p in self.html_files() if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8")]
 
     def is_internal(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -748,8 +753,13 @@ def test_article_lead_image_is_shown_and_shared(sample_site, run, tmp_path):
     # Social sites reject SVG: the site's share image stands in for the map.
     assert meta_content(page, "og:image") == BASE + "images/share.png"
     assert meta_content(page, "twitter:card") == "summary_large_image"
+    # A photo is shared as its 1200 x 630 card, cut from the 1600 x 900 original.
     budget = Served(out, BASE).page("/2022/02/23/council-budget-vote/")
-    assert meta_content(budget, "og:image") == BASE + "images/council-chamber.jpg"
+    card = meta_content(budget, "og:image")
+    assert re.fullmatch(re.escape(BASE) + r"images/council-chamber\.1200x630\.[0-9a-f]{8}\.jpg", card), card
+    with Image.open(out / card[len(BASE):]) as picture:
+        assert (picture.format, picture.size) == ("JPEG", (1200, 630))
+    assert (meta_content(budget, "og:image:width"), meta_content(budget, "og:image:height")) == ("1200", "630")
 
 
 # --- 7. escaping ----------------------------------------------------------------------------------
@@ -977,7 +987,7 @@ def test_pages_load_nothing_from_another_host(sample_site, run, tmp_path):
             if re.match(r"^(https?:)?//", url):
                 foreign.append(f"{css.relative_to(out)} loads {url}")
 
-    assert stylesheets >= len(site.html_files())
+    assert stylesheets >= len(site.theme_pages())
     assert foreign == [], "\n".join(foreign)
 
 
@@ -1002,7 +1012,7 @@ def test_files_under_content_and_the_theme_css_are_copied(sample_site, run, tmp_
     css = out / "theme" / "css" / "site.css"
     assert css.read_bytes() == (REPO / "themes/default/static/css/site.css").read_bytes()
     site = Served(out, BASE)
-    for file in site.html_files():
+    for file in site.theme_pages():
         sheets = [link.attrs["href"] for link in parse_html(file.read_text(encoding="utf-8")).find_all("link")
                   if "stylesheet" in (link.attrs.get("rel") or "").split()]
         assert "/theme/css/site.css" in sheets, file

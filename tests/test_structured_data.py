@@ -151,13 +151,16 @@ def test_each_article_says_what_its_front_matter_says(gazette, run):
         "datePublished": "2022-01-15T10:30:00+00:00",  # Greenwich Mean Time
         "author": [GRACE],
         "publisher": PUBLISHER,
-        "image": ["https://example.org/news/2022/pier.jpg"],
+        # A JPEG under content/: its 16:9, 4:3 and 1:1 crops (tests/test_share_cards.py), of 12×8 pixels.
+        "image": [winter["image"][0], winter["image"][1], winter["image"][2]],
         "articleSection": "Politics",
         "keywords": ["Budget", "City Council"],
         "inLanguage": "en-GB",
         "isAccessibleForFree": True,
     }
     assert "dateModified" not in winter
+    assert [re.sub(r"\.[0-9a-f]{8}\.", ".#.", url) for url in winter["image"]] == [
+        f"https://example.org/news/2022/pier.{size}.#.jpg" for size in ("12x7", "11x8", "8x8")]
 
     summer = page_data(gazette, "/2022/07/15/summer/")
     assert summer["@type"] == "NewsArticle"
@@ -256,8 +259,10 @@ def test_every_page_of_the_sample_site(sample_site, run):
         tags = [tag.strip() for tag in tags.split(",")] if isinstance(tags, str) else tags
         assert data.get("keywords", []) == tags, url
         if "image" in front:
-            assert len(data["image"]) == 1 and data["image"][0].startswith("https://example.org/"), url
-            assert output_file(sample_site, data["image"][0].removeprefix("https://example.org")).is_file()
+            # A raster file under content/: its 16:9, 4:3 and 1:1 crops; an SVG or another host's: itself.
+            assert len(data["image"]) in (1, 3) and data["image"][0].startswith("https://example.org/"), url
+            for image in data["image"]:
+                assert output_file(sample_site, image.removeprefix("https://example.org")).is_file(), url
         else:
             assert "image" not in data, url
         assert data["inLanguage"] == settings["language"]

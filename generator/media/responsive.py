@@ -17,6 +17,12 @@ offered when it is below the largest asked for (in its own format, that is the p
 itself). The pixels are turned upright by EXIF orientation and keep their ICC colour profile;
 a variant carries no other metadata (but EXIF Copyright and Artist with images.keep_copyright).
 Animated images, GIF, TIFF and SVG have no variants.
+
+Share cards are variants too: an article's lead image cut to 1200×630 for Open Graph and X, and
+to 16:9, 4:3 and 1:1 for the structured data (share_cards_for). Each is a window of the upright
+picture (a Crop, centred on the article's image_focus as far as the picture allows) scaled to the
+card's size, never up; its name holds the hash of the bytes, the settings and the window, and it is
+made and cached like any other variant.
 """
 
 from __future__ import annotations
@@ -60,6 +66,27 @@ def code_key() -> str:
 
 
 @dataclass(frozen=True)
+class Crop:
+    """A window of the upright picture, in its pixels, with the picture's own size: a JPEG may be
+    decoded at a smaller scale (images.open_image's draft), where the window is scaled to match."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+    whole_width: int
+    whole_height: int
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+
+@dataclass(frozen=True)
 class Variant:
     path: str  # in the output folder, POSIX, not URL-quoted
     url: str
@@ -67,6 +94,7 @@ class Variant:
     height: int
     format: str  # a key of _FORMATS
     made: bool  # False: the published copy of the original (images.py), nothing to make
+    crop: Crop | None = None  # a share card: this window of the picture, scaled to width × height
 
     @property
     def mime(self) -> str:
@@ -151,6 +179,72 @@ def _widths(original: int, wanted: tuple[int, ...]) -> list[int]:
     if not wanted or original <= max(wanted):
         widths.add(original)
     return sorted(widths)
+
+
+# The share cards: Open Graph's and X's 1200×630 first, then the 16:9, 4:3 and 1:1 crops Google
+# asks for in an article's structured data (each at least 1200 pixels wide when the picture allows).
+CARD_SIZE = (1200, 630)
+STRUCTURED_SIZES = ((1200, 675), (1200, 900), (1200, 1200))
+CENTRE = (0.5, 0.5)
+
+
+@dataclass(frozen=True)
+class ShareCards:
+    """An article's lead image cut for social sites and search engines."""
+
+    source: str  # the original's path, to make them from
+    source_digest: str  # sha256 of the original's bytes
+    card: Variant  # 1200×630 (or the largest of that shape the picture allows): og:image, twitter:image
+    structured: tuple[Variant, ...]  # 16:9, 4:3, 1:1: the JSON-LD `image`
+    key: str  # changes whenever a card's name or size may: for page fingerprints
+
+    @property
+    def variants(self) -> tuple[Variant, ...]:
+        return (self.card, *self.structured)
+
+
+def share_cards_for(source: str | os.PathLike, output_path: str, focus: tuple[float, float] | None,
+                    settings: ImageSettings, link: Callable[[str], str]) -> ShareCards | None:
+    """The share cards of the image at source (published at output_path, as responsive_for),
+    their windows centred on focus (x, y from 0 to 1; None: the centre). None for the images
+    that have no responsive variants (SVG, GIF, TIFF, animated, unreadable): they are shown as
+    they are."""
+    source = os.fspath(source)
+    if RASTER_SUFFIXES.get(os.path.splitext(source)[1].lower()) not in ("JPEG", "PNG", "WEBP"):
+        return None
+    facts = source_facts(source)
+    if facts is None or facts.animated or facts.format not in _OWN_FORMAT:
+        return None
+    own = _OWN_FORMAT[facts.format]
+    stem, suffix = os.path.splitext(output_path)
+    made = []
+    for size in (CARD_SIZE, *STRUCTURED_SIZES):
+        crop = crop_for(facts.width, facts.height, size, focus or CENTRE)
+        width, height = size if crop.width >= size[0] else (crop.width, crop.height)  # never upscaled
+        # The window is in the name's hash: a new focus is a new name (and a new file for a CDN).
+        tag = hashlib.sha256(f"{settings_key(settings)}:{facts.digest}:{_crop_text(crop)}".encode()).hexdigest()[:8]
+        path = f"{stem}.{width}x{height}.{tag}.{suffix[1:].lower()}"
+        made.append(Variant(path, link(quote(path)), width, height, own, True, crop))
+    key = ":".join(f"{v.path}:{v.width}x{v.height}" for v in made)
+    return ShareCards(source, facts.digest, made[0], tuple(made[1:]), key)
+
+
+def crop_for(width: int, height: int, shape: tuple[int, int], focus: tuple[float, float]) -> Crop:
+    """The largest window of the shape's proportions inside a width × height picture, centred on
+    focus as far as the picture allows (a focus near an edge puts the window against that edge)."""
+    if width * shape[1] > height * shape[0]:  # wider than the shape: the whole height
+        window_w, window_h = min(width, max(1, round(height * shape[0] / shape[1]))), height
+    else:
+        window_w, window_h = width, min(height, max(1, round(width * shape[1] / shape[0])))
+    left = min(max(round(focus[0] * width - window_w / 2), 0), width - window_w)
+    top = min(max(round(focus[1] * height - window_h / 2), 0), height - window_h)
+    return Crop(left, top, left + window_w, top + window_h, width, height)
+
+
+def _crop_text(crop: Crop | None) -> str:
+    if crop is None:
+        return ""
+    return f"{crop.left},{crop.top},{crop.right},{crop.bottom}/{crop.whole_width}x{crop.whole_height}"
 
 
 # Facts of the files seen, by path and stamps; those older than _RACY_NS are saved in the cache.
@@ -262,7 +356,7 @@ def _current(key: tuple) -> bool:
 
 def make_variant(data: bytes, variant: Variant, settings: ImageSettings, digest: str = "") -> bytes:
     """The variant's bytes, from the original's (whose sha256 is digest, if known). Raises images.BadImage."""
-    resized, icc, credit = _resized(data, variant.width, variant.height, digest)
+    resized, icc, credit = _resized(data, variant.width, variant.height, digest, variant.crop)
     pillow_format = _FORMATS[variant.format][0]
     image, icc = _in_mode_for(resized, pillow_format, icc)
     options: dict = {"icc_profile": icc} if icc else {}
@@ -285,18 +379,19 @@ def make_variant(data: bytes, variant: Variant, settings: ImageSettings, digest:
 _last_resized: dict[tuple, tuple] = {}
 
 
-def _resized(data: bytes, width: int, height: int, digest: str):
+def _resized(data: bytes, width: int, height: int, digest: str, crop: Crop | None = None):
     """The picture upright, in a mode every format can take from it, scaled to width × height with
-    Lanczos, without the original's metadata; its ICC profile; and its EXIF Copyright and Artist
-    alone, as EXIF bytes (b"" when it has neither), for images.keep_copyright."""
+    Lanczos (its crop window alone, for a share card), without the original's metadata; its ICC
+    profile; and its EXIF Copyright and Artist alone, as EXIF bytes (b"" when it has neither), for
+    images.keep_copyright."""
     from PIL import Image, ImageOps
 
     from .images import EXIF_ARTIST, EXIF_COPYRIGHT, BadImage, open_image
 
-    key = (digest, width, height)
+    key = (digest, width, height, crop)
     if digest and key in _last_resized:
         return _last_resized[key]
-    image = open_image(data, draft=(width, height))
+    image = open_image(data, draft=_draft_size(width, height, crop))
     icc = image.info.get("icc_profile") or None
     exif, credit = image.getexif(), Image.Exif()
     for tag in (EXIF_COPYRIGHT, EXIF_ARTIST):
@@ -311,7 +406,9 @@ def _resized(data: bytes, width: int, height: int, digest: str):
     elif upright.mode not in ("RGB", "RGBA", "L", "LA", "CMYK"):  # a palette, 1-bit, float: scaled as colour
         alpha = "A" in upright.mode or "transparency" in upright.info
         upright = upright.convert("RGBA" if alpha else "RGB")
-    if upright.size != (width, height):
+    if crop is not None:
+        upright = _cut(upright, width, height, crop)
+    elif upright.size != (width, height):
         upright = upright.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
     upright.info = {}  # nothing of the original's metadata is carried on
     made = (upright, icc, credit.tobytes() if len(credit) else b"")
@@ -319,6 +416,26 @@ def _resized(data: bytes, width: int, height: int, digest: str):
         _last_resized.clear()
         _last_resized[key] = made
     return made
+
+
+def _draft_size(width: int, height: int, crop: Crop | None) -> tuple[int, int]:
+    """The size the whole picture is wanted at: for a crop, large enough that its window is at
+    least width × height once decoded."""
+    if crop is None:
+        return width, height
+    return (-(-crop.whole_width * width // crop.width), -(-crop.whole_height * height // crop.height))
+
+
+def _cut(upright, width: int, height: int, crop: Crop):
+    """The crop's window of the upright picture, scaled to width × height; its coordinates scaled
+    first if the picture was decoded smaller than it is (a JPEG's draft)."""
+    from PIL import Image
+
+    scale_x, scale_y = upright.width / crop.whole_width, upright.height / crop.whole_height
+    if (scale_x, scale_y) == (1, 1) and (crop.width, crop.height) == (width, height):
+        return upright.crop((crop.left, crop.top, crop.right, crop.bottom))  # the pixels as they are
+    box = (crop.left * scale_x, crop.top * scale_y, crop.right * scale_x, crop.bottom * scale_y)
+    return upright.resize((width, height), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
 
 
 def _in_mode_for(image, pillow_format: str, icc: bytes | None):
@@ -357,18 +474,21 @@ class VariantCache:
         self.settings = settings
         self.key = settings_key(settings)
 
-    def entry(self, responsive: Responsive, variant: Variant) -> Path:
-        name = hashlib.sha256(f"{self.key}:{responsive.source_digest}:{variant.width}:{variant.format}".encode())
+    def entry(self, source_digest: str, variant: Variant) -> Path:
+        # A share card's window too (its text is empty for a plain variant: their entries keep their names).
+        window = f":{_crop_text(variant.crop)}" if variant.crop else ""
+        name = hashlib.sha256(f"{self.key}:{source_digest}:{variant.width}:{variant.format}{window}".encode())
         return self.folder / f"{name.hexdigest()}.{variant.format}"
 
-    def get(self, source: Path, responsive: Responsive, variant: Variant) -> bytes:
-        """The variant's bytes: from the cache, else made from source (and kept). Raises BadImage, OSError."""
-        entry = self.entry(responsive, variant)
+    def get(self, source: Path, source_digest: str, variant: Variant) -> bytes:
+        """The variant's bytes (of an original whose sha256 is source_digest): from the cache, else
+        made from source (and kept). Raises BadImage, OSError."""
+        entry = self.entry(source_digest, variant)
         try:
             return entry.read_bytes()
         except OSError:
             pass
-        made = make_variant(source.read_bytes(), variant, self.settings, responsive.source_digest)
+        made = make_variant(source.read_bytes(), variant, self.settings, source_digest)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             temporary = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")

@@ -21,7 +21,7 @@ from .. import __version__, urls
 from ..config import BuildOptions, Config
 from ..errors import SiteError
 from ..media import is_raster
-from ..media.responsive import Responsive, Variant, VariantCache, responsive_for, save_facts
+from ..media.responsive import Responsive, ShareCards, Variant, VariantCache, responsive_for, save_facts
 from ..model.site import ListKind, ListPage, Site, Term
 from ..read.content import Article
 from ..read.inputs import code_key
@@ -93,7 +93,8 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
             (digests.article(article), teaser(newer) if newer else "-", teaser(older) if older else "-",
              *map(teaser, related)),
             lambda: dict(
-                meta=views.meta(article.path, article.title, article.summary_text, "article", article.image),
+                meta=views.meta(article.path, article.title, article.summary_text, "article", article.image,
+                                image_alt=article.image_alt, card=article.share_cards),
                 article=views.article(article),
                 newer=views.teaser(newer) if newer else None,
                 older=views.teaser(older) if older else None,
@@ -216,6 +217,7 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
             files.extend(publisher.variants(static.path, static.source))
         else:
             files.append(_copy(static.path, shown(static.source), static.source))
+    files.extend(publisher.share_cards(articles))
     save_facts()  # the hashes of the images, for the next build
     files.extend(redirects.files(moved, config))
     return Plan(tuple(files), plan_key, complete=True)
@@ -302,8 +304,9 @@ class _Digests:
             # values, other bytes.
             views = self._views
             section = views.section(article)
-            variants = article.image_variants
+            variants, cards = article.image_variants, article.share_cards
             shown = (article.teaser_base, article.image, article.image_size, variants.key if variants else None,
+                     cards.key if cards else None,
                      article.scheduled,
                      tuple([tag_by_name[name] for name in article.tags]),
                      section.name if section else None,
@@ -366,27 +369,46 @@ class _ImagePublisher:
         responsive = responsive_for(source, path, self._settings, self._link)
         if responsive is None:
             return []
+        return [self._variant_file(path, source, responsive.source_digest, variant) for variant in responsive.to_make]
+
+    def share_cards(self, articles: tuple[Article, ...]) -> list[OutputFile]:
+        """The articles' share cards (media/responsive.py), made like the variants; articles showing
+        the same image at the same focus share them (same window, same name)."""
+        planned: dict[str, OutputFile] = {}
+        root = self._site.config.content_dir
+        for article in articles:
+            cards: ShareCards | None = article.share_cards
+            if cards is None:
+                continue
+            source = Path(cards.source)
+            path = os.path.relpath(source, root).replace(os.sep, "/")
+            for variant in cards.variants:
+                if variant.path not in planned:
+                    planned[variant.path] = self._variant_file(path, source, cards.source_digest, variant)
+        return list(planned.values())
+
+    def _variant_file(self, path: str, source: Path, source_digest: str, variant: Variant) -> OutputFile:
+        """One variant (or share card) of the image published at path, made in a worker through the
+        variant cache. Its name holds the hash of the image's bytes and settings: the fingerprint."""
         if self._variant_cache is None:
             self._variant_cache = VariantCache(cache_file(self._site.config.site_dir).parent / "variants",
                                                self._settings)
         cache, shown, users = self._variant_cache, self._shown(source), self._used_by
+        what = f"{variant.width}×{variant.height} share card" if variant.crop else f"{variant.width} pixels wide"
 
-        def file(variant: Variant) -> OutputFile:
-            def produce() -> bytes:
-                from ..media.images import BadImage
+        def produce() -> bytes:
+            from ..media.images import BadImage
 
-                try:
-                    return cache.get(source, responsive, variant)
-                except BadImage as exc:
-                    raise RenderFailed(SiteError(f"{exc}{users(path)}", source)) from exc
-                except (OSError, ValueError) as exc:
-                    message = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-                    raise RenderFailed(SiteError(f"cannot make the image's {variant.width} pixels wide "
-                                                 f"{variant.format.upper()}: {message}{users(path)}", source)) from exc
+            try:
+                return cache.get(source, source_digest, variant)
+            except BadImage as exc:
+                raise RenderFailed(SiteError(f"{exc}{users(path)}", source)) from exc
+            except (OSError, ValueError) as exc:
+                message = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+                raise RenderFailed(SiteError(f"cannot make the image's {what} "
+                                             f"{variant.format.upper()}: {message}{users(path)}", source)) from exc
 
-            return OutputFile(variant.path, shown, f"variant:{cache.key}:{variant.path}", produce=produce)
-
-        return [file(variant) for variant in responsive.to_make]
+        return OutputFile(variant.path, shown, f"variant:{cache.key}:{variant.path}", produce=produce)
 
     def strips(self, path: str) -> bool:
         return is_raster(path)  # told by the name: Pillow is loaded only by a build that has images

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from ..i18n import Localization
+from ..media.responsive import ShareCards
 from ..media.sizes import image_size
 from ..model.site import ListPage, Site, Term
 from ..read.content import Article, Page
@@ -202,6 +203,11 @@ class Meta:
     url: str | None  # the page's own link, as the site links it (root-relative); None as canonical_url
     image_url: str | None
     feeds: tuple[FeedLink, ...]
+    # The share card's size when the image is one (og:image:width, og:image:height), and the
+    # article's image_alt when the image is the article's own (og:image:alt, twitter:image:alt).
+    image_width: int | None = None
+    image_height: int | None = None
+    image_alt: str = ""
 
 
 def page_window(number: int, count: int) -> list[int]:
@@ -388,13 +394,20 @@ class Views:
         )
 
     def meta(self, path: str | None, title: str | None, description: str, og_type: str = "website",
-             image: str | None = None, extra_feeds: tuple[FeedLink, ...] = ()) -> Meta:
-        """path None: a page with no address of its own (the 404 page), so no canonical link."""
+             image: str | None = None, extra_feeds: tuple[FeedLink, ...] = (), image_alt: str = "",
+             card: ShareCards | None = None) -> Meta:
+        """path None: a page with no address of its own (the 404 page), so no canonical link.
+        card: the image's share cards, when it has them: the 1200×630 one is the page's image."""
+        image_url = self.absolute(card.card.url) if card else self.share_image_url(image)
+        # The alt text describes the article's picture, not the site's default share_image.
+        own = card is not None or (image is not None and image_url == self.absolute(image))
         return Meta(
             title=title, description=description or self.site.config.description,
             canonical_url=self.urls.absolute(path) if path is not None else None, og_type=og_type,
             url=self.urls.link(path) if path is not None else None,
-            image_url=self.share_image_url(image), feeds=self.site_feeds + extra_feeds,
+            image_url=image_url, feeds=self.site_feeds + extra_feeds,
+            image_width=card.card.width if card else None, image_height=card.card.height if card else None,
+            image_alt=image_alt if own else "",
         )
 
     def share_image_url(self, image: str | None) -> str | None:

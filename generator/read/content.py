@@ -24,7 +24,7 @@ from .. import urls
 from ..config import BuildOptions, Config
 from ..errors import BuildFailed, SiteError, line_of
 from ..media import is_raster
-from ..media.responsive import Responsive, responsive_for, save_facts, use_cache_folder
+from ..media.responsive import Responsive, ShareCards, responsive_for, save_facts, share_cards_for, use_cache_folder
 from ..media.sizes import has_size, image_size
 from ..write.cache import BodyResult, ContentCache, Entry, LazyText, cache_file, digest
 from ..write.parallel import forked_map, worth_it
@@ -83,6 +83,9 @@ class Article:
     # also from the image, and in render._Digests by their key (which holds the hash of its bytes).
     image_variants: Responsive | None = None
     aliases: tuple[str, ...] = ()  # its old URLs (site paths), each given a redirect page
+    # The lead image cut for social sites and structured data (media/responsive.py), when it has
+    # variants: from the image and image_focus, and in render._Digests by their key.
+    share_cards: ShareCards | None = None
 
     @property
     def content_html(self) -> str:
@@ -302,6 +305,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
                               fields.weight, fields.aliases))
             continue
         image, lead_size, lead_variants = _image(source, resolvers[source.key], errors)
+        cards = _share_cards(source, config, link) if lead_variants is not None else None
         assert fields.date is not None
         articles.append(Article(
             source=source.path, title=fields.title, date=fields.date, updated=fields.updated,
@@ -314,7 +318,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             corrections=corrections.of(fields, source, resolvers[source.key], errors),
             teaser_base=entry.teaser_base, schema_type=fields.schema_type, summary_given=fields.summary is not None,
             image_caption=fields.image_caption, image_credit=fields.image_credit, image_size=lead_size,
-            image_variants=lead_variants, aliases=fields.aliases,
+            image_variants=lead_variants, aliases=fields.aliases, share_cards=cards,
         ))
     save_facts()
 
@@ -333,13 +337,15 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
 
 def _place(fields: Fields) -> tuple:
     """What places a source in the site: its URL and kind, whether it is built, where it sorts,
-    which lists it is on, and what the sitemap says of it. An edit that leaves all of it as it
+    which lists it is on, what the sitemap says of it, and its share cards' files. An edit that leaves all of it as it
     was changes only the files that show the article (render.Around)."""
     # Dates as written: the same instant with another offset sorts the same but reads otherwise.
     # The corrections are on the site's corrections page, which shows every one of them.
     return (fields.is_page, fields.path, fields.date and fields.date.isoformat(),
             fields.updated and fields.updated.isoformat(), fields.tags, fields.category, fields.authors,
-            fields.draft, tuple((when.isoformat(), text) for when, text in fields.corrections))
+            fields.draft, tuple((when.isoformat(), text) for when, text in fields.corrections),
+            # Which share cards there are (their files are planned with the site's, not around it).
+            fields.image, fields.image_focus)
 
 
 @dataclass(slots=True)
@@ -441,6 +447,16 @@ def _image(source: _Source, resolver, errors: list[SiteError]
     if isinstance(result, ImageLink) and result.width and result.height:
         return str(result), (result.width, result.height), result.responsive
     return str(result), None, None
+
+
+def _share_cards(source: _Source, config: Config, link: Callable[[str], str]) -> ShareCards | None:
+    """The lead image's share cards. Called for an image the resolver found under content/ with
+    variants, so its file is where its relative URL says, without a query or fragment."""
+    image = source.fields.image
+    assert image is not None
+    target = os.path.normpath(os.path.join(os.path.dirname(source.path), unquote(urlsplit(image).path)))
+    published = os.path.relpath(target, config.content_dir).replace(os.sep, "/")
+    return share_cards_for(target, published, source.fields.image_focus, config.images, link)
 
 
 def _make_resolver(folder: Path, content_dir: Path, targets: dict[str, str], excluded: dict[str, str], link,

@@ -47,6 +47,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "weight": ("weight", "order"),
     "corrections": ("corrections",),
     "schema_type": ("schema_type",),
+    "image_focus": ("image_focus",),
     # Old URLs of the article, each given a redirect page (plan/redirects.py): Hugo's name and
     # the jekyll-redirect-from plugin's, so hand-written ones move over unedited.
     "aliases": ("aliases", "redirect_from"),
@@ -78,6 +79,8 @@ class Fields:
     image_caption: str | None = None  # the lead image's caption, typeset like the title
     image_credit: str | None = None  # who made the lead image: "Photo: ..." under it
     aliases: tuple[str, ...] = ()  # old URLs, as site paths: each gets a redirect page (plan/redirects.py)
+    # The point of the lead image its share cards are centred on: (x, y), each from 0 to 1; None: the centre.
+    image_focus: tuple[float, float] | None = None
 
     def to_record(self) -> tuple:
         """Plain values only (for the cache): datetimes as ISO text."""
@@ -234,6 +237,9 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
     aliases, alias_problem = read_aliases(doc)
     if alias_problem is not None:
         errors.append(alias_problem)
+    image_focus = read_focus(meta.get("image_focus"))
+    if isinstance(image_focus, str):
+        errors.append(SiteError(f"`image_focus` {image_focus}", path, line("image_focus")))
 
     if len(errors) > before:
         return None
@@ -248,8 +254,36 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
         summary=_summary(summary, config.language if typeset else None),
         words=len(doc.body.split()), weight=weight, corrections=corrections, schema_type=schema_type,
         image_caption=image_words["image_caption"], image_credit=image_words["image_credit"],
-        aliases=aliases,
+        aliases=aliases, image_focus=image_focus if isinstance(image_focus, tuple) else None,
     )
+
+
+_FOCUS_EXAMPLE = ("must be a point in the lead image: x (from its left edge) and y (from its top), each "
+                  "from 0 to 1, such as `image_focus: 0.5, 0.3` or `image_focus: [0.5, 0.3]`")
+
+
+def read_focus(value: Any) -> tuple[float, float] | str | None:
+    """image_focus as (x, y), None when not given, or what is wrong with it (for the message)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        parts: list[Any] = [part for part in re.split(r"[,\s]+", value.strip()) if part]
+    elif isinstance(value, (list, tuple)):
+        parts = list(value)
+    else:
+        return f"{_FOCUS_EXAMPLE}, not {value!r}"
+    numbers = []
+    for part in parts:
+        try:
+            number = float(part) if not isinstance(part, bool) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not 0 <= number <= 1:  # NaN fails both comparisons
+            return f"{_FOCUS_EXAMPLE}, not {value!r}"
+        numbers.append(number)
+    if len(numbers) != 2:
+        return f"{_FOCUS_EXAMPLE}, not {value!r} ({len(numbers)} number{'s' if len(numbers) != 1 else ''})"
+    return numbers[0], numbers[1]
 
 
 def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
