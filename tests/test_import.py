@@ -385,7 +385,8 @@ def test_uploads_are_copied_and_linked_relatively(tmp_path):
 
 def test_without_uploads_one_warning_says_the_files_stay_on_the_old_site(imported):
     _, result, _ = imported
-    assert "still linked there: give a copy of that folder with --uploads DIR" in result.stderr
+    assert "links still lead to files in the old site's wp-content/uploads/: give a copy of that folder " \
+        "with --uploads DIR" in result.stderr
 
 
 # --- Jekyll ----------------------------------------------------------------------------------------

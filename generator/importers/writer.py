@@ -80,8 +80,9 @@ class Writer:
         self._write_authors()
         if self._on_old_site:
             self.notices.append(Notice(
-                f"{_plural(self._on_old_site, 'image or file')} of the old site's wp-content/uploads/ "
-                "are still linked there: give a copy of that folder with --uploads DIR to bring them along"))
+                f"{_plural(self._on_old_site, 'link')} still lead{'s' if self._on_old_site == 1 else ''} to files "
+                "in the old site's wp-content/uploads/: give a copy of that folder with --uploads DIR "
+                "to bring them along"))
             self._count("warnings")
         c = self._counts.get
         return ImportReport(c("articles", 0), c("pages", 0), c("drafts", 0), c("scheduled", 0), c("existing", 0),
