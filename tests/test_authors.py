@@ -54,7 +54,7 @@ def test_every_field_is_read(make_site):
         links=(("X", "https://x.com/gadeyemi"), ("Mastodon", "https://mastodon.social/@grace"),
                ("Bluesky", "https://bsky.app/profile/gadeyemi.bsky.social"),
                ("LinkedIn", "https://www.linkedin.com/in/gadeyemi")),
-        line=1)
+        line=1, photo_line=6)
     assert authors.by_id["tom"] == Author(id="tom", name="Tom Ellery", line=13)
     assert authors.digest == hashlib.sha256(authors_file(site).read_bytes()).hexdigest()
 

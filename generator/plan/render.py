@@ -29,6 +29,7 @@ from ..urls import slugify
 from ..write.cache import cache_file
 from ..write.output import Made, OutputFile, RenderFailed
 from . import feeds, redirects
+from .image_users import ImageUsers
 from .structured_data import StructuredData
 from .theme import Theme, localization_of, template_error
 from .views import FeedLink, Views
@@ -326,7 +327,7 @@ class _Digests:
                      [(child.key, child.name, len(child.articles)) for child in self._site.children(term)]]
             if kind.view == "author":
                 entry = self._site.authors.by_id.get(term.key)
-                shown.append(repr(dataclasses.replace(entry, line=0)) if entry else "")
+                shown.append(repr(dataclasses.replace(entry, line=0, photo_line=0)) if entry else "")
                 shown.append(self._views.photo_size(entry.photo) if entry else None)  # from the file
                 photo = self.pictures.photo(entry.photo) if entry and entry.photo else None
                 shown.append(photo.key if photo else None)  # its variants' names hold its bytes' hash
@@ -359,9 +360,10 @@ class _ImagePublisher:
         self._site = site
         self._key = ""
         self._cache: Any = None  # media.images.ImageCache, made when the first image is planned
-        self._users: dict[str, list[str]] | None = None
         self._variant_cache: Any = None  # media.responsive.VariantCache, made for the first image with variants
         self._link = urls.Urls(site.config.base_url, site.config.root).link
+        # A bad image's error is placed where it is shown: worked out only when one fails.
+        self._users = ImageUsers(site, shown, self._link)
 
     def variants(self, path: str, source: Path) -> list[OutputFile]:
         """The image's responsive variants (media/responsive.py), each made in a worker through the
@@ -393,7 +395,7 @@ class _ImagePublisher:
         if self._variant_cache is None:
             self._variant_cache = VariantCache(cache_file(self._site.config.site_dir).parent / "variants",
                                                self._settings)
-        cache, shown, users = self._variant_cache, self._shown(source), self._used_by
+        cache, shown, users = self._variant_cache, self._shown(source), self._users
         what = f"{variant.width}×{variant.height} share card" if variant.crop else f"{variant.width} pixels wide"
 
         def produce() -> bytes:
@@ -402,11 +404,11 @@ class _ImagePublisher:
             try:
                 return cache.get(source, source_digest, variant)
             except BadImage as exc:
-                raise RenderFailed(SiteError(f"{exc}{users(path)}", source)) from exc
+                raise RenderFailed(users.error(path, source, str(exc))) from exc
             except (OSError, ValueError) as exc:
                 message = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-                raise RenderFailed(SiteError(f"cannot make the image's {what} "
-                                             f"{variant.format.upper()}: {message}{users(path)}", source)) from exc
+                raise RenderFailed(users.error(path, source, f"cannot make the image's {what} "
+                                                             f"{variant.format.upper()}: {message}")) from exc
 
         return OutputFile(variant.path, shown, f"variant:{cache.key}:{variant.path}", produce=produce)
 
@@ -423,7 +425,7 @@ class _ImagePublisher:
         cache = self._cache
         stat = source.stat()
         shown = self._shown(source)
-        users = self._used_by
+        users = self._users
 
         def produce() -> Made:
             from ..media.images import BadImage
@@ -431,30 +433,14 @@ class _ImagePublisher:
             try:
                 published = cache.publish(source)
             except BadImage as exc:
-                raise RenderFailed(SiteError(f"{exc}{users(path)}", source)) from exc
+                raise RenderFailed(users.error(path, source, str(exc))) from exc
             except OSError as exc:
-                raise RenderFailed(SiteError(f"cannot read the image: {exc.strerror or exc}", source)) from exc
+                raise RenderFailed(users.error(path, source, f"cannot read the image: {exc.strerror or exc}")) from exc
             return Made(published.data, ("location-removed",) if published.location_removed else ())
 
         # As _copy, the file's stamps (its bytes), and the image settings and code.
         return OutputFile(path, shown, f"image:{self._key}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:"
                                        f"{stat.st_ino}", produce=produce)
-
-    def _used_by(self, path: str) -> str:
-        """Who shows the image, for an error message: the articles giving it as `image`, authors.yaml's photos."""
-        if self._users is None:
-            self._users = {}
-            for article in self._site.articles:
-                if article.image:
-                    self._users.setdefault(article.image, []).append(
-                        f"{self._shown(article.source)} (`image`)")
-            for author in self._site.authors.by_id.values():
-                photo = getattr(author, "photo", None)
-                if photo:
-                    self._users.setdefault(self._site.config.root + photo, []).append(
-                        f"authors.yaml:{author.line} (`photo` of {author.id})")
-        found = self._users.get(self._site.config.root + path, [])
-        return f"; it is shown by {', '.join(found)}" if found else ""
 
 
 class _Pictures:

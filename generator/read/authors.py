@@ -36,6 +36,7 @@ class Author:
     url: str = ""
     links: tuple[tuple[str, str], ...] = ()  # (label, absolute URL): X, Mastodon, Bluesky, LinkedIn, those given
     line: int = 0  # line of its id in authors.yaml
+    photo_line: int = 0  # line of its `photo` in authors.yaml, where a bad photo's error points
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,7 @@ def _read_entry(key: yaml.Node, value: yaml.Node, line: int, content_dir: Path,
         return None  # nothing to tell it apart by; an entry with other mistakes still is, to report them all
     return Author(id=author_id, name=display, role=fields.get("role", ""), bio=fields.get("bio", ""),
                   photo=photo, email=fields.get("email", ""), url=fields.get("url", ""),
-                  links=tuple(links), line=line)
+                  links=tuple(links), line=line, photo_line=seen.get("photo", 0))
 
 
 def _missing_photo_hint(photo: str, content_dir: Path) -> str:

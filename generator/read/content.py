@@ -86,6 +86,9 @@ class Article:
     # The lead image cut for social sites and structured data (media/responsive.py), when it has
     # variants: from the image and image_focus, and in render._Digests by their key.
     share_cards: ShareCards | None = None
+    # The body's relative links as written, with what each resolved to (BodyResult.links, the
+    # cache's own tuple: no copy): which images it shows, looked at only to place an image's error.
+    links: tuple[tuple[str, str], ...] = ()
 
     @property
     def content_html(self) -> str:
@@ -102,6 +105,7 @@ class Page:
     summary_text: str
     weight: int
     aliases: tuple[str, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()  # as Article.links
 
 
 @dataclass(frozen=True)
@@ -283,7 +287,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             searched_from: dict[str, int] = {}
             doc = source.document()
             for problem in found_problems:
-                line, col = _locate(doc, problem.target, searched_from)
+                line, col = locate_target(doc, problem.target, searched_from)
                 errors.append(SiteError(problem.message, Path(source.path), line, col))
         entry = new_entries[source.key]
         if fields.summary and body.auto_summary_html:
@@ -302,7 +306,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             summary_text, summary_html = entry.summary_text, body.auto_summary_html
         if fields.is_page:
             pages.append(Page(source.path, fields.title, fields.slug, fields.path, body.html, summary_text,
-                              fields.weight, fields.aliases))
+                              fields.weight, fields.aliases, body.links))
             continue
         image, lead_size, lead_variants = _image(source, resolvers[source.key], errors)
         cards = _share_cards(source, config, link) if lead_variants is not None else None
@@ -318,7 +322,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             corrections=corrections.of(fields, source, resolvers[source.key], errors),
             teaser_base=entry.teaser_base, schema_type=fields.schema_type, summary_given=fields.summary is not None,
             image_caption=fields.image_caption, image_credit=fields.image_credit, image_size=lead_size,
-            image_variants=lead_variants, aliases=fields.aliases, share_cards=cards,
+            image_variants=lead_variants, aliases=fields.aliases, share_cards=cards, links=body.links,
         ))
     save_facts()
 
@@ -493,7 +497,7 @@ def _make_resolver(folder: Path, content_dir: Path, targets: dict[str, str], exc
     return resolve
 
 
-def _locate(doc: SourceDocument, target: str, searched_from: dict[str, int]) -> tuple[int, int | None]:
+def locate_target(doc: SourceDocument, target: str, searched_from: dict[str, int]) -> tuple[int, int | None]:
     """Python-Markdown keeps no source positions: find the target's text in the body instead.
     Problems come in document order, so the same target twice is found at its next place."""
     start = searched_from.get(target, len(doc.text) - len(doc.body))
