@@ -146,16 +146,25 @@ def settings_key(settings: ImageSettings) -> str:
     return hashlib.sha256(f"{settings.quality}:{settings.keep_copyright}:{code_key()}".encode()).hexdigest()
 
 
+def _resizable(source: str) -> Facts | None:
+    """The facts of the image at source if it gets variants and share cards: a still JPEG, PNG or
+    WebP that can be read (told by its name first, so that other files are never opened)."""
+    if RASTER_SUFFIXES.get(os.path.splitext(source)[1].lower()) not in ("JPEG", "PNG", "WEBP"):
+        return None
+    facts = source_facts(source)
+    if facts is None or facts.animated or facts.format not in _OWN_FORMAT:
+        return None
+    return facts
+
+
 def responsive_for(source: str | os.PathLike, output_path: str, settings: ImageSettings,
                    link: Callable[[str], str]) -> Responsive | None:
     """The variants of the image at source, published at output_path (relative to the output
     folder, not quoted); link(quoted path) gives a URL. None when it has none (not a JPEG, PNG or
     WebP, animated, unreadable: a damaged image is reported by its published copy)."""
     source = os.fspath(source)
-    if RASTER_SUFFIXES.get(os.path.splitext(source)[1].lower()) not in ("JPEG", "PNG", "WEBP"):
-        return None
-    facts = source_facts(source)
-    if facts is None or facts.animated or facts.format not in _OWN_FORMAT:
+    facts = _resizable(source)
+    if facts is None:
         return None
     own = _OWN_FORMAT[facts.format]
     tag = hashlib.sha256(f"{settings_key(settings)}:{facts.digest}".encode()).hexdigest()[:8]
@@ -210,10 +219,8 @@ def share_cards_for(source: str | os.PathLike, output_path: str, focus: tuple[fl
     that have no responsive variants (SVG, GIF, TIFF, animated, unreadable): they are shown as
     they are."""
     source = os.fspath(source)
-    if RASTER_SUFFIXES.get(os.path.splitext(source)[1].lower()) not in ("JPEG", "PNG", "WEBP"):
-        return None
-    facts = source_facts(source)
-    if facts is None or facts.animated or facts.format not in _OWN_FORMAT:
+    facts = _resizable(source)
+    if facts is None:
         return None
     own = _OWN_FORMAT[facts.format]
     stem, suffix = os.path.splitext(output_path)
