@@ -61,6 +61,16 @@ def test_a_broken_lead_image_is_an_error_at_the_image_line(make_site, run):
     assert untouched
 
 
+def test_a_broken_lead_image_given_as_cover_is_an_error_at_that_line(make_site, run):
+    # `cover` is one of the names `image` is read under (Hugo themes use it): the error is at its line.
+    text = "---\ntitle: Storm\ndate: 2022-03-02\ncover: storm.jpg\nimage_alt: Clouds\n---\nText.\n"
+    errors, untouched = failed_build(make_site, run, {"content/storm.jpg": b"<html>not a picture</html>",
+                                                      "content/2022-03-02-storm.md": text})
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("content/2022-03-02-storm.md:4: error: `image`: content/storm.jpg: not an image"), errors
+    assert untouched
+
+
 def test_a_broken_author_photo_is_an_error_at_its_photo_line(make_site, run):
     authors = ("desk:\n  name: Test Desk\n"
                "grace:\n  name: Grace Ade\n  role: Reporter\n  photo: authors/grace.jpg\n")

@@ -15,6 +15,7 @@ from ..errors import SiteError
 from ..model.site import Site
 from ..read.authors import authors_file
 from ..read.content import locate_target
+from ..read.fields import line_of_field
 from ..read.frontmatter import SourceDocument, read_document
 
 # The first place shown is the error's own; past this many others they are counted, not named
@@ -79,7 +80,7 @@ class ImageUsers:
         for page in site.pages:
             yield from self._in_text(page.source, page.links, urls)
         for author in site.authors.by_id.values():
-            if getattr(author, "photo", None) == path:
+            if author.photo == path:
                 yield _Use(authors_file(site.config.site_dir), f"`photo` of author `{author.id}`: ",
                            line=author.photo_line or author.line)
 
@@ -100,7 +101,7 @@ class ImageUsers:
         if doc is None:
             return None, None
         if use.target is None:
-            return doc.line_of_key("image"), None
+            return line_of_field(doc, "image"), None
         return locate_target(doc, use.target, {})
 
     def _name(self, use: _Use) -> str:

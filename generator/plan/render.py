@@ -457,7 +457,7 @@ class _Pictures:
             if article.image and article.image_variants is not None:
                 self._by_url[article.image] = article.image_variants
         for author in site.authors.by_id.values():
-            if getattr(author, "photo", None):
+            if author.photo:
                 self.photo(author.photo)
 
     def photo(self, photo: str) -> Responsive | None:

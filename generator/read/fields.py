@@ -128,7 +128,7 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
     before = len(errors)
 
     def line(name: str) -> int:
-        return doc.line_of_key(_key_used(doc.meta, name))
+        return line_of_field(doc, name)
 
     title = meta.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
@@ -307,6 +307,12 @@ def _is_flag(value: Any) -> bool:
     return isinstance(value, bool) or (isinstance(value, str) and value.strip().lower() in ("true", "false"))
 
 
+def line_of_field(doc: SourceDocument, name: str) -> int:
+    """The line of the field in the front matter, under whichever of its names the author used
+    (`cover` or `featured_image` for `image`, say)."""
+    return doc.line_of_key(_key_used(doc.meta, name))
+
+
 def _key_used(raw: dict[str, Any], name: str) -> str:
     lowered = {k.lower(): k for k in raw}
     return next((lowered[a] for a in ALIASES[name] if a in lowered and not _not_this(name, a, raw[lowered[a]])),
@@ -321,7 +327,7 @@ def read_aliases(doc: SourceDocument) -> tuple[tuple[str, ...], SiteError | None
     value = meta.get("aliases")
     if value in (None, "", []):
         return (), None
-    where = doc.line_of_key(_key_used(doc.meta, "aliases"))
+    where = line_of_field(doc, "aliases")
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         return (), SiteError("`aliases` must be a list of old URL paths such as [/2019/05/old-title/]",
