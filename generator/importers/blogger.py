@@ -15,7 +15,6 @@ from datetime import datetime, tzinfo
 from html import unescape
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -24,7 +23,7 @@ from defusedxml.ElementTree import iterparse
 from ..read.fields import alias_path
 from ..urls import slugify
 from . import html
-from .model import Comments, Found, ImportedAuthor, Item, Notice, Skip
+from .model import Comments, Found, ImportedAuthor, Item, Notice, Skip, slug_of_url
 
 _NAMESPACES = {
     "app": "http://purl.org/atom/app#", "thr": "http://purl.org/syndication/thread/1.0",
@@ -154,8 +153,7 @@ def _entry(entry: Element, authors: set[str]) -> Iterator[Found]:
         authors.add(name)
         yield ImportedAuthor(name, name)
     thumbnail = entry.find("{%s}thumbnail" % _NAMESPACES["media"])
-    slug = slugify(unquote(urlsplit(link or filename).path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0])) \
-        if (link or filename) else ""
+    slug = slug_of_url(link or filename)
     if re.fullmatch(r"blog-post(?:_\d+)?", slug):  # Blogger's name for a title it cannot spell in a URL
         slug = ""
     image = thumbnail.get("url") if thumbnail is not None else None

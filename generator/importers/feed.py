@@ -13,12 +13,11 @@ import html as html_escaping
 from collections.abc import Iterator
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from ..read.fields import alias_path
 from ..urls import slugify
 from . import html
-from .model import Found, ImportedAuthor, Item, Notice
+from .model import Found, ImportedAuthor, Item, Notice, slug_of_url
 
 
 def read(path: Path, fallback_zone: tzinfo) -> Iterator[Found]:
@@ -78,7 +77,7 @@ def _entry(entry, authors: set[str]) -> Iterator[Found]:
             image = url
             warn(f"its image {url} has no alt text in the feed: add `image_alt` saying what it shows")
             break
-    slug = slugify(unquote(urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0])) if link else ""
+    slug = slug_of_url(link)
     old = alias_path(link) if link else None
     yield from notices
     yield Item(kind="article", title=title or "Untitled", slug=slug or slugify(title) or "post", body=markdown,

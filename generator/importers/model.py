@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from ..urls import slugify
 
 
 @dataclass(frozen=True)
@@ -98,3 +101,9 @@ def planned_file(kind: str, date: datetime | None, slug: str) -> str:
     if kind == "page" or date is None:
         return f"pages/{slug}.md"
     return f"{date:%Y}/{date:%Y-%m-%d}-{slug}.md"
+
+
+def slug_of_url(url: str) -> str:
+    """The slug an old post's URL gives: its last path segment without a suffix
+    ("https://x.example/2019/05/old-title.html" gives "old-title"); empty for none."""
+    return slugify(unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0])) if url else ""
