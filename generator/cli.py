@@ -51,7 +51,8 @@ def parser() -> argparse.ArgumentParser:
     new_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
 
     import_parser = commands.add_parser("import", help="bring in another blog's archive (WordPress export, ...)")
-    import_parser.add_argument("source", type=Path, help="the export file (WordPress: the .xml of Tools → Export)")
+    import_parser.add_argument("source", help="the export file (WordPress: the .xml of Tools → Export), "
+                                              "or a feed's URL")
     _site_option(import_parser)
     import_parser.add_argument("--format", choices=("wordpress", "blogger", "feed", "jekyll", "hugo"),
                                help="what made SOURCE (default: read from the file)")
@@ -182,25 +183,23 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .importers.command import Refused, run_import  # BeautifulSoup and friends: only when importing
+    from .importers.command import Refused, import_to, url_of  # BeautifulSoup and friends: only when importing
 
     config = load_config(args.site)
-    progress = _Progress() if sys.stderr.isatty() else None
-    report = run_import(args.source, config, args.format, args.dry_run,
-                        (lambda n: progress(f"read {n} items")) if progress else None, args.uploads)
-    if progress:
-        progress.clear()
+    # A URL stays as it is: as a path, https:// would become https:/.
+    source = args.source if url_of(args.source) is not None else Path(args.source)
+    report = import_to(source, config, args.format, args.dry_run, sys.stderr, args.uploads)
     if isinstance(report, Refused):
         print(f"broadsheet: error: {report.message}", file=sys.stderr)
         return EXIT_SITE_ERRORS
     for notice in report.notices:
         where = f"{notice.origin}: " if notice.origin else ""
         print(f"broadsheet: {'error' if notice.skipped else 'warning'}: {where}{notice.message}", file=sys.stderr)
-    print(_import_summary(report, args.source))
+    print(_import_summary(report, source))
     return EXIT_SITE_ERRORS if report.failed else EXIT_OK
 
 
-def _import_summary(report, source: Path) -> str:
+def _import_summary(report, source: Path | str) -> str:
     """One line: what was (or would be) imported, and what was not."""
     made = report.articles + report.pages
     kinds = f"{_count(report.articles, 'article')} and {_count(report.pages, 'page')}"
@@ -211,7 +210,7 @@ def _import_summary(report, source: Path) -> str:
         line = f"{'would import' if report.dry_run else 'imported'} {kinds}" + (f" ({', '.join(held)})" if held else "")
     else:
         line = "nothing new to import"
-    line += f" from {_shown(source)}"
+    line += f" from {_shown(source) if isinstance(source, Path) else source}"
     rest = []
     if report.existing:
         rest.append(f"{report.existing} already imported")

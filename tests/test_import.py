@@ -466,3 +466,258 @@ def test_hugo_content_moves_over_with_toml_front_matter_bundles_and_shortcodes(t
     assert "<figcaption>Opened on Tuesday</figcaption>" in page(site, "2022/03/01/bridge-opens/index.html")
     assert "/news/budget.html /2022/02/28/budget/ 301" in page(site, "_redirects").splitlines()  # Hugo's aliases
     assert "About us." in page(site, "about/index.html")
+
+
+# --- a feed at a URL ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def served(tmp_path: Path):
+    """A folder served over HTTP on 127.0.0.1 (no network needed): its base URL."""
+    import functools
+    import http.server
+    import threading
+
+    folder = tmp_path / "served"
+    folder.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_feed_at_a_url_imports_like_a_file(tmp_path, served):
+    folder, base = served
+    (folder / "feed.rss").write_bytes(FIXTURE.with_name("feed.rss").read_bytes())
+    site = make_site(tmp_path)
+    result = run("import", f"{base}/feed.rss", site=site)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("imported 2 articles and 0 pages from ")
+    assert "the feed gives only its summary" in result.stderr
+    assert (site / "content/2022/2022-02-28-council-approves-flood-defences.md").is_file()
+    assert run("build", site=site).returncode == 0
+    assert run("import", f"{base}/feed.rss", site=site).stdout.startswith("nothing new to import")
+
+    missing = run("import", f"{base}/gone.rss", site=site)
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert missing.stderr.strip() == f"broadsheet: error: cannot fetch {base}/gone.rss: the server answered 404 " \
+                                     "File not found"
+    (folder / "page.html").write_text("<!doctype html><title>Hi</title>", encoding="utf-8")
+    page_result = run("import", f"{base}/page.html", site=site)
+    assert page_result.returncode == 1 and "is not an RSS or Atom feed" in page_result.stderr
+
+
+def test_an_unreachable_url_is_one_clear_line(tmp_path):
+    site = make_site(tmp_path)
+    result = run("import", "http://127.0.0.1:1/feed.xml", site=site)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("broadsheet: error: cannot fetch http://127.0.0.1:1/feed.xml: ")
+
+
+# --- large exports: streamed, with progress on a terminal ---------------------------------------------
+
+def _big_feed(path: Path, items: int, padding: str) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:content="http://purl.org/'
+                  'rss/1.0/modules/content/" xmlns:x="urn:example"><channel><title>T</title>\n')
+        for i in range(items):
+            out.write(f"<item><title>Story {i}</title><link>https://old.example/{i}.html</link><pubDate>Mon, 28 "
+                      f"Feb 2022 14:30:00 +0100</pubDate><content:encoded><![CDATA[<p>Story {i}.</p>]]>"
+                      f"</content:encoded><x:notes>{padding}</x:notes></item>\n")
+        out.write("</channel></rss>\n")
+
+
+def _big_wordpress(path: Path, items: int, padding: str) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:excerpt="http://wordpress.org/'
+                  'export/1.2/excerpt/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://'
+                  'purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>T</title>'
+                  "<wp:wxr_version>1.2</wp:wxr_version>\n")
+        for i in range(items):
+            out.write(f"<item><title>Story {i}</title><link>https://old.example/story-{i}/</link><dc:creator>ann"
+                      f"</dc:creator><content:encoded><![CDATA[Story {i}.]]></content:encoded><wp:post_id>{i + 1}"
+                      "</wp:post_id><wp:post_date>2022-02-28 14:30:00</wp:post_date><wp:post_date_gmt>2022-02-28 "
+                      f"13:30:00</wp:post_date_gmt><wp:post_name>story-{i}</wp:post_name><wp:status>publish"
+                      "</wp:status><wp:post_type>post</wp:post_type><wp:comment><wp:comment_id>1</wp:comment_id>"
+                      f"<wp:comment_approved>1</wp:comment_approved><wp:comment_content>{padding}"
+                      "</wp:comment_content></wp:comment></item>\n")
+        out.write("</channel></rss>\n")
+
+
+def _big_blogger(path: Path, items: int, padding: str) -> None:
+    kind = "<category scheme='http://schemas.google.com/g/2005#kind' term='http://schemas.google.com/blogger/2008/kind#"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("<?xml version='1.0' encoding='UTF-8'?>\n<feed xmlns='http://www.w3.org/2005/Atom'><id>tag:blogger"
+                  ".com,1999:blog-1</id><title>T</title><generator>Blogger</generator>\n")
+        for i in range(items):
+            out.write(f"<entry><id>tag:blogger.com,1999:blog-1.post-{i}</id><published>2022-03-01T10:15:00.000+02:00"
+                      f"</published>{kind}post'/><title type='text'>Story {i}</title><content type='html'>Story {i}."
+                      "</content><link rel='alternate' type='text/html' href='https://x.blogspot.com/2022/03/story-"
+                      f"{i}.html'/><author><name>Ann</name></author></entry>\n<entry><id>tag:blogger.com,1999:blog-1"
+                      f".post-{i}.comment</id><published>2022-03-01T11:00:00.000+02:00</published>{kind}comment'/>"
+                      f"<content type='html'>{padding}</content></entry>\n")
+        out.write("</feed>\n")
+
+
+_MEASURE = """
+import resource, sys
+from pathlib import Path
+from generator.config import load_config
+from generator.importers.command import run_import
+config = load_config(Path(sys.argv[1]))
+run_import(Path(sys.argv[2]), config, None, True)  # every module the import uses, loaded
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+report = run_import(Path(sys.argv[3]), config, None, True)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(report.articles, report.failed, (after - before) * 1024)  # ru_maxrss is in KiB on Linux
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is counted in KiB on Linux")
+@pytest.mark.parametrize("make", [_big_feed, _big_wordpress, _big_blogger], ids=["feed", "wordpress", "blogger"])
+def test_a_large_export_imports_in_bounded_memory(tmp_path, make):
+    """1,500 items carrying 20 KB each (notes, comments): a 30 MB export. Read whole, it would take
+    several times its size; streamed, the peak grows by well under a quarter of it."""
+    site = make_site(tmp_path)
+    small, big = tmp_path / "small.xml", tmp_path / "big.xml"
+    make(small, 3, "x")
+    make(big, 1500, "lorem ipsum " * 1700)
+    result = subprocess.run([sys.executable, "-c", _MEASURE, str(site), str(small), str(big)], capture_output=True,
+                            text=True, cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert result.returncode == 0, result.stderr
+    articles, failed, growth = map(int, result.stdout.split())
+    assert (articles, failed) == (1500, 0)
+    assert growth < big.stat().st_size / 4, f"peak memory grew by {growth / 2**20:.0f} MB for a " \
+                                            f"{big.stat().st_size / 2**20:.0f} MB export"
+
+
+class _Terminal:
+    def __init__(self, tty: bool) -> None:
+        self.tty, self.written = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> int:
+        self.written += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_is_shown_on_a_terminal_and_nowhere_else(tmp_path, monkeypatch):
+    from generator.config import load_config
+    from generator.importers import command
+
+    site = make_site(tmp_path)
+    monkeypatch.setattr(command, "PROGRESS_EVERY", 0.0)  # every item, for a test of a few
+    terminal, pipe = _Terminal(True), _Terminal(False)
+    report = command.import_to(FIXTURE.with_name("feed.rss"), load_config(site), None, True, terminal)
+    assert report.articles == 2
+    assert terminal.written.startswith("\r\033[Kimporting… 1 item\r\033[Kimporting… 2 items")
+    assert terminal.written.endswith("\r\033[K")  # the line taken away before the summary
+    command.import_to(FIXTURE.with_name("feed.rss"), load_config(site), None, True, pipe)
+    assert pipe.written == ""
+
+
+def test_progress_is_rewritten_at_most_four_times_a_second():
+    from generator.importers.command import Progress
+
+    now = [0.0]
+    terminal = _Terminal(True)
+    progress = Progress(terminal, clock=lambda: now[0])
+    for seen in range(1, 1001):  # a thousand items in two seconds
+        now[0] = seen * 0.002
+        progress(seen)
+    assert 6 <= terminal.written.count("\r") <= 8
+    assert "importing… 125 items" in terminal.written  # none shown before a quarter of a second
+
+
+# --- Jekyll pages, Hugo sections and undated content -----------------------------------------------
+
+def put(folder: Path, path: str, text: str) -> None:
+    (folder / path).parent.mkdir(parents=True, exist_ok=True)
+    (folder / path).write_text(text, encoding="utf-8")
+
+
+def test_jekyll_pages_at_the_root_are_imported_keeping_their_addresses(tmp_path):
+    import shutil
+
+    source = tmp_path / "jekyll"
+    shutil.copytree(FIXTURE.with_name("jekyll"), source)
+    (source / "_config.yml").write_text("title: Old blog\nexclude: [notes/]\n", encoding="utf-8")
+    put(source, "about.md", "---\ntitle: About us\nlayout: page\npermalink: /about-us/\n---\n"
+                              "We report. [Write to us]({% link contact.html %}).\n")
+    put(source, "contact.html", "---\nlayout: page\n---\n<p>Write to us.</p>\n")
+    put(source, "team/index.md", "---\ntitle: Join the team\nredirect_from: /jobs/\n---\nWe hire.\n")
+    put(source, "policies/ethics.md", "---\ntitle: Ethics\n---\nOur code.\n")
+    put(source, "index.html", "---\nlayout: home\n---\n")
+    put(source, "404.md", "---\ntitle: Not found\n---\nGone.\n")
+    put(source, "blog/index.html", "---\ntitle: Blog\n---\n{% for post in paginator.posts %}{{ post.title }}"
+                                     "{% endfor %}\n")
+    put(source, "broken.md", "---\ntitle: Broken\nlayout: [page\n---\nx\n")
+    for ignored in ("_layouts/default.html", "node_modules/pkg/guide.md", ".github/notes.md", "notes/draft.md",
+                    "vendor/bundle/theme.md"):
+        put(source, ignored, "---\ntitle: Not a page\n---\n")
+    put(source, "README.md", "# The blog's code\n")  # no front matter: a file Jekyll copies, no page
+    site = make_site(tmp_path)
+    result = run("import", str(source), site=site)
+    assert result.returncode == 1 and "Traceback" not in result.stderr  # broken.md
+    assert result.stdout.startswith("imported 3 articles and 4 pages (1 draft) from ")
+    assert "3 skipped, 1 error" in result.stdout
+    assert re.search(r"broken\.md: line 3: its front matter is not valid YAML", result.stderr)
+    assert "index.html: the home page: Broadsheet makes its own front page" in result.stderr
+    assert "404.md: the page for an address not found" in result.stderr
+    assert "blog/index.html: a list of posts made by Liquid" in result.stderr
+    assert "contact.html: has no title: imported as 'Contact'" in result.stderr
+    pages = site / "content/pages"
+    assert sorted(p.name for p in pages.iterdir()) == ["about-us.md", "contact.md", "ethics.md", "team.md"]
+    assert "[Write to us](contact.md)" in (pages / "about-us.md").read_text(encoding="utf-8")
+    assert "aliases: [/contact.html]" in (pages / "contact.md").read_text(encoding="utf-8")
+    assert "aliases: [/policies/ethics.html]" in (pages / "ethics.md").read_text(encoding="utf-8")
+    assert (pages / "team.md").read_text(encoding="utf-8").startswith(
+        "---\ntitle: Join the team\nredirect_from: /jobs/\n---\n")  # /team/ is /team/ still
+    assert "draft: true" in (site / "content/posts/next-steps.md").read_text(encoding="utf-8")
+
+    built = run("build", site=site)
+    assert built.returncode == 0, built.stderr
+    assert "We report." in page(site, "about-us/index.html") and 'href="/contact/"' in page(site, "about-us/index.html")
+    redirects = page(site, "_redirects").splitlines()
+    assert {"/contact.html /contact/ 301", "/policies/ethics.html /ethics/ 301", "/jobs/ /team/ 301"} <= set(redirects)
+
+
+def test_hugo_sections_and_undated_content_become_pages(tmp_path):
+    import shutil
+
+    source = tmp_path / "hugo"
+    shutil.copytree(FIXTURE.with_name("hugo"), source)
+    put(source, "content/_index.md", "---\ntitle: Home\n---\nWelcome to the Post.\n")
+    put(source, "content/posts/_index.md", "+++\ntitle = \"Posts\"\n+++\n")
+    put(source, "content/news/local/_index.md", "---\ntitle: Local news\n---\nNews from the town hall.\n")
+    put(source, "content/docs/setup.md", "---\ntitle: Setting up\nslug: setting-up\n---\nHow to.\n")
+    put(source, "content/docs/faq.md", "---\ndescription: Questions\n---\nAsk us.\n")
+    put(source, "content/news/bad.md", "+++\ntitle = \"Bad\"\ndate = \"tomorrow\"\n+++\nx\n")
+    site = make_site(tmp_path)
+    result = run("import", str(source), site=site)
+    assert result.returncode == 1 and "Traceback" not in result.stderr  # bad.md
+    assert result.stdout.startswith("imported 2 articles and 4 pages from ")
+    assert "2 skipped, 1 error" in result.stdout
+    assert re.search(r"news/bad\.md: line 3: its date 'tomorrow' is not a date", result.stderr)
+    assert re.search(r"content/_index\.md: the home page's _index\.md", result.stderr)
+    assert re.search(r"posts/_index\.md: a section's list page with no text of its own", result.stderr)
+    assert "faq.md: has no title: imported as 'Faq'" in result.stderr
+    pages = site / "content/pages"
+    assert sorted(p.name for p in pages.iterdir()) == ["about.md", "faq.md", "local.md", "setting-up.md"]
+    assert "aliases: [/news/local/]" in (pages / "local.md").read_text(encoding="utf-8")
+    assert "aliases" not in (pages / "about.md").read_text(encoding="utf-8")  # /about/ still
+
+    built = run("build", site=site)
+    assert built.returncode == 0, built.stderr
+    assert "News from the town hall." in page(site, "local/index.html")
+    redirects = set(page(site, "_redirects").splitlines())
+    assert {"/news/local/ /local/ 301", "/docs/setting-up/ /setting-up/ 301", "/docs/faq/ /faq/ 301"} <= redirects

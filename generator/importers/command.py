@@ -1,15 +1,29 @@
-"""`broadsheet import SOURCE`: which reader, then everything it finds through the writer."""
+"""`broadsheet import SOURCE`: which reader, then everything it finds through the writer.
+
+SOURCE may be a feed's URL: it is downloaded to a temporary file (streamed to disk, with a
+timeout) and read like a file; a network or HTTP failure refuses the import in one line.
+"""
 
 from __future__ import annotations
 
+import re
+import shutil
+import socket
+import tempfile
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
 
 from ..config import Config
 from . import blogger, feed, hugo, jekyll, wordpress
-from .model import Found, Notice
+from .model import Copied, Found, Item, Notice
 from .writer import ImportReport, Writer
 
 FORMATS = ("wordpress", "blogger", "feed", "jekyll", "hugo")
@@ -44,8 +58,61 @@ def guess_format(source: Path) -> str | None:
     return None
 
 
-def run_import(source: Path, config: Config, fmt: str | None, dry_run: bool,
+FETCH_TIMEOUT = 30.0  # seconds without an answer before a URL is given up
+PROGRESS_EVERY = 0.25  # seconds: a terminal's progress line is rewritten at most this often
+# A URL as the command line hands it over: argparse's Path folds "https://" into "https:/".
+_URL = re.compile(r"^(https?):/+(.+)$", re.I)
+
+
+def url_of(source: Path | str) -> str | None:
+    """The http(s) URL SOURCE names, or None for a file or folder (one named so, if it is there)."""
+    match = _URL.match(str(source))
+    if match and Path(source).exists():
+        return None
+    return f"{match.group(1).lower()}://{match.group(2)}" if match else None
+
+
+class Progress:
+    """`importing… 1200 items`, rewritten in place on a terminal; nothing on anything else (a
+    pipe, a log file). Called for each item; it writes at most every PROGRESS_EVERY seconds."""
+
+    def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream, self.clock = stream, clock
+        self.shown = stream.isatty()
+        self._next = clock() + PROGRESS_EVERY  # a small import finishes before anything is shown
+        self._written = False
+
+    def __call__(self, seen: int) -> None:
+        if not self.shown or self.clock() < self._next:
+            return
+        self._next = self.clock() + PROGRESS_EVERY
+        self._written = True
+        self.stream.write(f"\r\033[Kimporting… {seen} item{'' if seen == 1 else 's'}")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        """Take the line away, so that the messages and the summary start on a clean one."""
+        if self._written:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def import_to(source: Path | str, config: Config, fmt: str | None, dry_run: bool, stream: TextIO,
+              uploads: Path | None = None) -> ImportReport | Refused:
+    """run_import with its progress shown on stream when that is a terminal."""
+    progress = Progress(stream)
+    try:
+        return run_import(source, config, fmt, dry_run, progress, uploads)
+    finally:
+        progress.clear()
+
+
+def run_import(source: Path | str, config: Config, fmt: str | None, dry_run: bool,
                progress: Callable[[int], None] | None = None, uploads: Path | None = None) -> ImportReport | Refused:
+    url = url_of(source)
+    if url is not None:
+        return _import_url(url, config, fmt, dry_run, progress, uploads)
+    source = Path(source)
     if not source.exists():
         return Refused(f"{source} does not exist")
     try:
@@ -63,12 +130,56 @@ def run_import(source: Path, config: Config, fmt: str | None, dry_run: bool,
         return Refused(f"--uploads {uploads} is not a folder; give a copy of the old site's wp-content/uploads/")
     writer = Writer(config.site_dir, config.content_dir, dry_run, uploads=uploads)
     seen = 0
+    # Said at most every PROGRESS_EVERY seconds, whoever listens: a terminal is slower than an import.
+    next_report = time.monotonic() + PROGRESS_EVERY
     try:
         for found in reader(source, config.tz):
             writer.add(found)
-            seen += 1
-            if progress and seen % 100 == 0:
-                progress(seen)
+            if isinstance(found, (Item, Copied)):
+                seen += 1
+                if progress and time.monotonic() >= next_report:
+                    next_report = time.monotonic() + PROGRESS_EVERY
+                    progress(seen)
     except OSError as exc:
         writer.add(Notice(f"cannot read {source}: {exc.strerror}", skipped=True))
     return writer.finish()
+
+
+def _import_url(url: str, config: Config, fmt: str | None, dry_run: bool,
+                progress: Callable[[int], None] | None, uploads: Path | None) -> ImportReport | Refused:
+    if fmt not in (None, "feed", "wordpress", "blogger"):
+        return Refused(f"{url} is a URL: only a file can be read from one (a feed, or an export), not a {fmt} folder")
+    with _downloaded(url) as fetched:
+        if isinstance(fetched, Refused):
+            return fetched
+        fmt = fmt or guess_format(fetched)
+        if fmt is None:  # said of the URL: the temporary file is no name the user knows
+            return Refused(f"{url} is not an RSS or Atom feed, nor a WordPress or Blogger export; nothing was imported")
+        return run_import(fetched, config, fmt, dry_run, progress, uploads)
+
+
+@contextmanager
+def _downloaded(url: str) -> Iterator[Path | Refused]:
+    """The document at url in a temporary file named as its URL names it (messages name the file),
+    removed afterwards; or why it could not be fetched."""
+    name = Path(urlsplit(url).path).name or "feed.xml"
+    with tempfile.TemporaryDirectory(prefix="broadsheet-import-") as folder:
+        target = Path(folder) / name
+        request = urllib.request.Request(url, headers={"User-Agent": "broadsheet-import"})
+        try:
+            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response, target.open("wb") as out:
+                shutil.copyfileobj(response, out)  # to disk in chunks: a large export is never held whole
+        except urllib.error.HTTPError as exc:
+            yield Refused(f"cannot fetch {url}: the server answered {exc.code} {exc.reason}")
+            return
+        except urllib.error.URLError as exc:
+            reason = exc.reason.strerror if isinstance(exc.reason, OSError) and exc.reason.strerror else exc.reason
+            yield Refused(f"cannot fetch {url}: {reason}")
+            return
+        except (socket.timeout, TimeoutError):
+            yield Refused(f"cannot fetch {url}: no answer in {FETCH_TIMEOUT:.0f} s")
+            return
+        except (OSError, ValueError) as exc:  # a connection reset halfway, a URL urllib cannot read
+            yield Refused(f"cannot fetch {url}: {exc}")
+            return
+        yield target

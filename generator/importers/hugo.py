@@ -1,6 +1,8 @@
-"""A Hugo site's content, moved over: posts to content/YEAR/, top-level pages to content/pages/, a
-page bundle (slug/index.md with its images) as a folder of its own so that its relative links
-still hold. Front matter in TOML (+++) or JSON is written as YAML, the only kind Broadsheet reads;
+"""A Hugo site's content, moved over: dated posts to content/YEAR/, content without a date (and
+dateless top-level files) as pages to content/pages/, with their Hugo address as an alias when it
+changes; a page bundle (slug/index.md with its images) as a folder of its own so that its relative
+links still hold. A section's _index.md with text of its own is a page; one with only a title is
+for the list Hugo made there, and is skipped, said so (Broadsheet makes its own section pages). Front matter in TOML (+++) or JSON is written as YAML, the only kind Broadsheet reads;
 YAML is kept as written. Hugo's `aliases` are Broadsheet's own.
 
 Shortcodes rewritten: {{< ref >}} / {{< relref >}} as a relative link to the new file (checked by
@@ -23,8 +25,10 @@ from typing import Any
 import yaml
 
 from .. import yamlutil
+from ..read.fields import alias_path
 from ..urls import slugify
-from .model import Copied, Found, Notice, Resource
+from .model import Copied, Found, Notice, Resource, Skip
+from .pages import title_for, with_alias, yaml_scalar
 
 _YAML = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*\n", re.S)
 _TOML = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*\n", re.S)
@@ -39,7 +43,7 @@ def detect(folder: Path) -> bool:
 
 def read(source: Path, fallback_zone: tzinfo) -> Iterator[Found]:
     root = source / "content" if (source / "content").is_dir() else source
-    files = sorted(p for p in root.rglob("*.md") if p.name != "_index.md" and not any(
+    files = sorted(p for p in root.rglob("*.md") if not any(
         part.startswith(".") for part in p.relative_to(root).parts))
     if not files:
         yield Notice(f"no Markdown files in {root}", skipped=True)
@@ -50,23 +54,50 @@ def read(source: Path, fallback_zone: tzinfo) -> Iterator[Found]:
         if isinstance(found, Notice):
             yield found
             continue
-        read_files[path] = found
-    targets = {path: _target(path, root, meta) for path, (meta, _, _, _) in read_files.items()}
-    by_source = {path.relative_to(root).as_posix(): target for path, target in targets.items()}
-    for path, (meta, header, body, body_line) in read_files.items():
-        target = targets[path]
-        if target is None:
-            yield Notice("has no date it can be placed by (and is not a page at the top of content/); not imported",
-                         str(path), skipped=True)
+        if path.name == "_index.md" and (why := _not_a_page(path, root, found[2])):
+            yield Notice(f"{why}; not imported", str(path))
+            yield Skip(str(path), why)
             continue
+        read_files[path] = found
+    targets: dict[Path, str] = {}
+    for path, (meta, _, _, _) in read_files.items():
+        target = _target(path, root, meta)
+        if isinstance(target, Notice):
+            yield target
+        else:
+            targets[path] = target
+    by_source = {path.relative_to(root).as_posix(): target for path, target in targets.items()}
+    for path, target in targets.items():
+        meta, header, body, body_line = read_files[path]
         rewrite = _Rewrite(path, root, target, by_source, body_line)
         body = rewrite.body(body)
         yield from rewrite.notices
         if path.name == "index.md":  # a page bundle: its files go along with it, beside it
             yield from _bundle(path.parent, target)
         kind = "page" if target.startswith("pages/") else "article"
-        yield Copied(target, f"---\n{header}---\n{body}", str(meta.get("title", "")), str(path), kind,
+        title = meta.get("title")
+        if kind == "page":
+            slug = posixpath.basename(target)[:-3]
+            if (made := title_for(meta, slug)) is not None:
+                title = made
+                header += f"title: {yaml_scalar(made)}\n"
+                yield Notice(f"has no title: imported as {made!r}; write the one it should have", str(path))
+            old = _hugo_url(path, root, meta)
+            if old != f"/{slug}/":  # its address on the Hugo site still answers: a redirect
+                header = with_alias(header, meta, old)
+        yield Copied(target, f"---\n{header}---\n{body}", str(title or ""), str(path), kind,
                      note="draft" if meta.get("draft") is True else "")
+
+
+def _not_a_page(path: Path, root: Path, body: str) -> str | None:
+    """Why a section's _index.md is left out, or None: it becomes a page when it has words of its
+    own to show; a title alone is for the list Hugo made there, and Broadsheet makes its own."""
+    if path.parent == root:
+        return "the home page's _index.md: Broadsheet makes its own front page of the articles"
+    if not re.sub(r"<!--.*?-->", "", body, flags=re.S).strip():
+        return ("a section's list page with no text of its own (only its front matter): Broadsheet makes "
+                "its own section and tag pages")
+    return None
 
 
 def _front(path: Path) -> tuple[dict[str, Any], str, str, int] | Notice:
@@ -99,24 +130,51 @@ def _front(path: Path) -> tuple[dict[str, Any], str, str, int] | Notice:
     return meta, header, text, body_line
 
 
-def _target(path: Path, root: Path, meta: dict[str, Any]) -> str | None:
-    bundle = path.name == "index.md"
-    stem = path.parent.name if bundle else path.stem
-    slug = slugify(str(meta.get("slug") or stem)) or "post"
+def _target(path: Path, root: Path, meta: dict[str, Any]) -> str | Notice:
+    """Where it goes under content/: an article by its date, a page (pages/slug.md) without one;
+    a date that cannot be read is an error."""
+    bundle = path.name in ("index.md", "_index.md")
+    slug = slugify(str(meta.get("slug") or (path.parent.name if bundle else path.stem))) or "post"
     relative = path.relative_to(root).parts
     top_level = len(relative) == 1 or (bundle and len(relative) == 2)
-    when = meta.get("date") or meta.get("publishDate") or meta.get("publishdate")
+    key = next((k for k in ("date", "publishDate", "publishdate") if meta.get(k) not in (None, "")), None)
+    when = meta.get(key) if key else None
     if isinstance(when, str):
         try:
             when = datetime.fromisoformat(when.replace("Z", "+00:00"))
         except ValueError:
             when = None
-    if not isinstance(when, (datetime, date_type)):
-        return f"pages/{slug}.md" if top_level else None
-    if top_level and not bundle and "date" not in meta:
-        return f"pages/{slug}.md"
+    if key is not None and not isinstance(when, (datetime, date_type)):
+        line = _line_of(path, key)
+        return Notice(f"{'line ' + str(line) + ': ' if line else ''}its {key} {meta.get(key)!r} is not a date "
+                      "(write it as 2022-02-28 or 2022-02-28T14:30:00+01:00); not imported", str(path), skipped=True)
+    if when is None or path.name == "_index.md" or (top_level and not bundle and "date" not in meta):
+        return f"pages/{slug}/{slug}.md" if path.name == "index.md" else f"pages/{slug}.md"
     name = f"{when:%Y-%m-%d}-{slug}.md"
     return f"{when:%Y}/{slug}/{name}" if bundle else f"{when:%Y}/{name}"
+
+
+def _line_of(path: Path, key: str) -> int | None:
+    """The line of the file where its front matter gives key (YAML, TOML or JSON), or None."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    wanted = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*[:=]""")
+    return next((n for n, line in enumerate(lines, 1) if wanted.match(line)), None)
+
+
+def _hugo_url(path: Path, root: Path, meta: dict[str, Any]) -> str:
+    """Its address on the Hugo site: its `url`, else its path under content/ (a slug naming the last
+    part), lower-cased with hyphens for spaces as Hugo writes it."""
+    if isinstance(meta.get("url"), str) and (given := alias_path(meta["url"])):
+        return given
+    parts = list(path.relative_to(root).parts[:-1])
+    if path.name not in ("index.md", "_index.md"):
+        parts.append(str(meta.get("slug") or path.stem))
+    elif parts and meta.get("slug") and path.name == "index.md":
+        parts[-1] = str(meta["slug"])
+    return "/" + "".join(f"{p.lower().replace(' ', '-')}/" for p in parts)
 
 
 def _bundle(folder: Path, target: str) -> Iterator[Found]:

@@ -9,6 +9,7 @@ same item imported before: a second run imports nothing new, and says so.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import re
 from collections.abc import Callable
@@ -157,7 +158,9 @@ class Writer:
         """Write the document under the first name free of it (first, then first-2, first-3, ...).
         A file there already with the same title was imported before: nothing to do. Anyone
         else's file keeps its name, and the document takes the next one."""
-        for path in (first, *(first.with_name(f"{first.stem}-{n}{first.suffix}") for n in range(2, 1000))):
+        # Lazily: each name is made only when the one before it is taken (a large import has many items).
+        others = (first.with_name(f"{first.stem}-{n}{first.suffix}") for n in range(2, 1000))
+        for path in itertools.chain((first,), others):
             if path in self._used:
                 continue
             self._used.add(path)
