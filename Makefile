@@ -32,7 +32,7 @@ check-python:
 $(INSTALLED): pyproject.toml | check-python
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[search,test]"
 	@# Byte-compiled, as a regular install leaves a package: an editable one leaves it to the
 	@# first run, and where PYTHONDONTWRITEBYTECODE is set every run would compile it again.
 	$(BIN)/python -m compileall -q generator

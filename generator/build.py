@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import BuildOptions, Config, load_config
 from .errors import BuildFailed, SiteError
@@ -16,6 +17,9 @@ from .read.inputs import LastBuild, ScannedInputs, read_last_build, save_known_h
 from .write.cache import ContentCache, cache_file
 from .write.output import OutputFile, check_output_dir, find_collisions, intact_output, write_output
 from .write.parallel import in_background
+
+if TYPE_CHECKING:
+    from .search.cache import ShardCache
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class RenderedSite:
     plan_key: str = ""  # what every page's fingerprint starts from (see render.py)
     complete: bool = True  # False: only the files around the changed articles (see render.Around)
     next_change_what: str = ""
+    replacing: tuple[str, ...] = ()  # folders planned whole (see write_output)
 
 
 def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions = BuildOptions(),
@@ -97,13 +102,14 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     # Then only the files that show an edited article need planning, if the cache holds the
     # sources as that build read them (the preview saves it too, from other sources).
     plan_key = last.plan_key if as_left and last is not None and cache.built_from == last.inputs else None
-    rendered = render(site_dir, options, base_url, now, cache, inputs=inputs, config=config, last_plan_key=plan_key)
+    rendered = render(site_dir, options, base_url, now, cache, inputs=inputs, config=config, last_plan_key=plan_key,
+                      trust_cache=use_cache)
     if progress:
         progress(f"{rendered.articles} articles read ({rendered.bodies_rendered} rendered, "
                  f"{rendered.articles + rendered.pages - rendered.bodies_rendered} from the cache)")
     report = write_output(rendered.files, output_dir,
                           (lambda done, total: progress(f"{done} of {total} files made")) if progress else None,
-                          trust_manifest=use_cache, only_these=not rendered.complete)
+                          trust_manifest=use_cache, only_these=not rendered.complete, replacing=rendered.replacing)
     _save(cache, inputs.digest)
     write_last_build(site_dir, LastBuild(inputs.digest, inputs.context, rendered.plan_key, rendered.next_change,
                                          rendered.articles, rendered.pages, report.written + report.unchanged,
@@ -117,18 +123,22 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
 def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str | None = None,
            now: datetime | None = None, cache: ContentCache | None = None,
            unchanged: Callable[[str], bool] | None = None, inputs: ScannedInputs | None = None,
-           config: Config | None = None, last_plan_key: str | None = None) -> RenderedSite:
+           config: Config | None = None, last_plan_key: str | None = None, trust_cache: bool = True,
+           search_cache: ShardCache | None = None) -> RenderedSite:
     """Every stage but the write: what `build` would write, or BuildFailed with every problem.
     unchanged, inputs: see content.load_content. config: as already loaded from site_dir and
     base_url (build has read it to scan the inputs). last_plan_key: the global key of the last
     build, whose output is in place and whose sources the cache holds; then only the files
-    around the articles changed since are planned, if nothing else changed."""
+    around the articles changed since are planned, if nothing else changed. trust_cache=False:
+    the search index is made afresh too (build --no-cache). search_cache: the search index's
+    shards as the preview keeps them between builds (else they are read from the site's cache)."""
     # Imported here, not above: a build with nothing to do (see inputs.py) needs neither
     # Markdown nor Jinja, and loading them would be a fifth of its time.
     from .read.authors import load_authors
     from .read.content import load_content
-    from .plan import feeds
+    from .plan import feeds, search
     from .plan.render import Around, render_site
+    from .search.cache import ShardCache
     from .model.site import build_site
     from .plan.theme import load_theme, make_environment, theme_localization
 
@@ -138,6 +148,12 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     # Authors, content and theme are independent: report the problems of all in one go.
     errors: list[SiteError] = []
     content = theme = env = authors = None
+    kept_shards, search_cache = search_cache, None
+    try:
+        if search.enabled(config, options):
+            search_cache = kept_shards or ShardCache(cache_file(site_dir).parent / "search", trusted=trust_cache)
+    except BuildFailed as failed:
+        errors.extend(failed.errors)
     try:
         authors = load_authors(site_dir)
     except BuildFailed as failed:
@@ -158,7 +174,7 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
 
     site = build_site(config, content, authors)
     around = Around(content.changed, last_plan_key) if last_plan_key and content.changed is not None else None
-    plan = render_site(site, theme, env, options, around, now)
+    plan = render_site(site, theme, env, options, around, now, search_cache)
     collisions = find_collisions(plan.files, site_dir)
     if collisions:
         raise BuildFailed(collisions)
@@ -167,7 +183,7 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     if leaves is not None and (next_change is None or leaves < next_change):
         next_change, what = leaves, f"{feeds.NEWS_SITEMAP} changes"  # an article's 48 hours are over
     return RenderedSite(config, plan.files, len(site.articles), len(site.pages), content.rendered,
-                        next_change, plan.global_key, plan.complete, what if next_change else "")
+                        next_change, plan.global_key, plan.complete, what if next_change else "", plan.replacing)
 
 
 def _local(when: datetime | None, config: Config) -> datetime | None:

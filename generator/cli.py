@@ -34,6 +34,8 @@ def parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--base-url", metavar="URL", help="override base_url from config.yaml")
     build_parser.add_argument("--no-cache", action="store_true",
                               help="build everything afresh, ignoring the cache in .cache/broadsheet/")
+    build_parser.add_argument("--no-search", action="store_true",
+                              help="build the site without search, as with `search: false` in config.yaml")
     build_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
 
     serve_parser = commands.add_parser("serve", help="preview the site with live reload while you write")
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     _collect_less()
     progress = _Progress() if sys.stderr.isatty() else None
-    report = build(args.site, args.output, BuildOptions(drafts=args.drafts, future=args.future), args.base_url,
+    report = build(args.site, args.output, BuildOptions(drafts=args.drafts, future=args.future, search=not args.no_search), args.base_url,
                    use_cache=not args.no_cache, progress=progress)
     if progress:
         progress.clear()

@@ -25,6 +25,7 @@ class BuildOptions:
 
     drafts: bool = False
     future: bool = False
+    search: bool = True  # False: build --no-search, the site as with `search: false`
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,14 @@ class ImageSettings:
     quality: int = 82  # of the lossy variants (JPEG, WebP, AVIF)
     # The `sizes` of an image in an article's text: how wide the default theme's text column is.
     sizes: str = "(min-width: 48rem) 42rem, calc(100vw - 2rem)"
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Full-text search (generator/plan/search.py): `search: false`, `true` or a mapping."""
+
+    enabled: bool | None = None  # None: on when Pagefind is installed; True: an error when it is not
+    shard_size: int = 500  # the most articles indexed together (days are never split)
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,7 @@ class Config:
     section_types: tuple[tuple[str, str], ...] = ()
     share_image: str = ""  # a raster image under content/ for pages with none of their own (social cards)
     images: ImageSettings = ImageSettings()
+    search: SearchSettings = SearchSettings()
     # The site's own wording over the theme's: English msgid -> text, or for a text with plural
     # forms a text or a mapping of the language's plural categories (one, few, many, other) to texts.
     strings: dict[str, Any] = field(default_factory=dict, hash=False)
@@ -141,6 +151,7 @@ _TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], str]] = {
     "section_types": (dict, "a mapping of section name to schema.org type, such as {Opinion: OpinionNewsArticle}"),
     "share_image": (str, "a PNG, JPEG, WebP or GIF file under content/, such as images/share.png"),
     "images": (dict, "a mapping with strip_metadata, keep_copyright, widths, formats and quality"),
+    "search": ((bool, dict), "true, false or a mapping with shard_size"),
     "strings": (dict, 'a mapping of the theme\'s English texts to your own, such as {"Updated": "Last updated"}'),
 }
 _FEED_KEYS = {"items": (int, "a whole number of at least 1"), "content": (str, "full or summary")}
@@ -157,6 +168,7 @@ _IMAGES_KEYS = {
     "quality": (int, "a whole number from 1 to 100"),
     "sizes": (str, "a `sizes` attribute, such as (min-width: 48rem) 42rem, 100vw"),
 }
+_SEARCH_KEYS = {"shard_size": (int, "a whole number of articles from 1 to 100000, such as 500")}
 # The formats images.formats may name, best first (a browser takes the first <source> it can show).
 IMAGE_FORMATS = ("avif", "webp")
 _PUBLISHER_KEYS = {
@@ -283,6 +295,8 @@ def load_config(site_dir: Path, base_url_override: str | None = None) -> Config:
         images = _check_keys(values["images"], _IMAGES_KEYS, "images.",
                              lambda m, k: err(m, k, images_lines) if k else err(m, "images"))
         values["images"] = _image_settings(images, lambda m, k: err(m, k, images_lines))
+    if "search" in values:
+        values["search"] = _search_settings(values["search"], text, err)
     if "publisher" in values:
         publisher_lines = yamlutil.nested_key_lines(text, "publisher")
         publisher = _check_keys(values["publisher"], _PUBLISHER_KEYS, "publisher.",
@@ -327,7 +341,8 @@ def _check_keys(data: dict, schema: dict, prefix: str, err) -> dict[str, Any]:
             continue
         expected, description = schema[key]
         # bool is an int to Python, but `per_page: true` is no number; a bool setting wants a bool.
-        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
+        wants_bool = expected is bool or (isinstance(expected, tuple) and bool in expected)
+        if (isinstance(value, bool) and not wants_bool) or not isinstance(value, expected):
             err(f"`{prefix}{key}` must be {description}, not {_describe(value)}", key)
             continue
         values[key] = value
@@ -420,6 +435,18 @@ def _describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return repr(value)
+
+
+def _search_settings(value: bool | dict, text: str, err: Callable[..., None]) -> SearchSettings:
+    if isinstance(value, bool):
+        return SearchSettings(enabled=value)
+    lines = yamlutil.nested_key_lines(text, "search")
+    search = _check_keys(value, _SEARCH_KEYS, "search.", lambda m, k: err(m, k, lines) if k else err(m, "search"))
+    size = search.get("shard_size", SearchSettings.shard_size)
+    if not 1 <= size <= 100_000:
+        err(f"`search.shard_size` must be from 1 to 100000 articles, not {size}", "shard_size", lines)
+        size = SearchSettings.shard_size
+    return SearchSettings(enabled=True, shard_size=size)
 
 
 def _image_settings(images: dict, err: Callable[[str, str], None]) -> ImageSettings:

@@ -414,6 +414,8 @@ class NewsSite:
             lines.append(f'permalink: "{self.permalink}"')
         if self.newsroom:
             lines.append(f"sections: [{', '.join(CONFIG_SECTIONS)}]")
+            # Search on, in shards of 20 articles: an edit re-indexes its article's shard only.
+            lines.extend(["search:", "  shard_size: 20"])
         return "\n".join(lines) + "\n"
 
     def authors_text(self) -> str:

@@ -43,6 +43,16 @@ PAGES = {
     "archive index": "/archive/",
     "corrections": "/corrections/",
     "404": "/404.html",
+    "search, as loaded": "/search/",
+    "search with results (a thumbnail among them) and its filters": "/search/?q=council",
+    "search with no result": "/search/?q=xylophonequartz",
+}
+
+# Pages whose content comes with a script: what to wait for before they are checked.
+READY = {
+    "/search/": "#search-status:not(:empty)",
+    "/search/?q=council": "#search-results li img",
+    "/search/?q=xylophonequartz": "#search-status:not(:empty)",
 }
 
 
@@ -103,6 +113,8 @@ def test_every_kind_of_page_has_no_accessibility_violation(served, browser, widt
         for name, path in PAGES.items():
             response = tab.goto(served + path)
             assert response is not None and (response.ok or path == "/404.html"), (name, path)
+            if path in READY:
+                tab.wait_for_selector(READY[path], state="attached", timeout=10_000)
             tab.add_script_tag(path=str(AXE))
             result = tab.evaluate("""async () => {
                 const r = await axe.run(document, {runOnly: {type: 'tag',
@@ -156,12 +168,15 @@ _TAB_WALK = """async (presses) => {
 
 
 @pytest.mark.parametrize("width", [375, 1440])
-@pytest.mark.parametrize("path", ["/", "/2022/02/23/council-budget-vote/", "/authors/grace/", "/2022/02/"])
+@pytest.mark.parametrize("path", ["/", "/2022/02/23/council-budget-vote/", "/authors/grace/", "/2022/02/",
+                                  "/search/?q=council"])
 def test_every_link_is_reachable_by_keyboard_with_a_visible_focus(served, browser, width, path):
     tab = browser.new_page()
     tab.set_viewport_size({"width": width, "height": 900})
     try:
         tab.goto(served + path)
+        if path in READY:
+            tab.wait_for_selector(READY[path], state="attached", timeout=10_000)
         tab.expose_function("__press", lambda: tab.keyboard.press("Tab"))
         result = tab.evaluate(_TAB_WALK, 400)
     finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINIMAL_CONFIG, REPO, article, snapshot
+from conftest import MINIMAL_CONFIG, REPO, article, site_files, snapshot
 from test_content import build, feed, output_file, page
 
 THEME = REPO / "themes" / "default"
@@ -292,13 +292,11 @@ def cold_copy(site: Path, tmp_path: Path, run) -> dict[str, bytes]:
     shutil.rmtree(other, ignore_errors=True)
     shutil.copytree(site, other, ignore=shutil.ignore_patterns("output", ".cache"))
     build(run, other, "--no-cache")
-    return {p.relative_to(other / "output").as_posix(): p.read_bytes()
-            for p in (other / "output").rglob("*") if p.is_file() and ".broadsheet" not in p.name}
+    return site_files(other / "output")
 
 
 def output_of(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site / "output").as_posix(): p.read_bytes()
-            for p in (site / "output").rglob("*") if p.is_file() and ".broadsheet" not in p.name}
+    return site_files(site / "output")
 
 
 @pytest.mark.parametrize(("before", "after"), [

@@ -36,7 +36,7 @@ Bravo | Alpha]), with feeds carrying [Echo, Delta]; so does the month 2022/01 (n
 the year 2022 lists its one month (one page, no articles, no feed); each day 2022/01/01 ..
 2022/01/05 holds its one article. No section: /sections/ is there, empty.
 
-The 49 files:
+The 51 files:
     front pages 3, article pages 5, about, 404.html, robots.txt, sitemap.xml,
     news-sitemap.xml (empty: the articles are years older than its 48 hours)      13
     /tags/, 5 tag pages, an RSS and an Atom feed for each of the 4 tags           14
@@ -44,8 +44,8 @@ The 49 files:
     /authors/, test-desk's 3 pages and 2 feeds                                     6
     /archive/, 2022/, 2022/01/ and its pages 2 and 3, the 5 days                  10
     /corrections/, feed.xml, atom.xml                                              3
-    the theme's CSS and img/note.txt, copied                                       2
-47 of them rendered, 2 copied.
+    the theme's CSS and its two scripts, and img/note.txt, copied             4
+47 of them rendered, 4 copied.
 
 What makes a file be made again (generator/plan/render.py): a page's fingerprint holds a
 global key (config, flags, every template, the site header: its pages and sections) and what
@@ -92,7 +92,10 @@ from generator.build import build as build_site
 from generator.write.cache import cache_file
 from generator.read.inputs import last_build_file
 
+# Search off: these tests count the pages an edit renders; the search index's shards are tested
+# in test_search_index.py, and with every kind of edit in test_never_stale.py.
 CONFIG = """\
+search: false
 title: Test Gazette
 base_url: https://example.org/
 timezone: UTC
@@ -171,12 +174,12 @@ MONTH_PAGES = ["2022/01/index.html", "2022/01/page/2/index.html", "2022/01/page/
 DAYS = [day(n) for n in range(1, 6)]
 CORRECTIONS = "corrections/index.html"
 SITE_FEEDS = ["feed.xml", "atom.xml"]
-COPIES = ["theme/css/site.css", "theme/js/embeds.js", "img/note.txt"]
+COPIES = ["theme/css/site.css", "theme/js/embeds.js", "theme/js/search.js", "img/note.txt"]
 ALL_FILES = {*FRONT, A, B, C, D, E, "about/index.html", *INDEXES, *TAG_PAGES, *TAG_FEEDS,
              *AUTHOR_PAGES, *feeds(DESK), YEAR, *MONTH_PAGES, *DAYS, CORRECTIONS, "404.html",
              *SITE_FEEDS, "sitemap.xml", "news-sitemap.xml", "robots.txt", *COPIES}
-assert len(ALL_FILES) == 50
-RENDERED = len(ALL_FILES) - len(COPIES)  # 47: every file but the three copies
+assert len(ALL_FILES) == 51
+RENDERED = len(ALL_FILES) - len(COPIES)  # 47: every file but the four copies (the theme's are all copied)
 MANIFEST = ".broadsheet-manifest"
 OLD = 1_000_000_000  # 2001: the mtime output files are set to, to see which ones a build writes
 
@@ -1283,7 +1286,7 @@ def test_a_journal_record_cut_short_leaves_the_cache_as_the_save_before(site, ru
 # so news = [Delta, Charlie | Alpha], sport = [Echo, Bravo], test-desk = [Echo, Delta | Alpha],
 # jo-reporter = [Charlie, Bravo]; each one's feeds carry its first page. The tags, the related
 # stories, the front page and the archives are those of the site above; the navigation lists
-# News and Sport. 59 files: the 50 above less test-desk's page 3 (it has 3 articles now), plus
+# News and Sport. 60 files: the 51 above less test-desk's page 3 (it has 3 articles now), plus
 # news's 2 pages and sport's page with their 4 feeds, and jo-reporter's page and 2 feeds.
 
 DESKS = {
@@ -1297,7 +1300,7 @@ NEWS, SPORT, JO = "sections/news/", "sections/sport/", "authors/jo-reporter/"
 DESK_FILES = (ALL_FILES - {AUTHOR_PAGES[2]}) | {
     NEWS + "index.html", NEWS + "page/2/index.html", *feeds(NEWS), SPORT + "index.html", *feeds(SPORT),
     JO + "index.html", *feeds(JO)}
-assert len(DESK_FILES) == 59
+assert len(DESK_FILES) == 60
 
 
 def desk_source(slug: str, **changes: str | None) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import article
+from conftest import article, site_files
 from generator import cli
 from generator.build import build
 from generator.config import BuildOptions
@@ -33,7 +33,6 @@ from generator.plan.feeds import news_language
 NOW = datetime(2026, 3, 29, 12, 0, tzinfo=timezone.utc)
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
-MANIFEST = ".broadsheet-manifest"
 
 CONFIG = """\
 title: Le Petit Test
@@ -93,8 +92,7 @@ def cli_build_at(monkeypatch, run, when: datetime, *args: str | Path):
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+    return site_files(folder)
 
 
 def assert_same_as_cold(site: Path, tmp_path: Path, now: datetime) -> None:

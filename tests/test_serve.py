@@ -387,6 +387,22 @@ def test_a_tab_that_missed_a_rebuild_while_between_pages_reloads_once_connected(
     expect(page.locator("h1.story__headline")).to_have_text("Council approves a smaller budget", timeout=MS)
 
 
+def test_the_preview_s_search_finds_an_edited_article_s_new_words(make_site, serve, page):
+    # The edit's shard is indexed in the background after the tab reloads; the search page,
+    # which says so while it catches up, then reloads itself and finds the new word.
+    site = make_site(ARTICLES, config=CONFIG + "search:\n  shard_size: 2\n")
+    server = serve(site)
+    open_live(page, server.url + "search/?q=quokkas")
+    results = page.locator("#search-results li")
+    expect(page.locator("#search-status")).to_contain_text("No articles match", timeout=MS)
+    save(site / BUDGET, article("Council approves the budget", "2022-02-28", tags="[Budget]",
+                                body="Councillors also voted to protect the quokkas."))
+    expect(results).to_have_count(1, timeout=MS)
+    expect(results.first.locator("a").first).to_have_text("Council approves the budget")
+    expect(page.locator(".search__updating")).to_have_count(0)  # caught up: the note is gone
+    assert "error" not in server.log.lower()
+
+
 def test_jinja_syntax_error_in_a_theme_template_shows_in_the_tab(make_site, serve, page):
     site = make_site({**ARTICLES, "themes/local/theme.yaml": "parent: default\n",
                       "themes/local/templates/404.html": '{% extends "base.html" %}\n'},

@@ -28,7 +28,8 @@ from ..read.inputs import code_key
 from ..urls import slugify
 from ..write.cache import cache_file
 from ..write.output import Made, OutputFile, RenderFailed
-from . import feeds, redirects
+from ..search.cache import ShardCache
+from . import feeds, redirects, search
 from .image_users import ImageUsers
 from .structured_data import StructuredData
 from .theme import Theme, localization_of, template_error
@@ -45,7 +46,8 @@ class Around:
 
 
 def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: BuildOptions,
-                around: Around | None = None, now: datetime | None = None) -> Plan:
+                around: Around | None = None, now: datetime | None = None,
+                search_cache: ShardCache | None = None) -> Plan:
     """Plan every file. A file's fingerprint is worked out from the site model (cheap); the views
     its template sees are built only if it has to be rendered.
 
@@ -55,10 +57,14 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     No other file's fingerprint can have changed: each one is made from the same key and from
     articles that did not change, and the lists, the indexes and the sitemap are placed by URLs,
     dates, tags, sections and authors, which did not either. The news sitemap is planned either
-    way (it holds only the last 48 hours' articles, as of now: the build time)."""
+    way (it holds only the last 48 hours' articles, as of now: the build time), and so are the
+    search index's shards that hold them (plan/search.py).
+
+    search_cache: where the search index's shards are kept; None: the site has no search."""
     now = now or datetime.now(timezone.utc)
     loc = localization_of(env)  # the texts made here (titles, feed titles) in the site's language
-    views = Views(site, loc)
+    views = Views(site, loc, search.SEARCH_PATH if search_cache is not None else None)
+    searching = search.SearchIndex(site, views, loc, search_cache) if search_cache is not None else None
     digests = _Digests(site, views)
     structured = StructuredData(views)
     renderer = _PageRenderer(env, views, theme, _global_key(site.config, theme, options, views, loc.key))
@@ -152,6 +158,13 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
                                          % {"site": config.title}),
                          corrections=views.corrections()))
 
+    def search_page(index: search.SearchIndex) -> OutputFile:
+        return renderer.page(
+            "search.html", search.SEARCH_PATH, "search page", index.page_key(),
+            lambda: dict(meta=views.meta(search.SEARCH_PATH, loc.gettext("Search"),
+                                         loc.gettext("Search the articles of %(site)s") % {"site": config.title}),
+                         search=index.page()))
+
     def news_sitemaps() -> list[OutputFile]:
         """news-sitemap.xml, or past 1,000 articles its parts and news-sitemap.xml as their index
         (feeds.news_files). Each part's fingerprint holds its articles (URL, title, date): the
@@ -185,7 +198,14 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         # last build's valid_until), but an edited title in it has: cheap enough to plan always.
         files.extend(news_sitemaps())
         files.extend(redirects.files(moved, config))
-        return Plan(tuple(files), plan_key, complete=False)
+        replacing: tuple[str, ...] = ()
+        if searching is not None:
+            shards = searching.to_plan_again(around.paths)
+            files.extend(searching.files(shards))
+            replacing = tuple(shard.folder for shard in shards)
+            if searching.cache.defer:  # the preview: its search page says whether shards are behind
+                files.append(search_page(searching))
+        return Plan(tuple(files), plan_key, complete=False, replacing=replacing)
 
     files = [index_page(page) for page in site.index]
     files.extend(article_page(i) for i in range(len(articles)))
@@ -221,6 +241,10 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     files.extend(publisher.share_cards(articles))
     save_facts()  # the hashes of the images, for the next build
     files.extend(redirects.files(moved, config))
+    if searching is not None:
+        files.extend(searching.files())
+        files.append(search_page(searching))  # after the shards: it says whether some are behind
+        searching.cache.prune(searching.cache.used)
     return Plan(tuple(files), plan_key, complete=True)
 
 
@@ -229,6 +253,7 @@ class Plan:
     files: tuple[OutputFile, ...]
     global_key: str  # what every page's fingerprint starts from
     complete: bool  # every file of the site, or only those that show the articles it was made around
+    replacing: tuple[str, ...] = ()  # folders planned whole: any other file in them goes (see write_output)
 
 
 @dataclass(frozen=True)

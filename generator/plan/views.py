@@ -192,6 +192,7 @@ class SiteView:
     # them is marked as the current one there. A tuple, not a set: the view is part of every
     # page's fingerprint, by its repr, and a set's order changes from one process to the next.
     nav_urls: tuple[str, ...] = ()
+    search_url: str | None = None  # the search page, when the site has search
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ def byline(names: tuple[str, ...], localization: Localization | None = None) -> 
 class Views:
     """Builds each view once (an article appears on many list pages)."""
 
-    def __init__(self, site: Site, localization: Localization | None = None):
+    def __init__(self, site: Site, localization: Localization | None = None, search_path: str | None = None):
         self.site = site
         self.localization = loc = localization or Localization.english()
         self.urls = Urls(site.config.base_url, site.config.root)
@@ -257,6 +258,7 @@ class Views:
             corrections_url=self.urls.link(CORRECTIONS_PATH), nav=pages, sections=sections,
             direction=loc.direction,
             nav_urls=(config.root, *(item.url for item in sections + pages), tags_url),
+            search_url=self.urls.link(search_path) if search_path else None,
         )
         self.site_feeds = (
             FeedLink(f"{config.title} (RSS)", "application/rss+xml", self.urls.absolute("feed.xml")),

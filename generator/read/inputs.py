@@ -29,7 +29,7 @@ from ..write.cache import digest as digest_of
 from .authors import authors_file
 
 # Libraries whose upgrade can change the output: a new version is a new install of their files.
-_LIBRARIES = ("markdown", "jinja2", "markupsafe", "yaml", "babel", "PIL")
+_LIBRARIES = ("markdown", "jinja2", "markupsafe", "yaml", "babel", "PIL", "pagefind_bin")
 # A file changed less than this before a scan may change again with the same times (see scan_inputs).
 _RACY_NS = 2_000_000_000
 _HASHES_FORMAT = "broadsheet source hashes 1"

@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -38,6 +39,7 @@ from ..config import BuildOptions, load_config
 from ..errors import BuildFailed, SiteError
 from ..plan.theme import installed_themes_dir
 from ..read.fields import Fields
+from ..search.cache import ShardCache
 from ..write.cache import ContentCache, cache_file
 from ..write.output import write_output
 from .watch import Change, Watcher
@@ -49,7 +51,7 @@ log = logging.getLogger("broadsheet.serve")
 # yet) tells nobody: so each page carries the number of the build it shows, and once its socket
 # is open it asks for the current one, and reloads if another build has ended since.
 RELOAD_SCRIPT = (
-    b'<script>(function(){var s=document.createElement("script");'
+    b'<script>window.broadsheetBuild="%d";(function(){var s=document.createElement("script");'
     b's.src="/livereload.js?port="+(location.port||(location.protocol==="https:"?443:80));'
     b"document.head.appendChild(s);"
     b'document.addEventListener("LiveReloadConnect",function(){'
@@ -92,6 +94,37 @@ class Preview:
         # articles alone after it plans only the files around them (render.Around). None after a
         # failed one, whose sources the cache holds though the preview does not show them.
         self.plan_key: str | None = None
+        # The search index's shards: an edit's shard is indexed in the background (catch_up_search),
+        # so that the page reloads as fast as without search.
+        self.shards = ShardCache(cache_file(site_dir).parent / "search", defer=True)
+        self.build_lock = threading.Lock()  # one rebuild at a time: the watcher's, or the search's
+        self._catching_up = False
+
+    def catch_up_search(self, address: str) -> None:
+        """Index the shards that the last rebuilds planned with their old files, then plan them
+        again; in a thread of its own, while the watcher goes on. The search page of the preview
+        says it is catching up, and reloads itself when the build it shows is over."""
+        with self.build_lock:
+            if self._catching_up or not self.shards.pending:
+                return
+            self._catching_up = True
+
+        def run() -> None:
+            again = False
+            try:
+                while self.shards.catch_up():
+                    if not self.rebuild(address, frozenset()):
+                        break
+                again = True
+            except Exception:  # noqa: BLE001 - the preview goes on; the next edit indexes again
+                log.exception("internal error while indexing for search")
+            finally:
+                with self.build_lock:
+                    self._catching_up = False
+            if again and self.shards.pending:  # an edit came in as this one ended
+                self.catch_up_search(address)
+
+        threading.Thread(target=run, name="search-index", daemon=True).start()
 
     def rebuild(self, address: str, changed: frozenset[str] | None = None) -> bool:
         """Build again (drafts and scheduled articles shown). False when the site has errors.
@@ -107,13 +140,20 @@ class Preview:
         content = str(self.site_dir / "content") + os.sep
         articles_only = changed is not None and all(
             path.startswith(content) and path.endswith((".md", ".markdown")) for path in changed)
+        with self.build_lock:
+            return self._rebuild(address, started, unchanged, articles_only)
+
+    def _rebuild(self, address: str, started: float, unchanged: Callable[[str], bool] | None,
+                 articles_only: bool) -> bool:
         plan_key, self.plan_key = self.plan_key if articles_only else None, None
         try:
             root = load_config(self.site_dir).root
             rendered = render(self.site_dir, BuildOptions(drafts=True, future=True), base_url=address + root,
-                              cache=self.cache, unchanged=unchanged, last_plan_key=plan_key)
+                              cache=self.cache, unchanged=unchanged, last_plan_key=plan_key,
+                              search_cache=self.shards)
             with self.lock:
-                write_output(rendered.files, self.folder, only_these=not rendered.complete)
+                write_output(rendered.files, self.folder, only_these=not rendered.complete,
+                             replacing=rendered.replacing)
                 self.root, self.errors, self.built_once = root, (), True
                 self.generation += 1
             self.plan_key = rendered.plan_key
@@ -244,7 +284,7 @@ code {{ white-space: pre-wrap; word-break: break-word; font-size: .95rem; }}
 
 
 def _with_reload_script(data: bytes, generation: int) -> bytes:
-    script = RELOAD_SCRIPT % generation
+    script = RELOAD_SCRIPT % (generation, generation)
     index = data.rfind(b"</head>")
     if index == -1:
         index = data.rfind(b"</body>")
@@ -316,6 +356,7 @@ async def _run(options: ServeOptions, preview: Preview, sockets, address: str, w
         showed_errors = bool(preview.errors)  # the tabs show the error page: a stylesheet swap would not clear it
         built = preview.rebuild(address, change.paths)
         loop.call_soon_threadsafe(reload_browsers, change, built and not showed_errors)
+        preview.catch_up_search(address)
 
     watcher.start(on_change)
     stop = asyncio.Event()

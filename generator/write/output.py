@@ -119,13 +119,14 @@ def find_collisions(files: Iterable[OutputFile], site_dir: Path) -> list[SiteErr
 
 def write_output(files: Sequence[OutputFile], output_dir: Path,
                  progress: Callable[[int, int], None] | None = None, trust_manifest: bool = True,
-                 only_these: bool = False) -> WriteReport:
+                 only_these: bool = False, replacing: tuple[str, ...] = ()) -> WriteReport:
     """Make what changed, stage it, then swap it in; raises BuildFailed (output untouched) when
     any file cannot be made.
 
     only_these: files are some of the site's, planned again because their inputs may have
     changed; every other file in the manifest stays as it is, unlooked at (the caller has seen
-    that they are all there, see intact_output).
+    that they are all there, see intact_output). replacing: folders (paths ending in "/") whose
+    files are all among those planned: any other file of the manifest in them is removed.
 
     When the output folder does not exist yet, the files are written straight into a new one,
     which is removed again if the build fails: there was nothing to keep, and it spares moving
@@ -155,7 +156,8 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
     kept: dict[str, tuple[str, int]] = {}  # files not planned again
     if only_these:
         planned = {file.path for file in files}
-        kept = {path: recorded for path, recorded in previous.items() if path not in planned}
+        kept = {path: recorded for path, recorded in previous.items()
+                if path not in planned and not path.startswith(replacing)}
         manifest.update(kept)
         unchanged += len(kept)
 
