@@ -124,18 +124,17 @@ class SearchIndex:
         indexed first. Raises BuildFailed when Pagefind cannot."""
         files: list[OutputFile] = []
         primary = self.shards[0].key if self.shards else None
-        for shard in self.shards if shards is None else shards:
-            fingerprint = self._fingerprint(shard)
-            try:
-                indexed = self.cache.files(shard.key, fingerprint, lambda shard=shard: self._index_records(shard),
-                                           self.language)
-            except pagefind.SearchUnavailable as exc:
-                raise BuildFailed([SiteError(f"search index of the articles from {shard.key}: {exc}")]) from exc
-            except OSError as exc:
-                raise BuildFailed([SiteError(f"cannot write the search index to the build cache: {exc}")]) from exc
-            for file in indexed:
-                if _published(file.path, shard.key == primary):
-                    files.append(self._file(shard, fingerprint, file))
+        planned = [(shard, self._fingerprint(shard)) for shard in (self.shards if shards is None else shards)]
+        try:
+            indexed = self.cache.files([(shard.key, fingerprint, lambda shard=shard: self._index_records(shard))
+                                        for shard, fingerprint in planned], self.language)
+        except pagefind.SearchUnavailable as exc:
+            raise BuildFailed([SiteError(f"search index: {exc}")]) from exc
+        except OSError as exc:
+            raise BuildFailed([SiteError(f"cannot write the search index to the build cache: {exc}")]) from exc
+        for (shard, fingerprint), listed in zip(planned, indexed):
+            files.extend(self._file(shard, fingerprint, file) for file in listed
+                         if _published(file.path, shard.key == primary))
         return files
 
     def _file(self, shard: Shard, fingerprint: str, file: IndexedFile) -> OutputFile:
