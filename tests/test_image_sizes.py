@@ -165,3 +165,21 @@ def test_an_image_replaced_by_one_of_another_size_is_resized_in_an_incremental_b
     build(run, copy, "--no-cache", "--output", cold / "output")
     assert files_of(site / "output") == files_of(cold / "output")
     shutil.rmtree(cold)
+
+
+def test_the_size_kept_with_an_image_s_facts_is_the_size_its_header_gives(tmp_path):
+    # The fast path (media/responsive.resizable_size: the facts kept in sources.tsv between builds)
+    # beside the plain one (media/sizes.image_size: the file's header, opened again).
+    from generator.media.responsive import resizable_size, use_cache_folder
+    from generator.media.sizes import image_size
+
+    use_cache_folder(tmp_path / "cache")
+    images = {"portrait.jpg": rotated_jpeg((40, 30), 6), "mirrored.jpg": rotated_jpeg((40, 30), 2),
+              "plain.png": tiny_image("PNG", (33, 21)), "photo.webp": tiny_image("WEBP", (64, 48))}
+    for name, data in images.items():
+        (tmp_path / name).write_bytes(data)
+        path = str(tmp_path / name)
+        assert resizable_size(path) == image_size(path), name
+    assert resizable_size(str(tmp_path / "portrait.jpg")) == (30, 40)  # upright
+    (tmp_path / "anim.gif").write_bytes(tiny_image("GIF"))
+    assert resizable_size(str(tmp_path / "anim.gif")) is None  # no variants: image_size reads it

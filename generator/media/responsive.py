@@ -157,6 +157,14 @@ def _resizable(source: str) -> Facts | None:
     return facts
 
 
+def resizable_size(source: str) -> tuple[int, int] | None:
+    """The upright (width, height) of a JPEG, PNG or WebP that gets variants, from the facts kept
+    between builds (sources.tsv): what sizes.image_size reads from the file's header, without
+    opening it again on every build. None for any other image."""
+    facts = _resizable(source)
+    return (facts.width, facts.height) if facts is not None else None
+
+
 def responsive_for(source: str | os.PathLike, output_path: str, settings: ImageSettings,
                    link: Callable[[str], str]) -> Responsive | None:
     """The variants of the image at source, published at output_path (relative to the output

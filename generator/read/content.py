@@ -24,7 +24,8 @@ from .. import urls
 from ..config import BuildOptions, Config
 from ..errors import BuildFailed, SiteError, line_of
 from ..media import is_raster
-from ..media.responsive import Responsive, ShareCards, responsive_for, save_facts, share_cards_for, use_cache_folder
+from ..media.responsive import (Responsive, ShareCards, resizable_size, responsive_for, save_facts, share_cards_for,
+                                use_cache_folder)
 from ..media.sizes import has_size, image_size
 from ..write.cache import BodyResult, ContentCache, Entry, LazyText, cache_file, digest
 from ..write.parallel import forked_map, worth_it
@@ -483,7 +484,9 @@ def _make_resolver(folder: Path, content_dir: Path, targets: dict[str, str], exc
             if has_size(target):  # an image: its size too, for the <img>, and recorded with the link
                 variants = (responsive_for(target, target[content_prefix:].replace(os.sep, "/"), config.images, link)
                             if is_raster(target) and not suffix else None)
-                return ImageLink(link(targets[target]) + suffix, image_size(target), variants)
+                # An image with variants has its size among the facts they were planned from.
+                size = resizable_size(target) if variants is not None else image_size(target)
+                return ImageLink(link(targets[target]) + suffix, size, variants)
             return link(targets[target]) + suffix
         shown = os.path.relpath(target, content_text)
         if target in excluded:
