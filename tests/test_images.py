@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image, ImageCms
 
-from conftest import MINIMAL_CONFIG, REPO, article, snapshot, write_file
+from conftest import MINIMAL_CONFIG, REPO, article, site_files, snapshot, write_file
 
 GPS, EXIF_IFD = ExifTags.IFD.GPSInfo, ExifTags.IFD.Exif
 ARTIST, COPYRIGHT, MAKE, ORIENTATION = 0x013B, 0x8298, 0x010F, 0x0112
@@ -347,11 +347,7 @@ def test_an_incremental_build_equals_a_cold_one(photo_site, run, tmp_path):
     shutil.copytree(site / "content", cold / "content")
     assert run("build", "--site", cold, "--no-cache").status == 0
 
-    def tree(folder: Path) -> dict[str, bytes]:
-        return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*")
-                if p.is_file() and not p.name.startswith(".")}
-
-    assert tree(site / "output") == tree(cold / "output")
+    assert site_files(site / "output") == site_files(cold / "output")
 
 
 def test_many_images_are_made_in_the_worker_processes(make_site, run):
