@@ -1,0 +1,63 @@
+"""Peak memory of a command's whole process tree: bench/tree_memory.py CMD [ARG...]
+
+The benchmark's figures (shared/bench/compare.py) give the largest single process's peak (the
+kernel's ru_maxrss). A build is several processes at once (two forked workers, two Pagefind
+indexers), so this sums the resident memory of every process under CMD, sampled every 50 ms.
+Forked workers share pages with their parent, which the sum counts twice: it overstates.
+
+    .venv/bin/python bench/tree_memory.py .venv/bin/broadsheet build --site SITE --no-cache
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, ()))
+    return found
+
+
+def _resident_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def main(command: list[str]) -> int:
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, sum(map(_resident_kib, _tree(process.pid))))
+        time.sleep(0.05)
+    print(f"{time.perf_counter() - started:.2f} s, peak of the process tree {peak / 1024:.0f} MiB, "
+          f"exit status {process.returncode}")
+    return process.returncode
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    sys.exit(main(sys.argv[1:]))
