@@ -146,13 +146,14 @@ class ShardCache:
         return data
 
     def prune(self, keep: set[str]) -> None:
-        """Remove the shards not in keep (after a build that planned every shard)."""
+        """Remove the shards not in keep (after a build that planned every shard), but not one
+        being indexed (FINGERPRINT.newPID-THREAD: the preview's catch_up may be writing it)."""
         try:
             entries = list(self.folder.iterdir())
         except OSError:
             return
         for entry in entries:
-            if entry.name not in keep:
+            if entry.name not in keep and ".new" not in entry.name:
                 shutil.rmtree(entry, ignore_errors=True)
 
 
