@@ -103,7 +103,9 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     # sources as that build read them (the preview saves it too, from other sources).
     plan_key = last.plan_key if as_left and last is not None and cache.built_from == last.inputs else None
     rendered = render(site_dir, options, base_url, now, cache, inputs=inputs, config=config, last_plan_key=plan_key,
-                      trust_cache=use_cache)
+                      trust_cache=use_cache,
+                      indexing=(lambda done, of: progress(f"indexing for search: {done} of {of} shards")) if progress
+                      else None)
     if progress:
         progress(f"{rendered.articles} articles read ({rendered.bodies_rendered} rendered, "
                  f"{rendered.articles + rendered.pages - rendered.bodies_rendered} from the cache)")
@@ -124,14 +126,16 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
            now: datetime | None = None, cache: ContentCache | None = None,
            unchanged: Callable[[str], bool] | None = None, inputs: ScannedInputs | None = None,
            config: Config | None = None, last_plan_key: str | None = None, trust_cache: bool = True,
-           search_cache: ShardCache | None = None) -> RenderedSite:
+           search_cache: ShardCache | None = None,
+           indexing: Callable[[int, int], None] | None = None) -> RenderedSite:
     """Every stage but the write: what `build` would write, or BuildFailed with every problem.
     unchanged, inputs: see content.load_content. config: as already loaded from site_dir and
     base_url (build has read it to scan the inputs). last_plan_key: the global key of the last
     build, whose output is in place and whose sources the cache holds; then only the files
     around the articles changed since are planned, if nothing else changed. trust_cache=False:
     the search index is made afresh too (build --no-cache). search_cache: the search index's
-    shards as the preview keeps them between builds (else they are read from the site's cache)."""
+    shards as the preview keeps them between builds (else they are read from the site's cache).
+    indexing(done, of): told as the search index's shards are indexed."""
     # Imported here, not above: a build with nothing to do (see inputs.py) needs neither
     # Markdown nor Jinja, and loading them would be a fifth of its time.
     from .read.authors import load_authors
@@ -152,6 +156,7 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     try:
         if search.enabled(config, options):
             search_cache = kept_shards or ShardCache(cache_file(site_dir).parent / "search", trusted=trust_cache)
+            search_cache.progress = indexing
     except BuildFailed as failed:
         errors.extend(failed.errors)
     try:

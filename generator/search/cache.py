@@ -48,6 +48,8 @@ class ShardCache:
         self.latest: dict[str, str] = {}  # shard key -> the fingerprint of the files last planned
         self.pending: dict[str, tuple[str, Sequence[pagefind.Record], str]] = {}  # key -> what catch_up indexes
         self._lock = threading.Lock()
+        # Told (done, of) as shards are indexed: a cold build of a big site indexes for a while.
+        self.progress: Callable[[int, int], None] | None = None
 
     def files(self, shards: Sequence[tuple[str, str, Callable[[], Sequence[pagefind.Record]]]],
               language: str) -> list[list[IndexedFile]]:
@@ -62,16 +64,18 @@ class ShardCache:
             if found[-1] is None:
                 todo.append(len(found) - 1)
         if todo:
+            if self.progress:
+                self.progress(0, len(todo))
             with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
                 running: dict[int, concurrent.futures.Future] = {}
                 try:
                     for n in todo:
                         if len(running) >= WORKERS:  # records made only as fast as they are indexed
                             concurrent.futures.wait(running.values(), return_when=concurrent.futures.FIRST_COMPLETED)
-                            self._collect(running, shards, found)
+                            self._collect(running, shards, found, todo)
                         running[n] = pool.submit(self._index, shards[n][1], shards[n][2](), language)
                     concurrent.futures.wait(running.values())
-                    self._collect(running, shards, found)
+                    self._collect(running, shards, found, todo)
                 finally:
                     for future in running.values():
                         future.cancel()
@@ -98,7 +102,7 @@ class ShardCache:
                 return listed
         return None
 
-    def _collect(self, running: dict, shards: Sequence, found: list) -> None:
+    def _collect(self, running: dict, shards: Sequence, found: list, indexing: list[int]) -> None:
         """The indexings that are over: their files in found (raises the first one's error)."""
         for n, future in list(running.items()):
             if future.done():
@@ -108,6 +112,8 @@ class ShardCache:
                 with self._lock:
                     self.latest[key] = fingerprint
                     self.pending.pop(key, None)
+                if self.progress:
+                    self.progress(sum(found[i] is not None for i in indexing), len(indexing))
 
     def catch_up(self) -> bool:
         """Index the shards planned with their old files (in the preview's own thread); True if
