@@ -170,6 +170,20 @@ def test_a_second_import_imports_nothing_new(imported):
     assert files_of(site / "content") | {"authors.yaml": (site / "authors.yaml").read_bytes()} == before
 
 
+def test_a_post_imported_from_another_export_of_the_site_is_not_imported_twice(tmp_path):
+    # The site's feed first, then its WordPress export: the café post is in both, under another
+    # title, with the same old URL. Imported once, the site builds (no two pages at one address).
+    site = make_site(tmp_path)
+    first = run("import", str(FIXTURE.with_name("feed.atom")), site=site)
+    assert first.returncode == 0, first.stderr
+    then = run("import", str(FIXTURE), site=site)
+    assert then.returncode == 0, then.stderr
+    assert "1 already imported" in then.stdout
+    assert sorted(p.name for p in (site / "content").rglob("*cafe-culture*.md")) == ["2022-03-02-cafe-culture.md"]
+    built = run("build", site=site)
+    assert built.returncode == 0, built.stderr
+
+
 def test_dry_run_writes_nothing(tmp_path):
     site = make_site(tmp_path)
     before = files_of(site)

@@ -150,14 +150,14 @@ class Writer:
 
     def _item(self, item: Item) -> None:
         bylines = tuple(self._ids.get(key, key) for key in item.authors)
-        self._place(self.content_dir / planned_file(item.kind, item.date, item.slug), item.title,
+        self._place(self.content_dir / planned_file(item.kind, item.date, item.slug), item.title, item.aliases,
                     lambda path: _document(self._with_uploads(item, path), bylines), item.origin, item.kind, item.note)
 
-    def _place(self, first: Path, title: str, text_for: Callable[[Path], str], origin: str, kind: str,
-               note: str) -> None:
+    def _place(self, first: Path, title: str, aliases: tuple[str, ...], text_for: Callable[[Path], str],
+               origin: str, kind: str, note: str) -> None:
         """Write the document under the first name free of it (first, then first-2, first-3, ...).
-        A file there already with the same title was imported before: nothing to do. Anyone
-        else's file keeps its name, and the document takes the next one."""
+        A file there already with the same title or old URL was imported before: nothing to do.
+        Anyone else's file keeps its name, and the document takes the next one."""
         # Lazily: each name is made only when the one before it is taken (a large import has many items).
         others = (first.with_name(f"{first.stem}-{n}{first.suffix}") for n in range(2, 1000))
         for path in itertools.chain((first,), others):
@@ -165,7 +165,7 @@ class Writer:
                 continue
             self._used.add(path)
             if path.exists():
-                if _same_title(path, title):
+                if _same_post(path, title, aliases):
                     self._count("existing")
                     return
                 continue
@@ -235,7 +235,7 @@ class Writer:
             self._count("warnings")
 
     def _copied(self, copied: Copied) -> None:
-        self._place(self.content_dir / copied.path, copied.title, lambda path: copied.text, copied.origin,
+        self._place(self.content_dir / copied.path, copied.title, (), lambda path: copied.text, copied.origin,
                     copied.kind, copied.note)
 
 
@@ -285,12 +285,19 @@ def _yaml(value: Any, flow: bool) -> str:
     return text.strip() if flow else text
 
 
-def _same_title(path: Path, title: str) -> bool:
+def _same_post(path: Path, title: str, aliases: tuple[str, ...]) -> bool:
+    """Is the document at path the same post, imported before: the same title, or (from another
+    export of the same site, whose titles may differ) the same old URL?"""
     try:
         doc = read_document(path, path.read_bytes())
     except OSError:
         return False
-    return not isinstance(doc, SiteError) and str(doc.meta.get("title", "")) == title
+    if isinstance(doc, SiteError):
+        return False
+    if str(doc.meta.get("title", "")) == title:
+        return True
+    known = doc.meta.get("aliases")
+    return bool(aliases) and isinstance(known, list) and not set(aliases).isdisjoint(map(str, known))
 
 
 def _create(path: Path, text: str | bytes) -> None:
