@@ -1,6 +1,7 @@
 """What a reader sees: the built sample site, checked page by page, feed by feed.
 
-Every test builds through the CLI (the `run` fixture) into a folder of its own
+Every test builds through the CLI into a folder of its own (the `run` fixture), or reads
+the sample site built once for the module (the `built` fixture) where it only reads,
 and then looks only at the files written, as a browser, a feed reader, a search
 engine or the Nu Html Checker would.
 """
@@ -49,6 +50,40 @@ def build(run, site: Path, out: Path, *extra: str):
     result = run("build", "--site", site, "--output", out, *extra)
     assert result.status == 0, f"build failed:\n{result.err}"
     return result
+
+
+class Built:
+    """The sample site built once at the root and once under /news/ (each from a copy of its own,
+    as a test's `sample_site` is), for the tests that only read the files written: a test that
+    edits the site or its output builds its own."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder  # root/ and news/, the two outputs, and nothing else
+        self.site = folder.parent / "sites" / "root"
+
+    def out(self, base_url: str | None = None) -> Path:
+        return self.folder / ("news" if base_url == NEWS else "root")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Built:
+    import contextlib
+    import io
+
+    from generator.cli import main
+
+    top = tmp_path_factory.mktemp("built")
+    done = Built(top / "outputs")
+    for name, extra in (("root", []), ("news", ["--base-url", NEWS])):
+        site = top / "sites" / name
+        site.mkdir(parents=True)
+        shutil.copy(REPO / "config.yaml", site / "config.yaml")
+        shutil.copytree(REPO / "content", site / "content")
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            status = main(["build", "--site", str(site), "--output", str(done.folder / name), *extra])
+        assert status == 0, f"build failed:\n{err.getvalue()}"
+    return done
 
 
 # --- a small DOM on top of html.parser ------------------------------------------------------------
@@ -350,10 +385,8 @@ def run_vnu(folder: Path) -> list[dict]:
     return messages
 
 
-def test_every_page_of_the_sample_site_is_valid_html(sample_site, run, tmp_path):
-    checked = tmp_path / "checked"
-    build(run, sample_site, checked / "root")
-    build(run, sample_site, checked / "news", "--base-url", NEWS)
+def test_every_page_of_the_sample_site_is_valid_html(built):
+    checked = built.folder  # root/ and news/
     pages = sorted(checked.rglob("*.html"))
     assert len(pages) > 2 * 30
 
@@ -368,9 +401,8 @@ def test_every_page_of_the_sample_site_is_valid_html(sample_site, run, tmp_path)
 # --- 2. internal links ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("base_url", [None, NEWS], ids=["root", "news"])
-def test_every_internal_link_in_the_pages_resolves(sample_site, run, tmp_path, base_url):
-    out = tmp_path / "out"
-    build(run, sample_site, out, *(["--base-url", base_url] if base_url else []))
+def test_every_internal_link_in_the_pages_resolves(built, base_url):
+    out = built.out(base_url)
     site = Served(out, base_url or BASE)
 
     problems = broken_page_links(site)
@@ -378,9 +410,8 @@ def test_every_internal_link_in_the_pages_resolves(sample_site, run, tmp_path, b
     assert problems == [], "\n".join(problems)
 
 
-def test_under_a_path_every_root_relative_link_starts_with_it(sample_site, run, tmp_path):
-    out = tmp_path / "out"
-    build(run, sample_site, out, "--base-url", NEWS)
+def test_under_a_path_every_root_relative_link_starts_with_it(built):
+    out, sample_site = built.out(NEWS), built.site
     site = Served(out, NEWS)
     wrong = []
     for file in site.html_files():
@@ -398,9 +429,8 @@ def test_under_a_path_every_root_relative_link_starts_with_it(sample_site, run, 
 
 
 @pytest.mark.parametrize("base_url", [None, NEWS], ids=["root", "news"])
-def test_every_url_in_feeds_sitemap_and_robots_resolves(sample_site, run, tmp_path, base_url):
-    out = tmp_path / "out"
-    build(run, sample_site, out, *(["--base-url", base_url] if base_url else []))
+def test_every_url_in_feeds_sitemap_and_robots_resolves(built, base_url):
+    out = built.out(base_url)
     site = Served(out, base_url or BASE)
     problems, checked = [], 0
 
@@ -435,9 +465,8 @@ def parse_feed(file: Path):
     return feed
 
 
-def test_site_feeds_are_rss_2_and_atom_1_with_every_article_newest_first(sample_site, run, tmp_path):
-    out = tmp_path / "out"
-    build(run, sample_site, out)
+def test_site_feeds_are_rss_2_and_atom_1_with_every_article_newest_first(built):
+    out, sample_site = built.out(), built.site
     site = Served(out, BASE)
     expected = sample_articles(sample_site)
     items = sample_config(sample_site)["feed"]["items"]
@@ -473,12 +502,11 @@ def test_feed_item_count_is_the_feed_items_setting(make_site, run, tmp_path):
     assert len(headline_links(Served(out, BASE).page("/"))) == 5
 
 
-def test_feed_entries_have_absolute_links_and_ids_that_stay_the_same(sample_site, run, tmp_path):
-    build(run, sample_site, tmp_path / "one")
-    build(run, sample_site, tmp_path / "two")
+def test_feed_entries_have_absolute_links_and_ids_that_stay_the_same(built, sample_site, run, tmp_path):
+    build(run, sample_site, tmp_path / "two")  # a second build, of another copy, beside the shared one
 
     for name in ("feed.xml", "atom.xml"):
-        first, second = parse_feed(tmp_path / "one" / name), parse_feed(tmp_path / "two" / name)
+        first, second = parse_feed(built.out() / name), parse_feed(tmp_path / "two" / name)
         ids = [e.id for e in first.entries]
         assert len(ids) == len(set(ids)) == 11, name
         assert all(i.strip() for i in ids)
@@ -488,9 +516,8 @@ def test_feed_entries_have_absolute_links_and_ids_that_stay_the_same(sample_site
             assert parts.scheme == "https" and parts.netloc == "example.org", entry.link
 
 
-def test_feed_dates_are_rfc_822_in_rss_and_rfc_3339_in_atom(sample_site, run, tmp_path):
-    out = tmp_path / "out"
-    build(run, sample_site, out)
+def test_feed_dates_are_rfc_822_in_rss_and_rfc_3339_in_atom(built):
+    out, sample_site = built.out(), built.site
     expected = sample_articles(sample_site)
 
     channel = ET.parse(out / "feed.xml").getroot().find("channel")
@@ -513,9 +540,8 @@ def test_feed_dates_are_rfc_822_in_rss_and_rfc_3339_in_atom(sample_site, run, tm
         assert datetime.fromisoformat(updated) == (a["updated"] or a["date"])
 
 
-def test_feed_entries_carry_the_article_html_and_a_summary(sample_site, run, tmp_path):
-    out = tmp_path / "out"
-    build(run, sample_site, out)
+def test_feed_entries_carry_the_article_html_and_a_summary(built):
+    out, sample_site = built.out(), built.site
     budget = BASE + BUDGET_URL.lstrip("/")
     summary = front_matter(sample_site / "content/2022/2022-02-23-council-budget-vote.md")["summary"]
 
@@ -528,10 +554,9 @@ def test_feed_entries_carry_the_article_html_and_a_summary(sample_site, run, tmp
         assert "Under the budget, the city" in content, name
 
 
-def test_links_inside_feed_content_are_absolute(sample_site, run, tmp_path):
+def test_links_inside_feed_content_are_absolute(built):
     """A feed reader shows the content away from the site: a root-relative or #fragment link goes nowhere."""
-    out = tmp_path / "out"
-    build(run, sample_site, out, "--base-url", NEWS)
+    out = built.out(NEWS)
     relative, checked = [], 0
 
     for name in ("feed.xml", "atom.xml", "tags/budget/feed.xml"):
@@ -553,9 +578,8 @@ def test_links_inside_feed_content_are_absolute(sample_site, run, tmp_path):
     assert relative == [], "\n".join(relative)
 
 
-def test_a_tag_feed_holds_only_that_tags_articles(sample_site, run, tmp_path):
-    out = tmp_path / "out"
-    build(run, sample_site, out)
+def test_a_tag_feed_holds_only_that_tags_articles(built):
+    out, sample_site = built.out(), built.site
     expected = [BASE + a["path"].lstrip("/") for a in sample_articles(sample_site) if "Transport" in a["tags"]]
     assert len(expected) == 5
 
@@ -589,9 +613,8 @@ def test_articles_with_the_same_date_are_ordered_by_url(make_site, run, tmp_path
 # --- 4. sitemap -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("base_url", [None, NEWS], ids=["root", "news"])
-def test_sitemap_lists_every_page_and_robots_txt_points_at_it(sample_site, run, tmp_path, base_url):
-    out = tmp_path / "out"
-    build(run, sample_site, out, *(["--base-url", base_url] if base_url else []))
+def test_sitemap_lists_every_page_and_robots_txt_points_at_it(built, base_url):
+    out, sample_site = built.out(base_url), built.site
     site = Served(out, base_url or BASE)
 
     root = ET.parse(out / "sitemap.xml").getroot()
@@ -618,9 +641,8 @@ def test_sitemap_lists_every_page_and_robots_txt_points_at_it(sample_site, run, 
 
 # --- 5. front page, pagination, tags --------------------------------------------------------------
 
-def test_front_page_leads_with_the_newest_article_and_paginates(sample_site, run, tmp_path):
-    out = tmp_path / "out"
-    build(run, sample_site, out)
+def test_front_page_leads_with_the_newest_article_and_paginates(built):
+    out, sample_site = built.out(), built.site
     site = Served(out, BASE)
     expected = [a["path"] for a in sample_articles(sample_site)]
     per_page = sample_config(sample_site)["per_page"]
@@ -646,9 +668,8 @@ def test_front_page_leads_with_the_newest_article_and_paginates(sample_site, run
     assert "Older" not in pages[2].find("main").text()
 
 
-def test_tag_index_lists_every_tag_with_its_count(sample_site, run, tmp_path):
-    out = tmp_path / "out"
-    build(run, sample_site, out)
+def test_tag_index_lists_every_tag_with_its_count(built):
+    out, sample_site = built.out(), built.site
     tags = sample_tags(sample_site)
     assert tags["transport"] == ("Transport", 5) and tags["culture"] == ("Culture", 1)
 
@@ -692,9 +713,8 @@ def test_tag_pages_list_the_tags_articles_and_paginate(make_site, run, tmp_path)
 
 # --- 6. the article page --------------------------------------------------------------------------
 
-def test_article_page_shows_what_a_reader_expects(sample_site, run, tmp_path):
-    out = tmp_path / "out"
-    build(run, sample_site, out)
+def test_article_page_shows_what_a_reader_expects(built):
+    out, sample_site = built.out(), built.site
     site = Served(out, BASE)
     articles = sample_articles(sample_site)
     index = next(i for i, a in enumerate(articles) if a["path"] == BUDGET_URL)
@@ -728,9 +748,8 @@ def test_article_page_shows_what_a_reader_expects(sample_site, run, tmp_path):
     assert page.find("title").text() == f"{budget['title']} — Broadsheet Daily"
 
 
-def test_article_without_update_newest_and_oldest(sample_site, run, tmp_path):
-    out = tmp_path / "out"
-    build(run, sample_site, out)
+def test_article_without_update_newest_and_oldest(built):
+    out, sample_site = built.out(), built.site
     site = Served(out, BASE)
     articles = sample_articles(sample_site)
 
@@ -742,9 +761,8 @@ def test_article_without_update_newest_and_oldest(sample_site, run, tmp_path):
     assert rel_link(oldest, "next") is None and rel_link(oldest, "prev") == articles[-2]["path"]
 
 
-def test_article_lead_image_is_shown_and_shared(sample_site, run, tmp_path):
-    out = tmp_path / "out"
-    build(run, sample_site, out)
+def test_article_lead_image_is_shown_and_shared(built):
+    out, sample_site = built.out(), built.site
     page = Served(out, BASE).page(FLOOD_URL)
     alt = front_matter(sample_site / "content/2022/2022-02-20-flood-warning-river-wend.md")["image_alt"]
 
@@ -958,9 +976,8 @@ def test_a_deleted_article_disappears_from_the_output(sample_site, run, tmp_path
 
 # --- 10. nothing loaded from another host ---------------------------------------------------------
 
-def test_pages_load_nothing_from_another_host(sample_site, run, tmp_path):
-    out = tmp_path / "out"
-    build(run, sample_site, out)
+def test_pages_load_nothing_from_another_host(built):
+    out = built.out()
     site = Served(out, BASE)
     resources = {"link": "href", "script": "src", "img": "src", "iframe": "src", "source": "src",
                  "video": "src", "audio": "src", "embed": "src", "object": "data"}
