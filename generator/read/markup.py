@@ -22,13 +22,15 @@ from .markdown_shortcuts import speed_up
 from .typography import smarten
 
 # The ids the default theme gives elements of its own (base.html: the skip link's target and
-# "Back to top"; article.html, index.html, section.html, archive.html, 404.html: headings). A
+# "Back to top", and the masthead's search box; article.html, index.html, section.html,
+# archive.html, 404.html: headings; search.html: the search form and its results). A
 # heading or element of a Markdown text never gets one of them: it is renamed as toc renames
 # a heading that repeats another (top_1), and the links to it with it. A theme that adds ids
 # of its own adds them here. tests/test_typography_everywhere.py checks the templates against it.
 THEME_IDS = frozenset({
     "top", "main-content", "corrections-title", "related-title", "more-stories", "more-in-section",
     "archive-months", "archive-days", "not-found-title",
+    "masthead-search-q", "search", "search-q", "search-sort", "search-status", "search-results",
 })
 # `<!-- more -->` ends the summary (bodies.MORE_MARKER); it is not kept in the HTML. A comment
 # in code is escaped (&lt;!--) and stays.

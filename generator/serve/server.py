@@ -113,7 +113,7 @@ class Preview:
             again = False
             try:
                 while self.shards.catch_up():
-                    if not self.rebuild(address, frozenset()):
+                    if not self.rebuild(address, frozenset(), search_only=True):
                         break
                 again = True
             except Exception:  # noqa: BLE001 - the preview goes on; the next edit indexes again
@@ -126,11 +126,12 @@ class Preview:
 
         threading.Thread(target=run, name="search-index", daemon=True).start()
 
-    def rebuild(self, address: str, changed: frozenset[str] | None = None) -> bool:
+    def rebuild(self, address: str, changed: frozenset[str] | None = None, search_only: bool = False) -> bool:
         """Build again (drafts and scheduled articles shown). False when the site has errors.
 
         changed: the files the watcher saw change since the last build; the others are known to
-        be as that build read them, and are not read again. None: read everything."""
+        be as that build read them, and are not read again. None: read everything. search_only:
+        the build that puts in the search index's shards indexed since (logged as such)."""
         started = time.perf_counter()
         unchanged = None
         if changed is not None and self.cache.read_all:
@@ -141,10 +142,10 @@ class Preview:
         articles_only = changed is not None and all(
             path.startswith(content) and path.endswith((".md", ".markdown")) for path in changed)
         with self.build_lock:
-            return self._rebuild(address, started, unchanged, articles_only)
+            return self._rebuild(address, started, unchanged, articles_only, search_only)
 
     def _rebuild(self, address: str, started: float, unchanged: Callable[[str], bool] | None,
-                 articles_only: bool) -> bool:
+                 articles_only: bool, search_only: bool) -> bool:
         plan_key, self.plan_key = self.plan_key if articles_only else None, None
         try:
             root = load_config(self.site_dir).root
@@ -163,8 +164,11 @@ class Preview:
             log.exception("internal error while building")
             errors = (SiteError(f"internal error: {type(exc).__name__}: {exc}"),)
         else:
-            log.info("built %d articles and %d pages in %.2f s", rendered.articles, rendered.pages,
-                     time.perf_counter() - started)
+            if search_only:
+                log.info("search index up to date in %.2f s", time.perf_counter() - started)
+            else:
+                log.info("built %d articles and %d pages in %.2f s", rendered.articles, rendered.pages,
+                         time.perf_counter() - started)
             return True
         with self.lock:
             self.errors = errors
