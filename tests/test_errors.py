@@ -185,6 +185,17 @@ def test_impossible_date(built, run):
     error_at(result, "content/impossible.md:3", "2024-13-45", "not a real date", "YYYY-MM-DD")
 
 
+def test_a_link_to_an_article_with_errors_says_so_not_that_it_is_missing(built, run):
+    site, before = built()
+    write(site, "content/impossible.md", article("Thirteenth month", "2024-13-45", "Body.", author="Desk"))
+    write(site, "content/linking.md", article("Linking", "2024-01-02", "See [the other](impossible.md).", author="Desk"))
+    result = run("build", "--site", ".", cwd=site)
+    assert_failed(result, site, before, errors=2)
+    error_at(result, "content/impossible.md:3", "not a real date")
+    error_at(result, "content/linking.md:6:17", "links to impossible.md, which has errors of its own")
+    assert "does not exist" not in result.err
+
+
 @pytest.mark.parametrize("tags", ["{a: 1}", "5"])
 def test_tags_of_the_wrong_type(built, run, tags):
     site, before = built()

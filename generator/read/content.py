@@ -206,6 +206,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         read = {f.key: _read(config, f) for f in to_read}
 
     sources: list[_Source] = []
+    unreadable: list[str] = []  # sources with errors of their own: a link to one is not to a missing file
     learnt = False  # anything the cache did not know
     changed: list[str] | None = [] if cache is not None and old_entries.keys() == {f.key for f in found} else None
     for f in found:
@@ -219,9 +220,11 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             errors.extend(problems)
             learnt = True
             if meta is None:
+                unreadable.append(path)
                 continue
             if read_fields_or_none is None:
                 new_entries[key] = Entry(source_digest, meta)
+                unreadable.append(path)
                 continue
             fields = read_fields_or_none
             if changed is not None:
@@ -248,6 +251,8 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             targets[os.path.normpath(source.path)] = source.fields.path.lstrip("/")
         else:
             excluded[os.path.normpath(source.path)] = source.excluded_reason
+    for path in unreadable:
+        excluded[os.path.normpath(path)] = "has errors of its own (reported for that file)"
 
     link = urls.Urls(config.base_url, config.root).link
     # The hashes of images, for their variants' names, are kept beside the image cache.
