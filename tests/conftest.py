@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import http.server
 import json
 import re
 import shutil
@@ -81,6 +82,15 @@ def sample_site(tmp_path: Path) -> Path:
 
 
 SEARCH_BUNDLE = "pagefind/shards/"
+
+
+class LoopbackServer(http.server.ThreadingHTTPServer):
+    """A test's HTTP server for a built site. A page's search asks for a dozen files at once: with
+    the standard backlog of 5, a machine busy with the parallel suite refused some connections
+    and the page failed to load the index."""
+
+    request_queue_size = 128
+    daemon_threads = True
 
 
 def site_files(output: Path) -> dict[str, bytes]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from conftest import REPO
+from conftest import REPO, LoopbackServer
 from test_serve import CHROMIUM, CHROMIUM_ARGS
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -64,7 +64,7 @@ def served(sample_site_module):
     out = sample_site_module / "out"
     assert main(["build", "--site", str(sample_site_module), "--output", str(out)]) == 0
     handler = functools.partial(_QuietHandler, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = LoopbackServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import article, tiny_image, write_file
+from conftest import LoopbackServer, article, tiny_image, write_file
 from generator.cli import main
 from test_serve import CHROMIUM, CHROMIUM_ARGS
 
@@ -81,7 +81,7 @@ def serve_folder():
 
     def start(folder: Path) -> str:
         handler = functools.partial(_QuietHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server = LoopbackServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}"
