@@ -49,6 +49,9 @@ PAGES = {
 }
 
 # Pages whose content comes with a script: what to wait for before they are checked.
+# The search pages load Pagefind's script, WebAssembly and index before they show results: on a
+# machine busy with the parallel suite that took more than 10 s once (all four axe runs failed).
+READY_MS = 45_000
 READY = {
     "/search/": "#search-status:not(:empty)",
     "/search/?q=council": "#search-results li img",
@@ -114,7 +117,7 @@ def test_every_kind_of_page_has_no_accessibility_violation(served, browser, widt
             response = tab.goto(served + path)
             assert response is not None and (response.ok or path == "/404.html"), (name, path)
             if path in READY:
-                tab.wait_for_selector(READY[path], state="attached", timeout=10_000)
+                tab.wait_for_selector(READY[path], state="attached", timeout=READY_MS)
             tab.add_script_tag(path=str(AXE))
             result = tab.evaluate("""async () => {
                 const r = await axe.run(document, {runOnly: {type: 'tag',
@@ -176,7 +179,7 @@ def test_every_link_is_reachable_by_keyboard_with_a_visible_focus(served, browse
     try:
         tab.goto(served + path)
         if path in READY:
-            tab.wait_for_selector(READY[path], state="attached", timeout=10_000)
+            tab.wait_for_selector(READY[path], state="attached", timeout=READY_MS)
         tab.expose_function("__press", lambda: tab.keyboard.press("Tab"))
         result = tab.evaluate(_TAB_WALK, 400)
     finally:
