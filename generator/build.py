@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +21,9 @@ from .write.output import OutputFile, check_output_dir, find_collisions, intact_
 from .write.parallel import in_background
 
 if TYPE_CHECKING:
+    from .model.site import Site
+    from .plan.render import Plan
+    from .read.content import Content
     from .search.cache import ShardCache
 
 
@@ -59,6 +64,7 @@ class RenderedSite:
     complete: bool = True  # False: only the files around the changed articles (see render.Around)
     next_change_what: str = ""
     replacing: tuple[str, ...] = ()  # folders planned whole (see write_output)
+    model: "tuple[Site, Content] | None" = field(default=None, repr=False, compare=False)  # for the site store
 
 
 def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions = BuildOptions(),
@@ -97,8 +103,15 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
                            last.valid_until_what)
     # The output is about to change: until this build succeeds, the record no longer describes it.
     write_last_build(site_dir, None)
+    store_warning = None
+    if as_left:
+        # Only Markdown files changed: the site store has the rest as that build made it.
+        edited, store_warning = _edit(site_dir, output_dir, options, now, config, inputs, last, started, progress)
+        if edited is not None:
+            return dataclasses.replace(edited, warnings=edited.warnings + notes)
     cache, warning = (ContentCache.load(cache_file(site_dir), Fields.from_record) if use_cache
                       else (ContentCache(cache_file(site_dir)), None))
+    warning = warning or store_warning
     # Then only the files that show an edited article need planning, if the cache holds the
     # sources as that build read them (the preview saves it too, from other sources).
     plan_key = last.plan_key if as_left and last is not None and cache.built_from == last.inputs else None
@@ -112,7 +125,8 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     report = write_output(rendered.files, output_dir,
                           (lambda done, total: progress(f"{done} of {total} files made")) if progress else None,
                           trust_manifest=use_cache, only_these=not rendered.complete, replacing=rendered.replacing)
-    _save(cache, inputs.digest)
+    if _save(cache, inputs.digest) and rendered.model is not None:
+        _save_store(site_dir, *rendered.model, inputs.digest, cache)
     write_last_build(site_dir, LastBuild(inputs.digest, inputs.context, rendered.plan_key, rendered.next_change,
                                          rendered.articles, rendered.pages, report.written + report.unchanged,
                                          rendered.next_change_what))
@@ -180,15 +194,138 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     site = build_site(config, content, authors)
     around = Around(content.changed, last_plan_key) if last_plan_key and content.changed is not None else None
     plan = render_site(site, theme, env, options, around, now, search_cache)
-    collisions = find_collisions(plan.files, site_dir)
+    assert plan is not None
+    return _planned(site, plan, content.rendered, content.next_change, now, (site, content))
+
+
+def _planned(site: Site, plan: Plan, bodies_rendered: int, next_change: datetime | None, now: datetime,
+             model: tuple[Site, Content] | None) -> RenderedSite:
+    """The plan checked for files that would overwrite each other, with when the site next changes
+    by the clock alone: a scheduled article comes out, or an article's 48 hours in the news
+    sitemap are over."""
+    from .plan import feeds
+
+    collisions = find_collisions(plan.files, site.config.site_dir)
     if collisions:
         raise BuildFailed(collisions)
-    next_change, what = content.next_change, "a scheduled article comes out"
+    what = "a scheduled article comes out"
     leaves = feeds.news_change(site, now)
     if leaves is not None and (next_change is None or leaves < next_change):
-        next_change, what = leaves, f"{feeds.NEWS_SITEMAP} changes"  # an article's 48 hours are over
-    return RenderedSite(config, plan.files, len(site.articles), len(site.pages), content.rendered,
-                        next_change, plan.global_key, plan.complete, what if next_change else "", plan.replacing)
+        next_change, what = leaves, f"{feeds.NEWS_SITEMAP} changes"
+    return RenderedSite(site.config, plan.files, len(site.articles), len(site.pages), bodies_rendered,
+                        next_change, plan.global_key, plan.complete, what if next_change else "", plan.replacing,
+                        model)
+
+
+def _edit(site_dir: Path, output_dir: Path, options: BuildOptions, now: datetime, config: Config,
+          inputs: ScannedInputs, last: LastBuild, started: float,
+          progress: Callable[[str], None] | None) -> tuple[BuildReport | None, str | None]:
+    """The build after an edit of Markdown files, from the site store (write/site_store.py): only
+    the edited files are read, and only the articles and lists around them loaded. None when the
+    edit needs the whole site (a page, an article moved, a new alias: see content.load_edited),
+    or the store cannot say; and a warning when it was damaged. Raises BuildFailed as build does."""
+    from .write.site_store import SiteStore, StoreDamaged
+
+    store, warning = SiteStore.open(site_dir, last.inputs)
+    if store is None:
+        return None, warning
+    try:
+        try:
+            rendered, sources, edited, entries = _render_edit(store, options, now, config, inputs, last)
+        except StoreDamaged:
+            return None, f"the site store {store.path} is damaged; building the whole site"
+        if rendered is None:
+            return None, None
+        # The pages are rendered as they are written: they read what they show from the store.
+        report = write_output(rendered.files, output_dir,
+                              (lambda done, total: progress(f"{done} of {total} files made")) if progress else None,
+                              only_these=True, replacing=rendered.replacing)
+    finally:
+        store.close()
+    try:
+        store.update(sources, edited, inputs.digest, store.next_change, _keep_in_cache(store, cache_file(site_dir), entries,
+                                                                                    inputs.digest))
+    except Exception:  # noqa: BLE001 - the store is a shortcut: without it the next build is whole
+        store.path.unlink(missing_ok=True)
+    write_last_build(site_dir, LastBuild(inputs.digest, inputs.context, rendered.plan_key, rendered.next_change,
+                                         rendered.articles, rendered.pages, report.written + report.unchanged,
+                                         rendered.next_change_what))
+    return BuildReport(output_dir, rendered.articles, rendered.pages, rendered.bodies_rendered, report.rendered,
+                       report.written, report.unchanged, report.removed, time.perf_counter() - started,
+                       (), _local(rendered.next_change, config), rendered.next_change_what,
+                       report.count("location-removed")), None
+
+
+def _render_edit(store, options: BuildOptions, now: datetime, config: Config, inputs: ScannedInputs,
+                 last: LastBuild) -> tuple[RenderedSite | None, tuple, dict, dict]:
+    """render() for _edit: what the edit changed, planned around the edited articles alone."""
+    from .model.stored import stored_site
+    from .plan import search
+    from .plan.render import Around, render_site
+    from .plan.theme import load_theme, make_environment, theme_localization
+    from .read.authors import load_authors
+    from .read.content import LinkTargets, load_edited
+    from .search.cache import ShardCache
+    from .write.cache import BodyStore
+
+    known = store.digests()
+    prefix = len(str(config.content_dir)) + 1
+    keys = {path: "content/" + path[prefix:].replace(os.sep, "/") for path in inputs.markdown_files}
+    if len(keys) != len(known) or any(key not in known for key in keys.values()):
+        return None, (), {}, {}
+    changed = [(path, key) for path, key in keys.items() if inputs.source_digests.get(path) != known[key]]
+    bodies = ContentCache(cache_file(config.site_dir), store=BodyStore(cache_file(config.site_dir).with_name("bodies.bin")))
+    with bodies.spiller() as keep:
+        edited = load_edited(config, options, now, changed, store.source, LinkTargets(*store.link_targets()), keep)
+    if edited is None:
+        return None, (), {}, {}
+    by_position = {}
+    for article in edited.articles.values():
+        position = store.position_of(article.path)
+        if position is None or store.article(position).aliases != article.aliases:
+            return None, (), {}, {}  # a new alias is a new redirect page: planned with the whole site
+        by_position[position] = article
+    for position, article in by_position.items():
+        store.put(position, article)
+    errors: list[SiteError] = []
+    search_cache = authors = theme = env = None
+    try:
+        if search.enabled(config, options):
+            search_cache = ShardCache(cache_file(config.site_dir).parent / "search", trusted=True)
+        authors = load_authors(config.site_dir)
+        theme = load_theme(config)
+        env = make_environment(theme, cache_file(config.site_dir).parent / "templates",
+                               theme_localization(config, theme))
+    except BuildFailed as failed:
+        errors.extend(failed.errors)
+    if errors:
+        raise BuildFailed(errors)
+    assert authors is not None and theme is not None and env is not None
+    site = stored_site(config, authors, store.whole(), store)
+    around = Around(tuple(article.path for article in edited.articles.values()), last.plan_key)
+    plan = render_site(site, theme, env, options, around, now, search_cache, around_only=True)
+    if plan is None:
+        return None, (), {}, {}
+    return (_planned(site, plan, edited.rendered, store.next_change, now, None), edited.sources, by_position,
+            edited.entries)
+
+
+def _keep_in_cache(store, path: Path, entries: dict, built_from: str) -> tuple | None:
+    """The edited files' entries added to the content cache, so that it stays the sources as
+    this build read them: when the cache is as the store knew it, through its journal. Returns
+    the cache's state for the store, None when it is no longer known (the next whole build
+    reads those files again)."""
+    from .write.cache import append_entries, journal_state
+
+    state = store.cache_state
+    try:
+        if state is None or tuple(journal_state(path)) != tuple(state[1:]):
+            return None
+        if not append_entries(path, state[0], built_from, entries):
+            return None
+        return (state[0], *journal_state(path))
+    except OSError:
+        return None
 
 
 def _local(when: datetime | None, config: Config) -> datetime | None:
@@ -205,10 +342,23 @@ def _setting_warnings(config: Config) -> tuple[str, ...]:
             f"crawlers never look; add {sitemaps} to {site_root}robots.txt",)
 
 
-def _save(cache: ContentCache, built_from: str) -> None:
+def _save(cache: ContentCache, built_from: str) -> bool:
+    """Save the cache; False when it could not be (every body is then not in the body file)."""
     if not cache.changed and cache.built_from == built_from:
-        return
+        return True
     try:
         cache.save(built_from)
     except OSError:
-        pass  # a cache that cannot be written only makes the next build slower
+        return False  # a cache that cannot be written only makes the next build slower
+    return True
+
+
+def _save_store(site_dir: Path, site: Site, content: Content, built_from: str, cache: ContentCache) -> None:
+    """The site store, for the next edit's build (_edit). Without it that build is a whole one."""
+    from .write.cache import journal_state
+    from .write.site_store import SiteStore, store_file
+
+    try:
+        SiteStore.save(site_dir, site, content, built_from, (cache.index_id, *journal_state(cache.path)))
+    except Exception:  # noqa: BLE001 - a store that cannot be written only makes the next edit slower
+        store_file(site_dir).unlink(missing_ok=True)

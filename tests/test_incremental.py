@@ -90,6 +90,7 @@ import pytest
 from conftest import article, snapshot, write_file
 from generator.build import build as build_site
 from generator.write.cache import cache_file
+from generator.write.site_store import store_file
 from generator.read.inputs import last_build_file
 
 # Search off: these tests count the pages an edit renders; the search index's shards are tested
@@ -1157,9 +1158,12 @@ def test_an_output_file_damaged_by_hand_is_made_again_beside_an_edit(site, run, 
     assert_same_as_cold(site, cold(site))
 
 
-def test_an_edit_after_the_preview_saved_the_cache_is_seen(site, run, cold):
+@pytest.mark.parametrize("with_store", [True, False], ids=["site-store", "no-site-store"])
+def test_an_edit_after_the_preview_saved_the_cache_is_seen(site, run, cold, with_store):
     # `serve` keeps the cache in memory and saves it when it stops, with the sources as it last
-    # read them: an edit the preview saw is then in the cache but not yet in output/.
+    # read them: an edit the preview saw is then in the cache but not yet in output/. With the
+    # site store, the build reads the edited file alone and converts it itself; without it, the
+    # build reads the whole cache and finds the preview's conversion there.
     from generator.build import render
     from generator.write.cache import ContentCache
     from generator.config import BuildOptions
@@ -1170,10 +1174,12 @@ def test_an_edit_after_the_preview_saved_the_cache_is_seen(site, run, cold):
     assert warning is None
     render(site, BuildOptions(drafts=True, future=True), cache=cache)
     cache.save()
+    if not with_store:
+        store_file(site).unlink()
 
     again = build(run, site)
     assert "Seen first in the preview." in read(site, B)
-    assert again.converted == 0  # the preview converted it
+    assert again.converted == (1 if with_store else 0)
     assert_same_as_cold(site, cold(site))
 
 
@@ -1251,8 +1257,10 @@ def test_each_build_finds_what_the_one_before_appended_to_the_journal(site, run,
     edit(site, "content/2022/alpha.md", source("alpha", text=body("Alpha", " First correction.")))
     assert build(run, site).converted == 1
     assert cache_file(site).with_name("content.journal").stat().st_size > 0
+    store_file(site).unlink()  # else the next edit is built from the site store, not the cache
     edit(site, "content/2022/bravo.md", source("bravo", text=body("Bravo", " Second correction.")))
-    # Alpha's new body comes from the journal: only Bravo is converted.
+    # Alpha's new body comes from the journal (the edit's build from the site store wrote it
+    # there): only Bravo is converted.
     again = build(run, site)
     assert again.converted == 1
     assert "First correction." in read(site, A) and "Second correction." in read(site, B)
@@ -1264,6 +1272,7 @@ def test_a_journal_record_cut_short_leaves_the_cache_as_the_save_before(site, ru
     build(run, site)
     journal = cache_file(site).with_name("content.journal")
     journal.write_bytes(journal.read_bytes()[:-10])  # as if the save had been stopped half-way
+    store_file(site).unlink()  # else the next edit is built from the site store, not the cache
     edit(site, "content/2022/bravo.md", source("bravo", text=body("Bravo", " Second correction.")))
     again = build(run, site)
     assert again.err == ""

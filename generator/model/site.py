@@ -133,7 +133,7 @@ class Site:
     def term_for(self, kind: str, raw: Hashable) -> Term:
         """The list of this kind that a value an article gives (a tag as spelt, an author's name
         or id) stands for, by the kind's own rule."""
-        return self._terms[kind, self.kind(kind).term_of(raw)[0]]
+        return self.term(kind, self.kind(kind).term_of(raw)[0])
 
     def children(self, term: Term) -> tuple[Term, ...]:
         """The lists within this one (a year's months, a month's days), oldest first."""
@@ -145,11 +145,43 @@ class Site:
     def terms_of(self, kind: ListKind, article: Article) -> list[Term]:
         """The lists of this kind that the article is on, each once, in the article's order."""
         keys = dict.fromkeys(kind.term_of(raw)[0] for raw in kind.raw_of(article))
-        return [self._terms[kind.name, key] for key in keys]
+        return [self.term(kind.name, key) for key in keys]
+
+    def loaded_articles(self) -> Sequence[Article]:
+        """The articles in memory: all of them (a site read from the store has only those asked for)."""
+        return self.articles
+
+    def aliased(self) -> Sequence[Article]:
+        """The articles with old URLs (aliases), each of which gets a redirect page."""
+        return [article for article in self.articles if article.aliases]
+
+    def position_of(self, path: str) -> int | None:
+        """Where the article at this site path is in `articles`; None: not built."""
+        return self._positions.get(path)
+
+    @functools.cached_property
+    def _positions(self) -> dict[str, int]:
+        return {article.path: i for i, article in enumerate(self.articles)}
+
+    def index_in(self, term: Term, i: int) -> int:
+        """Where article i is among the list's articles (it is on the list)."""
+        article = self.articles[i]
+        return next(k for k, member in enumerate(term.articles) if member is article)
 
     def related(self, i: int) -> tuple[Article, ...]:
         """Up to 4 articles sharing the most (and rarest) tags with article i, newest first on a tie."""
-        return tuple(self.articles[j] for j in self._related.of(i))
+        return tuple(self.articles[j] for j in self.related_positions(i))
+
+    def related_positions(self, i: int) -> tuple[int, ...]:
+        """related(i) as positions in `articles`; worked out once (the plan and the store ask)."""
+        known = self._related_known.get(i)
+        if known is None:
+            known = self._related_known[i] = self._related.of(i)
+        return known
+
+    @functools.cached_property
+    def _related_known(self) -> dict[int, tuple[int, ...]]:
+        return {}
 
     def showing_as_related(self, i: int) -> tuple[int, ...]:
         """The articles whose related stories include article i."""

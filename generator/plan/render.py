@@ -47,7 +47,7 @@ class Around:
 
 def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: BuildOptions,
                 around: Around | None = None, now: datetime | None = None,
-                search_cache: ShardCache | None = None) -> Plan:
+                search_cache: ShardCache | None = None, around_only: bool = False) -> Plan | None:
     """Plan every file. A file's fingerprint is worked out from the site model (cheap); the views
     its template sees are built only if it has to be rendered.
 
@@ -60,7 +60,9 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     way (it holds only the last 48 hours' articles, as of now: the build time), and so are the
     search index's shards that hold them (plan/search.py).
 
-    search_cache: where the search index's shards are kept; None: the site has no search."""
+    search_cache: where the search index's shards are kept; None: the site has no search.
+    around_only: None rather than every file when the files around cannot be planned alone (a
+    site read from the store holds what an edit touches, and would load all of it)."""
     now = now or datetime.now(timezone.utc)
     loc = localization_of(env)  # the texts made here (titles, feed titles) in the site's language
     views = Views(site, loc, search.SEARCH_PATH if search_cache is not None else None)
@@ -179,7 +181,7 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         return made
 
     # Old URLs (aliases in front matter): in the plan key, so that a changed alias plans every file.
-    moved = redirects.collect((a.aliases, shown(a.source), a.path, a.title) for a in (*articles, *site.pages))
+    moved = redirects.collect((a.aliases, shown(a.source), a.path, a.title) for a in (*site.aliased(), *site.pages))
     plan_key = redirects.plan_key(renderer.global_key, moved)
     if around is not None and around.plan_key == plan_key:
         showing = _showing(site, around.paths)
@@ -206,6 +208,8 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
             if searching.cache.defer:  # the preview: its search page says whether shards are behind
                 files.append(search_page(searching))
         return Plan(tuple(files), plan_key, complete=False, replacing=replacing)
+    if around_only:
+        return None
 
     files = [index_page(page) for page in site.index]
     files.extend(article_page(i) for i in range(len(articles)))
@@ -273,14 +277,13 @@ def _showing(site: Site, paths: tuple[str, ...]) -> _Showing:
     showing it among their related stories, the front page and list pages it is on, the feeds
     that carry it, and the corrections page if it has corrections."""
     per_page, feed_items = site.config.per_page, site.config.feed.items
-    position = {article.path: i for i, article in enumerate(site.articles)}
     article_pages: set[int] = set()
     index_pages: set[int] = set()
     list_pages: set[tuple[str, str, int]] = set()
     list_feeds: set[tuple[str, str]] = set()
     site_feeds = corrections = False
     for path in paths:
-        i = position.get(path)
+        i = site.position_of(path)
         if i is None:
             continue  # a draft or a scheduled article, shown nowhere
         article = site.articles[i]
@@ -291,7 +294,7 @@ def _showing(site: Site, paths: tuple[str, ...]) -> _Showing:
         corrections = corrections or bool(article.corrections)
         for kind in site.kinds:
             for term in site.terms_of(kind, article):
-                k = next(k for k, member in enumerate(term.articles) if member is article)
+                k = site.index_in(term, i)
                 if kind.paginated:
                     list_pages.add((kind.name, term.key, k // per_page))
                 if term.feeds and k < feed_items:
@@ -478,12 +481,21 @@ class _Pictures:
         self._link = views.urls.link
         self._by_url: dict[str, Responsive] = {}
         self._photos: dict[str, Responsive | None] = {}
-        for article in site.articles:
-            if article.image and article.image_variants is not None:
-                self._by_url[article.image] = article.image_variants
+        self._site = site
+        self._learnt = 0  # how many of the site's loaded articles were looked at
+        self._learn()
         for author in site.authors.by_id.values():
             if author.photo:
                 self.photo(author.photo)
+
+    def _learn(self) -> None:
+        """The lead images of the articles in memory: a site read from the store loads the ones a
+        page shows before the page asks for their images."""
+        loaded = self._site.loaded_articles()
+        for article in loaded[self._learnt:]:
+            if article.image and article.image_variants is not None:
+                self._by_url[article.image] = article.image_variants
+        self._learnt = len(loaded)
 
     def photo(self, photo: str) -> Responsive | None:
         """An author's photo's variants (authors.yaml gives its path inside content/)."""
@@ -496,7 +508,13 @@ class _Pictures:
         return self._photos[photo]
 
     def __call__(self, url: str | None) -> Responsive | None:
-        return self._by_url.get(url) if url else None
+        if not url:
+            return None
+        found = self._by_url.get(url)
+        if found is None and len(self._site.loaded_articles()) > self._learnt:
+            self._learn()
+            found = self._by_url.get(url)
+        return found
 
 
 def _global_key(config: Config, theme: Theme, options: BuildOptions, views: Views, language_key: str = "") -> str:

@@ -13,7 +13,7 @@ import functools
 import marshal
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -126,6 +126,29 @@ class Content:
     # all that changed: no source added or removed, none moved (see _place), no page changed.
     # None when any of that may have happened, or there was no cache to tell.
     changed: tuple[str, ...] | None = None
+    # Every Markdown file as read (write/site_store.py keeps them, so that an edit reads no other),
+    # and what a relative link to each file under content/ gives.
+    sources: tuple["SourceState", ...] = ()
+    links: "LinkTargets | None" = None
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """A Markdown file as a build read it, which is all an edited build needs of an unchanged one."""
+
+    key: str  # relative to the site folder: "content/posts/x.md"
+    digest: str  # of its bytes
+    fields: tuple  # Fields.to_record()
+    included: bool  # built (not a draft or scheduled article left out)
+
+
+@dataclass(frozen=True)
+class LinkTargets:
+    """Where a relative link leads, by the target file's normalised path: the URL of each source
+    and file built, and why each source left out cannot be linked to."""
+
+    targets: Mapping[str, str]
+    excluded: Mapping[str, str]
 
 
 @dataclass
@@ -296,40 +319,19 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
                 line, col = locate_target(doc, problem.target, searched_from)
                 errors.append(SiteError(problem.message, Path(source.path), line, col))
         entry = new_entries[source.key]
-        if fields.summary and body.auto_summary_html:
-            # The front matter's summary is the one shown: the body's first paragraph is not kept
-            # (it would be half the cache's size). A cached body has already lost it.
-            body = dataclasses.replace(body, auto_summary_html="")
+        body = _without_second_summary(fields, body)
         kept = (key_now, body) if not found_problems else ("", None)
         if (entry.render_key, entry.body) != kept or not entry.teaser_base:
             entry.render_key, entry.body = kept
-            entry.teaser_base = _teaser_base(fields, body.auto_summary_html)
-            entry.summary_text = "" if fields.summary else plain_text(body.auto_summary_html)
+            entry.teaser_base, entry.summary_text = _teaser_texts(fields, body)
             learnt = True
-        if fields.summary:
-            summary_text, summary_html = fields.summary, f"<p>{escape(fields.summary, quote=False)}</p>"
-        else:
-            summary_text, summary_html = entry.summary_text, body.auto_summary_html
         if fields.is_page:
+            summary_text = fields.summary if fields.summary else entry.summary_text
             pages.append(Page(source.path, fields.title, fields.slug, fields.path, body.html, summary_text,
                               fields.weight, fields.aliases, body.links))
             continue
-        image, lead_size, lead_variants = _image(source, resolvers[source.key], errors)
-        cards = _share_cards(source, config, link) if lead_variants is not None else None
-        assert fields.date is not None
-        articles.append(Article(
-            source=source.path, title=fields.title, date=fields.date, updated=fields.updated,
-            authors=fields.authors or ((config.author,) if config.author else ()),
-            tags=fields.tags, category=fields.category,
-            summary_html=summary_html, summary_text=summary_text, body=body.text,
-            content_digest=body.html_digest, image=image, image_alt=fields.image_alt,
-            slug=fields.slug, path=fields.path, draft=fields.draft, scheduled=fields.date > now,
-            reading_minutes=_reading_minutes(fields.words),
-            corrections=corrections.of(fields, source, resolvers[source.key], errors),
-            teaser_base=entry.teaser_base, schema_type=fields.schema_type, summary_given=fields.summary is not None,
-            image_caption=fields.image_caption, image_credit=fields.image_credit, image_size=lead_size,
-            image_variants=lead_variants, aliases=fields.aliases, share_cards=cards, links=body.links,
-        ))
+        articles.append(_article(config, source, body, entry.teaser_base, entry.summary_text,
+                                 resolvers[source.key], link, now, corrections, errors))
     save_facts()
 
     if cache is not None:
@@ -341,8 +343,130 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     # A draft left out never comes out by the clock: its date passing changes nothing.
     upcoming = [s.fields.date for s in sources if s.fields.date is not None and s.fields.date > now
                 and (options.drafts or not s.fields.draft)]
+    states = tuple(SourceState(s.key, s.source_digest, s.fields.to_record(), s.included) for s in sources)
     return Content(tuple(articles), tuple(pages), files, rendered=rendered_count,
-                   next_change=min(upcoming, default=None), changed=None if changed is None else tuple(changed))
+                   next_change=min(upcoming, default=None), changed=None if changed is None else tuple(changed),
+                   sources=states, links=LinkTargets(targets, excluded))
+
+
+@dataclass(frozen=True)
+class Edited:
+    """Markdown files edited since the last build, read and rendered on their own."""
+
+    articles: dict[str, Article]  # by source key: the built ones (not drafts or scheduled articles left out)
+    sources: tuple[SourceState, ...]
+    rendered: int
+    entries: dict[str, Entry]  # for the cache, by source key, as load_content would leave them
+
+
+def load_edited(config: Config, options: BuildOptions, now: datetime, edited: Sequence[tuple[str, str]],
+                known: Callable[[str], SourceState | None], links: LinkTargets,
+                keep: Callable[[BodyResult], None]) -> Edited | None:
+    """Read and render only these (path, key) Markdown files, every other source being as the
+    last build read it (`known` gives each as it was, `links` where a link leads). None when an
+    edit does more than change what an article shows (a page, an article moved: see _place), which
+    only a whole build follows. Raises BuildFailed as load_content would; keep(body) as it does."""
+    errors: list[SiteError] = []
+    content_dir = config.content_dir
+    pages_dir = str(content_dir / "pages") + os.sep
+    link = urls.Urls(config.base_url, config.root).link
+    use_cache_folder(cache_file(config.site_dir).parent / "variants")
+    states: list[SourceState] = []
+    entries: dict[str, Entry] = {}
+    key_for_fields = fields_key(config)
+    jobs: list[tuple[_Source, Callable[[str], str | LinkProblem]]] = []
+    for path, key in edited:
+        before = known(key)
+        if before is None or path.startswith(pages_dir):
+            return None
+        try:
+            raw = _read_bytes(path)
+        except OSError as exc:
+            errors.append(SiteError(f"cannot read file: {exc.strerror}", Path(path)))
+            continue
+        source_digest = digest(raw)
+        meta, fields, problems = _read(config, _Found(key, path, None, raw, source_digest, False, False, False))
+        errors.extend(problems)
+        if meta is None or fields is None:
+            continue
+        if _place(Fields.from_record(before.fields)) != _place(fields):
+            return None
+        included = not (fields.draft and not options.drafts) and not (
+            fields.date is not None and fields.date > now and not options.future)
+        if included != before.included:
+            return None
+        states.append(SourceState(key, source_digest, fields.to_record(), included))
+        entries[key] = Entry(source_digest, meta, fields_key=key_for_fields, fields=fields.to_record())
+        if included:
+            resolver = _make_resolver(Path(os.path.dirname(path)), content_dir, links.targets, links.excluded, link,
+                                      config)
+            jobs.append((_Source(key, path, source_digest, meta, fields, True, ""), resolver))
+    if errors:
+        raise BuildFailed(errors)
+    articles: dict[str, Article] = {}
+    corrections = _Corrections(config)
+    done = render_bodies([BodyJob(source.key, source.document_body, resolver) for source, resolver in jobs],
+                         config.markdown, keep)
+    for (source, resolver), rendered in zip(jobs, done):
+        if rendered.problems:
+            searched_from: dict[str, int] = {}
+            doc = source.document()
+            for problem in rendered.problems:
+                line, col = locate_target(doc, problem.target, searched_from)
+                errors.append(SiteError(problem.message, Path(source.path), line, col))
+            continue
+        body = _without_second_summary(source.fields, rendered.result)
+        teaser_base, summary_text = _teaser_texts(source.fields, body)
+        entry = entries[source.key]
+        entry.render_key, entry.body, entry.teaser_base, entry.summary_text = \
+            render_key(config.markdown), body, teaser_base, summary_text
+        articles[source.key] = _article(config, source, body, teaser_base, summary_text, resolver, link, now,
+                                        corrections, errors)
+    save_facts()
+    if errors:
+        raise BuildFailed(errors)
+    return Edited(articles, tuple(states), len(jobs), entries)
+
+
+def _without_second_summary(fields: Fields, body: BodyResult) -> BodyResult:
+    """The front matter's summary is the one shown: the body's first paragraph is not kept (it
+    would be half the cache's size). A cached body has already lost it."""
+    if fields.summary and body.auto_summary_html:
+        return dataclasses.replace(body, auto_summary_html="")
+    return body
+
+
+def _teaser_texts(fields: Fields, body: BodyResult) -> tuple[str, str]:
+    """The article's teaser_base, and its summary as plain text when the front matter gives none."""
+    return (_teaser_base(fields, body.auto_summary_html),
+            "" if fields.summary else plain_text(body.auto_summary_html))
+
+
+def _article(config: Config, source: "_Source", body: BodyResult, teaser_base: str, summary_text: str,
+             resolver: Callable[[str], "str | LinkProblem"], link: Callable[[str], str], now: datetime,
+             corrections: "_Corrections", errors: list[SiteError]) -> Article:
+    """The article of a source whose body is rendered (with the second summary left out)."""
+    fields = source.fields
+    if fields.summary:
+        summary_text, summary_html = fields.summary, f"<p>{escape(fields.summary, quote=False)}</p>"
+    else:
+        summary_html = body.auto_summary_html
+    image, lead_size, lead_variants = _image(source, resolver, errors)
+    cards = _share_cards(source, config, link) if lead_variants is not None else None
+    assert fields.date is not None
+    return Article(
+        source=source.path, title=fields.title, date=fields.date, updated=fields.updated,
+        authors=fields.authors or ((config.author,) if config.author else ()),
+        tags=fields.tags, category=fields.category,
+        summary_html=summary_html, summary_text=summary_text, body=body.text,
+        content_digest=body.html_digest, image=image, image_alt=fields.image_alt,
+        slug=fields.slug, path=fields.path, draft=fields.draft, scheduled=fields.date > now,
+        reading_minutes=_reading_minutes(fields.words),
+        corrections=corrections.of(fields, source, resolver, errors),
+        teaser_base=teaser_base, schema_type=fields.schema_type, summary_given=fields.summary is not None,
+        image_caption=fields.image_caption, image_credit=fields.image_credit, image_size=lead_size,
+        image_variants=lead_variants, aliases=fields.aliases, share_cards=cards, links=body.links,
+    )
 
 
 def _place(fields: Fields) -> tuple:

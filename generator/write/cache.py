@@ -154,6 +154,11 @@ class ContentCache:
         self._journal_size = 0
 
     @property
+    def index_id(self) -> str:
+        """Names the index file on disk, to which journal records apply (see append_entries)."""
+        return self._index_id
+
+    @property
     def journal_path(self) -> Path:
         return self.path.with_name("content.journal")
 
@@ -271,14 +276,7 @@ class ContentCache:
         elif self.store.path != self.bodies_path:
             os.replace(self.store.path, self.bodies_path)
             self.store.path = self.bodies_path
-        stored = {
-            # The front matter only until its fields are known: they say all a build needs.
-            name: (e.source_digest, None if e.fields is not None else e.meta, e.fields_key, e.fields,
-                   e.render_key,
-                   (e.body.text.location, e.body.auto_summary_html, e.body.links, e.body.html_digest)
-                   if e.body else None, e.teaser_base, e.summary_text)
-            for name, e in self.entries.items()
-        }
+        stored = {name: _stored(e) for name, e in self.entries.items()}
         bodies_size = self.bodies_path.stat().st_size
         if self._stored is not None and not rewritten:
             # What changed, appended to the journal: a build that edits one article of 10,000
@@ -304,6 +302,35 @@ class ContentCache:
         # Its records name the index just replaced: were this not done, the next load would pass them.
         self.journal_path.unlink(missing_ok=True)
         self._stored, self._index_id, self._index_size, self._journal_size = stored, index_id, len(data), 0
+
+
+def _stored(e: Entry) -> tuple:
+    """An entry as the index keeps it: the front matter only until its fields are known (they
+    say all a build needs), a body as where it is in the body file."""
+    return (e.source_digest, None if e.fields is not None else e.meta, e.fields_key, e.fields, e.render_key,
+            (e.body.text.location, e.body.auto_summary_html, e.body.links, e.body.html_digest) if e.body else None,
+            e.teaser_base, e.summary_text)
+
+
+def journal_state(path: Path) -> tuple[int, int]:
+    """The index file's inode and the journal's size: what says nobody saved the cache since."""
+    journal = path.with_name("content.journal")
+    return path.stat().st_ino, journal.stat().st_size if journal.exists() else 0
+
+
+def append_entries(path: Path, index_id: str, built_from: str, entries: dict[str, Entry]) -> bool:
+    """Add these entries to the cache through its journal, as a save would, without loading it
+    (an edit's build from the site store). False when the journal is full: the entries are left
+    out then, and the next build reads those sources again."""
+    bodies_size = path.with_name("bodies.bin").stat().st_size
+    record = marshal.dumps((index_id, bodies_size, built_from, {name: _stored(e) for name, e in entries.items()}, []))
+    journal = path.with_name("content.journal")
+    size = journal.stat().st_size if journal.exists() else 0
+    if size + len(record) > max(path.stat().st_size // 4, 1 << 16):
+        return False
+    with journal.open("ab") as handle:
+        handle.write(len(record).to_bytes(8, "little") + record)
+    return True
 
 
 def _journal_records(path: Path) -> Iterator[tuple[tuple, int]]:

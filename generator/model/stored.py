@@ -1,0 +1,197 @@
+"""The site model as the last build made it, read from its store (write/site_store.py) only
+where an edit's build looks: the same Site, whose articles and lists are loaded when first asked
+for. An edit that changes what one article shows, and nothing else, plans a few dozen files
+(render.Around): those are all it loads, however large the archive.
+
+Pure but for the records it is given, which say what the store holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol, overload
+
+from .. import urls
+from ..config import Config
+from ..read.authors import Authors
+from ..read.content import Article, Page, StaticFile
+from .site import Correction, ListKind, Site, Term, _term, list_kinds, paginate
+
+
+@dataclass(frozen=True)
+class TermRecord:
+    """One list as the store keeps it: its articles as positions in the site's order."""
+
+    kind: str
+    key: str
+    name: str
+    path: str
+    feeds: bool
+    per_page: int
+    members: Sequence[int]  # positions, newest first
+    children: tuple[str, ...]  # the keys of the lists within it (a year's months), oldest first
+
+
+@dataclass(frozen=True)
+class SiteRecords:
+    """What the store gives for the whole site; the rest is asked for as needed (Records)."""
+
+    count: int  # articles built
+    pages: tuple[Page, ...]
+    files: tuple[StaticFile, ...]
+    corrections: tuple[tuple[int, int], ...]  # (position, number), in the site's order
+    aliased: tuple[int, ...]  # the positions of the articles with aliases
+
+
+
+
+class Records(Protocol):
+    def article(self, position: int) -> Article: ...
+
+    def articles(self, positions: Sequence[int]) -> list[Article]: ...
+
+    def loaded(self) -> list[Article]: ...
+
+    def term(self, kind: str, key: str) -> TermRecord | None: ...
+
+    def terms(self, kind: str) -> list[TermRecord]: ...
+
+    def related(self, position: int) -> tuple[tuple[int, ...], tuple[int, ...]]: ...  # (its own, showing it)
+
+    def position_of(self, path: str) -> int | None: ...
+
+
+class LazyArticles(Sequence[Article]):
+    """Articles at these positions of the site's order, each loaded when first asked for (the
+    records keep what they loaded). A slice is another LazyArticles: nothing is loaded to paginate."""
+
+    __slots__ = ("positions", "_records")
+
+    def __init__(self, positions: Sequence[int], records: Records):
+        self.positions = positions
+        self._records = records
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    @overload
+    def __getitem__(self, index: int) -> Article: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> "LazyArticles": ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return LazyArticles(self.positions[index], self._records)
+        return self._records.article(self.positions[index])
+
+    def __iter__(self) -> Iterator[Article]:
+        # In growing batches: a loop that stops early (the news sitemap's last 48 hours) loads
+        # little, one that goes through thousands does it in a few queries.
+        start, batch = 0, 16
+        while start < len(self.positions):
+            yield from self._records.articles(self.positions[start:start + batch])
+            start, batch = start + batch, min(batch * 4, 4096)
+
+    def __repr__(self) -> str:
+        return f"LazyArticles({len(self.positions)} articles)"
+
+
+@dataclass(frozen=True)
+class StoredSite(Site):
+    """A Site whose parts are read from the records when asked for."""
+
+    _records: Records | None = None
+    _made: dict = None  # type: ignore[assignment]  # terms made so far, by (kind, key)
+    _aliased: tuple[int, ...] = ()
+
+    def term(self, kind: str, key: str) -> Term:
+        return self._made_term(kind, key)
+
+    def children(self, term: Term) -> tuple[Term, ...]:
+        record = self._record(term.kind, term.key)
+        child = next(k.name for k in self.kinds if k.parent == term.kind) if record.children else ""
+        return tuple(self._made_term(child, key) for key in record.children)
+
+    def related(self, i: int) -> tuple[Article, ...]:
+        return tuple(self.articles[j] for j in self._related_of(i)[0])
+
+    def showing_as_related(self, i: int) -> tuple[int, ...]:
+        return self._related_of(i)[1]
+
+    def position_of(self, path: str) -> int | None:
+        assert self._records is not None
+        return self._records.position_of(path)
+
+    def loaded_articles(self) -> list[Article]:
+        assert self._records is not None
+        return self._records.loaded()
+
+    def aliased(self) -> list[Article]:
+        return [self.articles[i] for i in self._aliased]
+
+    def index_in(self, term: Term, i: int) -> int:
+        positions = term.articles.positions  # type: ignore[attr-defined]
+        return positions.index(i)
+
+    def _related_of(self, i: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        assert self._records is not None
+        return self._records.related(i)
+
+    def _record(self, kind: str, key: str) -> TermRecord:
+        assert self._records is not None
+        record = self._records.term(kind, key)
+        if record is None:
+            raise KeyError((kind, key))
+        return record
+
+    def _made_term(self, kind: str, key: str, record: TermRecord | None = None) -> Term:
+        made = self._made.get((kind, key))
+        if made is None:
+            assert self._records is not None
+            record = record or self._record(kind, key)
+            made = self._made[kind, key] = _term(kind, key, record.name, record.path,
+                                                 LazyArticles(record.members, self._records),  # type: ignore[arg-type]
+                                                 record.feeds, record.per_page)
+        return made
+
+
+class _Lists(Mapping[str, tuple[Term, ...]]):
+    """Site.lists, each kind's read when first asked for (the site's navigation asks for sections)."""
+
+    def __init__(self, kinds: tuple[ListKind, ...], records: Records, make: Callable[..., Term]):
+        self._kinds = [kind.name for kind in kinds]
+        self._records = records
+        self._make = make
+        self._read: dict[str, tuple[Term, ...]] = {}
+
+    def __getitem__(self, kind: str) -> tuple[Term, ...]:
+        if kind not in self._kinds:
+            raise KeyError(kind)
+        if kind not in self._read:
+            self._read[kind] = tuple(self._make(kind, record.key, record) for record in self._records.terms(kind))
+        return self._read[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+
+def stored_site(config: Config, authors: Authors, whole: SiteRecords, records: Records) -> StoredSite:
+    """The site as the records hold it. The caller has put any article edited since into the
+    records (they load it as it is now)."""
+    kinds = list_kinds(config, authors)
+    everything = LazyArticles(range(whole.count), records)
+    made: dict = {}
+    site = StoredSite(
+        config=config, articles=everything, pages=whole.pages, files=whole.files,  # type: ignore[arg-type]
+        index=paginate(everything, config.per_page, urls.index_path),  # type: ignore[arg-type]
+        kinds=kinds, lists={}, authors=authors,
+        corrections=tuple(Correction(records.article(position), number) for position, number in whole.corrections),
+        _terms={}, _children={}, _related=None,  # type: ignore[arg-type]
+        _records=records, _made=made, _aliased=whole.aliased)
+    object.__setattr__(site, "lists", _Lists(kinds, records, site._made_term))
+    return site

@@ -1,0 +1,427 @@
+"""The site store: the site model as the last build made it, in SQLite, so that the build after
+an edit loads only the articles and lists that the edit touches (model/stored.py), not the
+whole archive.
+
+Why SQLite: it is in the standard library, reads one row by its key without reading the rest,
+and its transactions survive a crash or Ctrl-C mid-write (the next open rolls an unfinished one
+back). A build that made the whole model writes a new file and puts it in place; an edit's build
+updates its rows in one transaction.
+
+Like the cache it is only a shortcut, never trusted beyond what it can prove: it names the
+version of the code and the build whose inputs it holds (`built_from`), every row carries a
+digest of its bytes, and the body file it points into must be the one it was saved beside. Any
+doubt (another version, a damaged row, a file that is not SQLite) means the whole build, with a
+one-line warning.
+
+Articles are pickled (they hold dates, images' variants and share cards), and read back by an
+unpickler that makes only Broadsheet's own classes and plain values: the file cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import marshal
+import os
+import pickle
+import sqlite3
+import sys
+from array import array
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+from .. import __version__
+from .cache import BodyStore, LazyText, cache_file
+
+if TYPE_CHECKING:
+    from ..model.site import Site
+    from ..model.stored import SiteRecords, TermRecord
+    from ..read.content import Article, Content, SourceState
+
+FORMAT = 1
+NAME = "site.sqlite"
+
+_SCHEMA = """
+CREATE TABLE meta(name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE articles(position INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, record BLOB NOT NULL,
+                      related BLOB NOT NULL, showing BLOB NOT NULL, checked BLOB NOT NULL);
+CREATE TABLE sources(key TEXT PRIMARY KEY, digest TEXT NOT NULL, fields BLOB NOT NULL, included INTEGER NOT NULL,
+                     checked BLOB NOT NULL);
+CREATE TABLE targets(norm TEXT PRIMARY KEY, url TEXT, reason TEXT);
+CREATE TABLE terms(kind TEXT NOT NULL, key TEXT NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL,
+                   path TEXT NOT NULL, feeds INTEGER NOT NULL, per_page INTEGER NOT NULL, members BLOB NOT NULL,
+                   children TEXT NOT NULL, checked BLOB NOT NULL, PRIMARY KEY(kind, key));
+CREATE INDEX terms_in_order ON terms(kind, ord);
+"""
+
+
+class StoreDamaged(Exception):
+    """A row of the store is not what was written: build the whole site instead."""
+
+
+def store_file(site_dir: Path) -> Path:
+    return cache_file(site_dir).parent / NAME
+
+
+def _stamp() -> str:
+    from ..read.inputs import code_key  # the generator's own code: a store is never trusted across versions
+
+    return f"broadsheet {__version__} site store {FORMAT} python {sys.version_info[0]}.{sys.version_info[1]} " \
+           f"code {code_key()}"
+
+
+def _check(*parts: bytes | str) -> bytes:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.digest()
+
+
+def _positions(values: Sequence[int]) -> bytes:
+    return array("i", values).tobytes()
+
+
+def _read_positions(data: bytes) -> array:
+    found = array("i")
+    found.frombytes(data)
+    return found
+
+
+class _Pickler(pickle.Pickler):
+    """A body is kept as where it is in the body file and its digest, never as text."""
+
+    def persistent_id(self, obj: Any) -> Any:
+        if isinstance(obj, LazyText):
+            if obj.location is None:
+                raise ValueError("a body not yet in the body file")
+            return ("body", obj.location[0], obj.location[1], obj.digest)
+        return None
+
+
+_PLAIN = {"datetime": {"datetime", "date", "timedelta", "timezone", "time"},
+          "zoneinfo": {"ZoneInfo"}, "zoneinfo._zoneinfo": {"ZoneInfo"},
+          "pathlib": {"PosixPath", "WindowsPath", "Path", "PurePosixPath", "PureWindowsPath"},
+          "copyreg": {"_reconstructor"}, "builtins": {"object", "frozenset", "set"}}
+
+
+class _Unpickler(pickle.Unpickler):
+    """Makes Broadsheet's own classes and plain values, and nothing else: loading runs no code."""
+
+    def __init__(self, data: bytes, bodies: BodyStore):
+        super().__init__(io.BytesIO(data))
+        self._bodies = bodies
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module.startswith("generator.") and not name.startswith("_")) or name in _PLAIN.get(module, ()):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not something the store holds")
+
+    def persistent_load(self, pid: Any) -> Any:
+        kind, offset, length, digest = pid
+        if kind != "body":
+            raise pickle.UnpicklingError("not a body")
+        return LazyText(None, self._bodies, (offset, length), digest)
+
+
+def _dumps(value: object) -> bytes:
+    out = io.BytesIO()
+    _Pickler(out, 5).dump(value)
+    return out.getvalue()
+
+
+class SiteStore:
+    """An open store: the records of model/stored.py, and what an edit's build updates."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, bodies: BodyStore):
+        self.path = path
+        self._db = connection
+        self._bodies = bodies
+        self._articles: dict[int, Article] = {}  # loaded, or put by the edit
+        self._terms: dict[tuple[str, str], TermRecord | None] = {}
+        self._pid = os.getpid()
+
+    # Opening
+
+    @classmethod
+    def open(cls, site_dir: Path, built_from: str) -> tuple["SiteStore | None", str | None]:
+        """The store, if it holds the site as the build with these inputs left it; else None, and
+        a warning when there was one that cannot be used for another reason than being older."""
+        path = store_file(site_dir)
+        if not path.exists():
+            return None, None
+        try:
+            connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            try:
+                meta = dict(connection.execute("SELECT name, value FROM meta"))
+                if meta.get("stamp") != _stamp():
+                    connection.close()
+                    return None, None  # another version's: a whole build writes this one's
+                bodies = cache_file(site_dir).with_name("bodies.bin")
+                inode, size = marshal.loads(meta["bodies"])
+                stat = bodies.stat() if bodies.exists() else None
+                if meta.get("built_from") != built_from or stat is None or stat.st_ino != inode or stat.st_size < size:
+                    connection.close()
+                    return None, None  # written before the last build, or beside another body file
+            except Exception:
+                connection.close()
+                raise
+        except Exception:  # noqa: BLE001 - any damage at all means: do not trust it
+            return None, f"the site store {path} is damaged; building the whole site"
+        store = cls(path, connection, BodyStore(bodies))
+        store._meta = meta
+        return store, None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _query(self, sql: str, *args: Any) -> list[tuple]:
+        if os.getpid() != self._pid:
+            # A forked worker rendering pages: SQLite's connections must not cross a fork.
+            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._bodies = BodyStore(self._bodies.path)
+            self._pid = os.getpid()
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreDamaged(str(exc)) from exc
+
+    # What model/stored.py reads
+
+    def whole(self) -> "SiteRecords":
+        if _check(self._meta["whole"]) != self._meta["whole_checked"]:
+            raise StoreDamaged("the site's record")
+        try:
+            return _Unpickler(self._meta["whole"], self._bodies).load()
+        except Exception as exc:  # noqa: BLE001
+            raise StoreDamaged(str(exc)) from exc
+
+    @property
+    def next_change(self) -> datetime | None:
+        return _Unpickler(self._meta["next_change"], self._bodies).load()
+
+    def article(self, position: int) -> "Article":
+        known = self._articles.get(position)
+        if known is None:
+            rows = self._query("SELECT path, record, checked FROM articles WHERE position = ?", position)
+            if not rows:
+                raise StoreDamaged(f"no article at {position}")
+            known = self._articles[position] = self._article(*rows[0])
+        return known
+
+    def articles(self, positions: Sequence[int]) -> list["Article"]:
+        missing = [p for p in positions if p not in self._articles]
+        if len(missing) > 8:
+            # Many at once (a list of thousands iterated): one query, not one each.
+            wanted = set(missing)
+            for position, path, record, checked in self._query(
+                    "SELECT position, path, record, checked FROM articles WHERE position BETWEEN ? AND ?",
+                    min(missing), max(missing)):
+                if position in wanted:
+                    self._articles[position] = self._article(path, record, checked)
+        return [self.article(p) for p in positions]
+
+    def loaded(self) -> list["Article"]:
+        return list(self._articles.values())
+
+    def _article(self, path: str, record: bytes, checked: bytes) -> "Article":
+        if _check(path, record) != checked:
+            raise StoreDamaged(f"the article at {path}")
+        try:
+            return _Unpickler(record, self._bodies).load()
+        except Exception as exc:  # noqa: BLE001
+            raise StoreDamaged(f"the article at {path}: {exc}") from exc
+
+    def term(self, kind: str, key: str) -> "TermRecord | None":
+        if (kind, key) not in self._terms:
+            rows = self._query("SELECT kind, key, name, path, feeds, per_page, members, children, checked FROM terms "
+                               "WHERE kind = ? AND key = ?", kind, key)
+            self._terms[kind, key] = self._term(*rows[0]) if rows else None
+        return self._terms[kind, key]
+
+    def terms(self, kind: str) -> list["TermRecord"]:
+        rows = self._query("SELECT kind, key, name, path, feeds, per_page, members, children, checked FROM terms "
+                           "WHERE kind = ? ORDER BY ord", kind)
+        made = [self._term(*row) for row in rows]
+        for record in made:
+            self._terms[kind, record.key] = record
+        return made
+
+    def _term(self, kind: str, key: str, name: str, path: str, feeds: int, per_page: int, members: bytes,
+              children: str, checked: bytes) -> "TermRecord":
+        from ..model.stored import TermRecord
+
+        if _check(kind, key, name, path, str(feeds), str(per_page), members, children) != checked:
+            raise StoreDamaged(f"the list {kind} {key}")
+        return TermRecord(kind, key, name, path, bool(feeds), per_page, _read_positions(members),
+                          tuple(children.split("\n")) if children else ())
+
+    def related(self, position: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        rows = self._query("SELECT related, showing FROM articles WHERE position = ?", position)
+        if not rows:
+            raise StoreDamaged(f"no article at {position}")
+        return tuple(_read_positions(rows[0][0])), tuple(_read_positions(rows[0][1]))
+
+    def position_of(self, path: str) -> int | None:
+        rows = self._query("SELECT position FROM articles WHERE path = ?", path)
+        return rows[0][0] if rows else None
+
+    # What an edit's build reads and changes
+
+    def digests(self) -> dict[str, str]:
+        """Every Markdown file's key and the digest of its bytes, as the last build read them."""
+        return dict(self._query("SELECT key, digest FROM sources"))
+
+    def source(self, key: str) -> "SourceState | None":
+        from ..read.content import SourceState
+
+        rows = self._query("SELECT digest, fields, included, checked FROM sources WHERE key = ?", key)
+        if not rows:
+            return None
+        digest, fields, included, checked = rows[0]
+        if _check(key, digest, fields, str(included)) != checked:
+            raise StoreDamaged(f"the source {key}")
+        try:
+            return SourceState(key, digest, marshal.loads(fields), bool(included))
+        except (ValueError, EOFError, TypeError) as exc:
+            raise StoreDamaged(f"the source {key}") from exc
+
+    def link_targets(self) -> tuple[Mapping[str, str], Mapping[str, str]]:
+        """Where a relative link leads (targets) and why some files cannot be linked to (excluded)."""
+        return _Targets(self, "url"), _Targets(self, "reason")
+
+    def put(self, position: int, article: "Article") -> None:
+        """An article as the edit made it: loaded from here on instead of the stored one."""
+        self._articles[position] = article
+
+    @property
+    def cache_state(self) -> tuple | None:
+        """The content cache as the last build left it: (index id, index inode, journal size)."""
+        return marshal.loads(self._meta["cache"]) if "cache" in self._meta else None
+
+    def update(self, sources: Sequence["SourceState"], articles: Mapping[int, "Article"], built_from: str,
+               next_change: datetime | None, cache_state: tuple | None) -> None:
+        """Keep what an edit's build changed, in one transaction, with the inputs it was built from."""
+        rows_sources = [(s.digest, marshal.dumps(s.fields), int(s.included),
+                         _check(s.key, s.digest, marshal.dumps(s.fields), str(int(s.included))), s.key)
+                        for s in sources]
+        rows_articles = []
+        for position, article in articles.items():
+            record = _dumps(article)
+            rows_articles.append((record, _check(article.path, record), position))
+        with sqlite3.connect(self.path) as db:
+            db.executemany("UPDATE sources SET digest = ?, fields = ?, included = ?, checked = ? WHERE key = ?",
+                           rows_sources)
+            db.executemany("UPDATE articles SET record = ?, checked = ? WHERE position = ?", rows_articles)
+            db.executemany("REPLACE INTO meta(name, value) VALUES (?, ?)",
+                           [("built_from", built_from), ("next_change", _dumps(next_change)),
+                            ("bodies", marshal.dumps(_bodies_stamp(self._bodies.path)))])
+            if cache_state is None:
+                db.execute("DELETE FROM meta WHERE name = 'cache'")
+            else:
+                db.execute("REPLACE INTO meta(name, value) VALUES ('cache', ?)", (marshal.dumps(cache_state),))
+        db.close()
+
+    # Writing the whole store
+
+    @staticmethod
+    def save(site_dir: Path, site: "Site", content: "Content", built_from: str, cache_state: tuple | None) -> None:
+        """Write the store afresh for a whole site model, and put it in place. cache_state: the
+        content cache as just saved (see cache_state)."""
+        path = store_file(site_dir)
+        temporary = path.with_name(NAME + ".new")
+        temporary.unlink(missing_ok=True)
+        try:
+            db = sqlite3.connect(temporary)
+            try:
+                db.execute("PRAGMA journal_mode = OFF")  # a new file: put in place only once whole
+                db.execute("PRAGMA synchronous = OFF")
+                db.executescript(_SCHEMA)
+                _write_whole(db, site, content, built_from)
+                if cache_state is not None:
+                    db.execute("INSERT INTO meta VALUES ('cache', ?)", (marshal.dumps(cache_state),))
+                db.commit()
+            finally:
+                db.close()
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+
+def _bodies_stamp(bodies: Path) -> tuple[int, int]:
+    stat = bodies.stat()
+    return stat.st_ino, stat.st_size
+
+
+def _write_whole(db: sqlite3.Connection, site: "Site", content: "Content", built_from: str) -> None:
+    from ..model.stored import SiteRecords
+
+    articles = site.articles
+    count = len(articles)
+    related = [site.related_positions(i) for i in range(count)]
+    showing: list[list[int]] = [[] for _ in range(count)]
+    for j, own in enumerate(related):  # in order: each list of those showing i comes out in order
+        for i in own:
+            showing[i].append(j)
+    rows = []
+    for i, article in enumerate(articles):
+        record = _dumps(article)
+        rows.append((i, article.path, record, _positions(related[i]), _positions(showing[i]),
+                     _check(article.path, record)))
+    db.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?)", rows)
+    position = {article.path: i for i, article in enumerate(articles)}
+    sources = []
+    for state in content.sources:
+        fields = marshal.dumps(state.fields)
+        sources.append((state.key, state.digest, fields, int(state.included),
+                        _check(state.key, state.digest, fields, str(int(state.included)))))
+    db.executemany("INSERT INTO sources VALUES (?, ?, ?, ?, ?)", sources)
+    links = content.links
+    assert links is not None
+    db.executemany("INSERT INTO targets VALUES (?, ?, NULL)", links.targets.items())
+    db.executemany("INSERT INTO targets VALUES (?, NULL, ?)", links.excluded.items())
+    terms = []
+    for kind in site.kinds:
+        child_kind = next((k.name for k in site.kinds if k.parent == kind.name), None)
+        for order, term in enumerate(site.lists[kind.name]):
+            members = _positions([position[a.path] for a in term.articles])
+            children = "\n".join(child.key for child in site.children(term)) if child_kind else ""
+            terms.append((kind.name, term.key, order, term.name, term.path, int(term.feeds), term.per_page, members,
+                          children, _check(kind.name, term.key, term.name, term.path, str(int(term.feeds)),
+                                           str(term.per_page), members, children)))
+    db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", terms)
+    whole = _dumps(SiteRecords(count, site.pages, site.files,
+                               tuple((position[c.article.path], c.number) for c in site.corrections),
+                               tuple(position[a.path] for a in site.aliased())))
+    meta = {"stamp": _stamp(), "built_from": built_from, "whole": whole, "whole_checked": _check(whole),
+            "next_change": _dumps(content.next_change),
+            "bodies": marshal.dumps(_bodies_stamp(cache_file(site.config.site_dir).with_name("bodies.bin")))}
+    db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+
+
+class _Targets(Mapping[str, str]):
+    """content.LinkTargets' mappings, each looked up in the store when a link is resolved."""
+
+    def __init__(self, store: SiteStore, column: str):
+        self._store, self._column = store, column
+
+    def __getitem__(self, norm: str) -> str:
+        rows = self._store._query(f"SELECT {self._column} FROM targets WHERE norm = ?", norm)
+        if not rows or rows[0][0] is None:
+            raise KeyError(norm)
+        return rows[0][0]
+
+    def __contains__(self, norm: object) -> bool:
+        try:
+            self[norm]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return (row[0] for row in self._store._query(f"SELECT norm FROM targets WHERE {self._column} IS NOT NULL"))
+
+    def __len__(self) -> int:
+        return self._store._query(f"SELECT count(*) FROM targets WHERE {self._column} IS NOT NULL")[0][0]
