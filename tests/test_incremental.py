@@ -1016,12 +1016,14 @@ def test_a_build_interrupted_after_the_swap_leaves_nothing_stale_for_the_next_on
     edit(site, "content/2022/charlie.md", source("charlie", title="Charlix", text=body("Charlie")))
 
     # Before the swap, the writer appends to the manifest that the files about to change are not
-    # to be trusted; after it, it writes the manifest whole. Stop there.
+    # to be trusted; after it, it writes the manifest whole, or (an edit's build) appends the
+    # lines of the files it made. Stop there.
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patched:
         patched.setattr(generator.write.output, "_write_manifest", interrupted)
+        patched.setattr(generator.write.output, "_append_to_manifest", interrupted)
         assert run("build", "--site", site).status == 130
     assert "Charlix" in read(site, C)
 

@@ -133,7 +133,12 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
     every file of a first build (on a slow disk, a third of its time)."""
     fresh = not output_dir.exists()
     out = output_dir.resolve()
-    previous = {} if fresh else _read_manifest(out)
+    # A few files planned again, none removed: only their lines of the manifest are looked up,
+    # and theirs are appended after (see _ManifestLookup), so the edit of one article in a
+    # site of 100,000 does not read and write the lines of every other file.
+    lookup = _ManifestLookup.of(out, [file.path for file in files]) if only_these and not replacing and not fresh \
+        else None
+    previous = {} if fresh else lookup.recorded if lookup is not None else _read_manifest(out)
     for file in files:
         if file.path not in previous:  # the manifest holds only paths that passed this check
             _check_relative(file.path)
@@ -154,7 +159,9 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
             todo.append(file)
     unchanged = len(files) - len(todo)
     kept: dict[str, tuple[str, int]] = {}  # files not planned again
-    if only_these:
+    if lookup is not None:
+        unchanged += lookup.others
+    elif only_these:
         planned = {file.path for file in files}
         kept = {path: recorded for path, recorded in previous.items()
                 if path not in planned and not path.startswith(replacing)}
@@ -191,6 +198,12 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
     changing = [file.path for file, outcome in zip(todo, outcomes) if outcome.staged]
     if changing:
         _forget_in_manifest(out, changing)
+    if lookup is not None:
+        written = _swap_in(todo, outcomes, out, staging)
+        _append_to_manifest(out, todo, outcomes)
+        shutil.rmtree(staging)
+        return WriteReport(written=written, unchanged=len(files) + lookup.others - written, removed=0,
+                           rendered=len(todo), notes=notes)
     current = {f.path for f in files} | kept.keys()
     removed = 0
     for stale in sorted(previous.keys() - current, reverse=True):
@@ -199,6 +212,15 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
             path.unlink()
             removed += 1
             _remove_empty_parents(path.parent, out)
+    written = _swap_in(todo, outcomes, out, staging)
+    unchanged += len(todo) - written
+    _write_manifest(out, todo, outcomes, manifest)
+    shutil.rmtree(staging)
+    return WriteReport(written=written, unchanged=unchanged, removed=removed, rendered=len(todo), notes=notes)
+
+
+def _swap_in(todo: Sequence[OutputFile], outcomes: Sequence["Outcome"], out: Path, staging: Path) -> int:
+    """Move each staged file into place; how many there were (the others' bytes had not changed)."""
     written = 0
     folders = _Folders()
     for file, outcome in zip(todo, outcomes):
@@ -208,11 +230,12 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
             folders.make(target.parent)
             os.replace(staging / file.path, target)
             written += 1
-        else:
-            unchanged += 1
-    _write_manifest(out, todo, outcomes, manifest)
-    shutil.rmtree(staging)
-    return WriteReport(written=written, unchanged=unchanged, removed=removed, rendered=len(todo), notes=notes)
+    return written
+
+
+# Ends the sorted lines of a manifest written whole; lines appended after it (by builds that
+# planned a few files) are read after them, and win. Its empty path is no file's.
+_SORTED_END = "\t\t0\n"
 
 
 def _write_manifest(out: Path, made: Sequence[OutputFile], outcomes: Sequence["Outcome"],
@@ -220,11 +243,76 @@ def _write_manifest(out: Path, made: Sequence[OutputFile], outcomes: Sequence["O
     manifest = dict(known)
     for file, outcome in zip(made, outcomes):
         manifest[file.path] = (file.fingerprint, outcome.size)
-    text = "".join(f"{path}\t{fingerprint}\t{size}\n" for path, (fingerprint, size) in sorted(manifest.items()))
+    text = "".join(f"{path}\t{fingerprint}\t{size}\n" for path, (fingerprint, size) in sorted(manifest.items())) \
+        + _SORTED_END
     if _read_text(out / MANIFEST) != text:
         temporary = out / (MANIFEST + ".tmp")
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, out / MANIFEST)
+
+
+def _append_to_manifest(out: Path, made: Sequence[OutputFile], outcomes: Sequence["Outcome"]) -> None:
+    """The files just made (or found unchanged by their bytes), after the manifest's other lines."""
+    with (out / MANIFEST).open("a", encoding="utf-8") as handle:
+        handle.write("".join(f"{file.path}\t{file.fingerprint}\t{outcome.size}\n"
+                             for file, outcome in zip(made, outcomes)))
+
+
+@dataclass(frozen=True)
+class _ManifestLookup:
+    """Some files' lines of the manifest, found without reading every line: its sorted part is
+    searched by bisection, the lines appended since read whole (later lines win)."""
+
+    recorded: dict[str, tuple[str, int]]  # of the paths asked for that the manifest has
+    others: int  # how many other files it has
+
+    @classmethod
+    def of(cls, out: Path, paths: Sequence[str]) -> "_ManifestLookup | None":
+        """None when the manifest is best read and written whole: it has no sorted part, or the
+        lines appended after it are a quarter of it."""
+        text = _read_text(out / MANIFEST)
+        if text is None:
+            return None
+        at = text.rfind("\n" + _SORTED_END)
+        if at != -1:
+            end = at + 1
+        elif text.startswith(_SORTED_END):
+            end = 0
+        else:
+            return None  # written by an older version: read whole, then written with its end
+        appended = text[end + len(_SORTED_END):]
+        if len(appended) > max(len(text) // 4, 1 << 16):
+            return None
+        later = _parse_manifest(appended)
+        known = text.count("\n", 0, end)  # one line per file in the sorted part
+        known += sum(1 for path in later if _bisect_line(text, end, path) is None)
+        recorded: dict[str, tuple[str, int]] = {}
+        for path in dict.fromkeys(paths):
+            found = later.get(path)
+            if found is None:
+                line = _bisect_line(text, end, path)
+                found = _parse_manifest(line).get(path) if line is not None else None
+            if found is not None:
+                recorded[path] = found
+        return cls(recorded, known - len(recorded))
+
+
+def _bisect_line(text: str, end: int, path: str) -> str | None:
+    """The line of `path` among the sorted lines text[:end], or None. Lines sort as their paths
+    do: the tab after a path sorts before any character a path holds."""
+    key = path + "\t"
+    low, high = 0, end  # low is always the start of a line
+    while low < high:
+        middle = (low + high) // 2
+        start = text.rfind("\n", low, middle)
+        start = low if start == -1 else start + 1
+        stop = text.find("\n", start, end)
+        stop = end if stop == -1 else stop
+        if text[start:stop] < key:
+            low = stop + 1
+        else:
+            high = start
+    return text[low:text.find("\n", low)] if text.startswith(key, low) else None
 
 
 def _forget_in_manifest(out: Path, paths: Sequence[str]) -> None:
@@ -395,8 +483,12 @@ def _read_text(path: Path) -> str | None:
 
 def _read_manifest(out: Path) -> dict[str, tuple[str, int]]:
     """What the last build wrote: path -> (fingerprint, size). Unknown fingerprints make files be made again."""
+    return _parse_manifest(_read_text(out / MANIFEST) or "")
+
+
+def _parse_manifest(text: str) -> dict[str, tuple[str, int]]:
     result: dict[str, tuple[str, int]] = {}
-    for line in (_read_text(out / MANIFEST) or "").splitlines():
+    for line in text.splitlines():
         path, _, rest = line.partition("\t")
         fingerprint, _, size = rest.partition("\t")
         if _is_output_path(path):
