@@ -25,6 +25,11 @@ class SiteError:
         return f"{location}: error: {self.message}"
 
 
+class StoreDamaged(Exception):
+    """The site store (write/site_store.py) holds something other than what was written: the
+    build falls back to the whole site, whatever stage found it (even a page being rendered)."""
+
+
 class BuildFailed(Exception):
     """Raised by a stage that found problems; carries all of them."""
 

@@ -195,3 +195,57 @@ def stored_site(config: Config, authors: Authors, whole: SiteRecords, records: R
         _records=records, _made=made, _aliased=whole.aliased)
     object.__setattr__(site, "lists", _Lists(kinds, records, site._made_term))
     return site
+
+
+class MemoryRecords:
+    """Records of a site model in memory (the preview's last rebuild), with the articles edited
+    since put in: what `serve` plans an edit from, as `build` does from the store."""
+
+    def __init__(self, site: Site):
+        self._site = site
+        self._edited: dict[int, Article] = {}
+        self._loaded: list[Article] | None = None
+
+    def put(self, position: int, article: Article) -> None:
+        self._edited[position] = article
+        self._loaded = None
+
+    def article(self, position: int) -> Article:
+        edited = self._edited.get(position)
+        return edited if edited is not None else self._site.articles[position]
+
+    def articles(self, positions: Sequence[int]) -> list[Article]:
+        return [self.article(position) for position in positions]
+
+    def loaded(self) -> list[Article]:
+        if self._loaded is None:
+            self._loaded = self.articles(range(len(self._site.articles)))
+        return self._loaded
+
+    def term(self, kind: str, key: str) -> TermRecord | None:
+        try:
+            term = self._site.term(kind, key)
+        except KeyError:
+            return None
+        return self._record(term)
+
+    def terms(self, kind: str) -> list[TermRecord]:
+        return [self._record(term) for term in self._site.lists[kind]]
+
+    def _record(self, term: Term) -> TermRecord:
+        position = self._site.position_of
+        return TermRecord(term.kind, term.key, term.name, term.path, term.feeds, term.per_page,
+                          [position(article.path) for article in term.articles],  # type: ignore[misc]
+                          tuple(child.key for child in self._site.children(term)))
+
+    def related(self, position: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return self._site.related_positions(position), self._site.showing_as_related(position)
+
+    def position_of(self, path: str) -> int | None:
+        return self._site.position_of(path)
+
+    def whole(self) -> SiteRecords:
+        site, position = self._site, self._site.position_of
+        return SiteRecords(len(site.articles), site.pages, site.files,
+                           tuple((position(c.article.path), c.number) for c in site.corrections),  # type: ignore[misc]
+                           tuple(position(a.path) for a in site.aliased()))  # type: ignore[misc]

@@ -19,7 +19,7 @@ import jinja2
 
 from .. import __version__, urls
 from ..config import BuildOptions, Config
-from ..errors import SiteError
+from ..errors import SiteError, StoreDamaged
 from ..media import is_raster
 from ..media.responsive import Responsive, ShareCards, Variant, VariantCache, responsive_for, save_facts
 from ..model.site import ListKind, ListPage, Site, Term
@@ -561,6 +561,8 @@ class _PageRenderer:
                 return self.env.get_template(template).render(**context()).encode("utf-8")
             except jinja2.TemplateNotFound as exc:
                 raise RenderFailed(SiteError(f"the theme has no template {exc.name!r}, needed for {source}")) from exc
+            except StoreDamaged:
+                raise  # not the theme's: the build is made again from the whole site
             except Exception as exc:  # noqa: BLE001 - anything a template raises is the theme's error
                 raise RenderFailed(template_error(exc, template)) from exc
 

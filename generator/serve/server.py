@@ -28,16 +28,19 @@ import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import unquote
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
-from ..build import render
+from ..build import render, render_edit
 from ..config import BuildOptions, load_config
 from ..errors import BuildFailed, SiteError
+from ..model.stored import MemoryRecords
 from ..plan.theme import installed_themes_dir
+from ..read.content import LinkTargets, SourceState
 from ..read.fields import Fields
 from ..search.cache import ShardCache
 from ..write.cache import ContentCache, cache_file
@@ -98,6 +101,9 @@ class Preview:
         # so that the page reloads as fast as without search.
         self.shards = ShardCache(cache_file(site_dir).parent / "search", defer=True)
         self.build_lock = threading.Lock()  # one rebuild at a time: the watcher's, or the search's
+        # The last good rebuild's site model, with its sources and where their links led: an edit
+        # of articles alone is planned from it (build.render_edit), reading the edited files only.
+        self.model: _Model | None = None
         self._catching_up = False
 
     def catch_up_search(self, address: str) -> None:
@@ -142,22 +148,28 @@ class Preview:
         articles_only = changed is not None and all(
             path.startswith(content) and path.endswith((".md", ".markdown")) for path in changed)
         with self.build_lock:
-            return self._rebuild(address, started, unchanged, articles_only, search_only)
+            return self._rebuild(address, started, unchanged, changed if articles_only else None, search_only)
 
     def _rebuild(self, address: str, started: float, unchanged: Callable[[str], bool] | None,
-                 articles_only: bool, search_only: bool) -> bool:
-        plan_key, self.plan_key = self.plan_key if articles_only else None, None
+                 articles: frozenset[str] | None, search_only: bool) -> bool:
+        """articles: the Markdown files changed since the last rebuild, when nothing else did."""
+        plan_key, self.plan_key = self.plan_key if articles is not None else None, None
+        model, self.model = self.model if plan_key else None, None
         try:
             root = load_config(self.site_dir).root
-            rendered = render(self.site_dir, BuildOptions(drafts=True, future=True), base_url=address + root,
-                              cache=self.cache, unchanged=unchanged, last_plan_key=plan_key,
-                              search_cache=self.shards)
+            rendered = self._edit(address + root, articles, model, plan_key) \
+                if model is not None and articles is not None and plan_key else None
+            if rendered is None:
+                rendered = render(self.site_dir, BuildOptions(drafts=True, future=True), base_url=address + root,
+                                  cache=self.cache, unchanged=unchanged, last_plan_key=plan_key,
+                                  search_cache=self.shards)
+                model = _Model.of(*rendered.model) if rendered.model else None
             with self.lock:
                 write_output(rendered.files, self.folder, only_these=not rendered.complete,
                              replacing=rendered.replacing)
                 self.root, self.errors, self.built_once = root, (), True
                 self.generation += 1
-            self.plan_key = rendered.plan_key
+            self.plan_key, self.model = rendered.plan_key, model
         except BuildFailed as failed:
             errors = failed.errors
         except Exception as exc:  # noqa: BLE001 - a bug of ours must not stop the preview either
@@ -178,10 +190,47 @@ class Preview:
         log.error("the preview shows these errors until they are fixed; fix the file and save")
         return False
 
+    def _edit(self, base_url: str, changed: frozenset[str], model: "_Model", plan_key: str):
+        """The rebuild after an edit of articles, planned from the last rebuild's model; None when
+        it needs the whole site (a new, removed or moved article, a page)."""
+        config = load_config(self.site_dir, base_url)
+        prefix = len(str(config.content_dir)) + 1
+        edited = [(path, "content/" + path[prefix:].replace(os.sep, "/")) for path in sorted(changed)]
+        if not all(os.path.isfile(path) and key in model.known for path, key in edited):
+            return None
+        try:
+            done = render_edit(config, BuildOptions(drafts=True, future=True), datetime.now(timezone.utc), edited,
+                               model.known.get, model.links, model.records, model.records.whole, plan_key,
+                               self.cache, self.shards)
+        except BaseException:
+            # The edited files were read but not kept in the cache: the next rebuild reads every file.
+            self.cache.read_all = False
+            raise
+        if done is None:
+            return None
+        rendered, result, _ = done
+        model.known.update((state.key, state) for state in result.sources)
+        self.cache.entries.update(result.entries)  # the whole rebuild after trusts the cache for unchanged files
+        self.cache.changed = True
+        return rendered
+
     def sources(self) -> list[Path]:
         """What to watch: config.yaml, authors.yaml, content/, the site's themes, and the installed ones."""
         return [self.site_dir / "config.yaml", self.site_dir / "authors.yaml", self.site_dir / "content", self.site_dir / "themes",
                 installed_themes_dir()]
+
+
+@dataclass
+class _Model:
+    """A rebuild's site model as the next edit's rebuild plans from it."""
+
+    records: MemoryRecords
+    known: dict[str, SourceState]  # every Markdown file as read, by key
+    links: LinkTargets | None
+
+    @classmethod
+    def of(cls, site, content) -> "_Model":
+        return cls(MemoryRecords(site), {state.key: state for state in content.sources}, content.links)
 
 
 class SiteHandler(web.RequestHandler):

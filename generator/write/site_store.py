@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import __version__
+from ..errors import StoreDamaged
 from .cache import BodyStore, LazyText, cache_file
 
 if TYPE_CHECKING:
@@ -46,19 +47,16 @@ NAME = "site.sqlite"
 _SCHEMA = """
 CREATE TABLE meta(name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE articles(position INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, record BLOB NOT NULL,
-                      related BLOB NOT NULL, showing BLOB NOT NULL, checked BLOB NOT NULL);
+                      related BLOB NOT NULL, showing BLOB NOT NULL, checked BLOB NOT NULL,
+                      related_checked BLOB NOT NULL);
 CREATE TABLE sources(key TEXT PRIMARY KEY, digest TEXT NOT NULL, fields BLOB NOT NULL, included INTEGER NOT NULL,
                      checked BLOB NOT NULL);
-CREATE TABLE targets(norm TEXT PRIMARY KEY, url TEXT, reason TEXT);
+CREATE TABLE targets(norm TEXT PRIMARY KEY, url TEXT, reason TEXT, checked BLOB NOT NULL);
 CREATE TABLE terms(kind TEXT NOT NULL, key TEXT NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL,
                    path TEXT NOT NULL, feeds INTEGER NOT NULL, per_page INTEGER NOT NULL, members BLOB NOT NULL,
                    children TEXT NOT NULL, checked BLOB NOT NULL, PRIMARY KEY(kind, key));
 CREATE INDEX terms_in_order ON terms(kind, ord);
 """
-
-
-class StoreDamaged(Exception):
-    """A row of the store is not what was written: build the whole site instead."""
 
 
 def store_file(site_dir: Path) -> Path:
@@ -123,7 +121,13 @@ class _Unpickler(pickle.Unpickler):
         kind, offset, length, digest = pid
         if kind != "body":
             raise pickle.UnpicklingError("not a body")
-        return LazyText(None, self._bodies, (offset, length), digest)
+        text = LazyText(None, self._bodies, (offset, length), digest)
+        text.fallback = _damaged_body  # the body file changed behind the store's back
+        return text
+
+
+def _damaged_body() -> str:
+    raise StoreDamaged("a body in bodies.bin is not the one the store was saved with")
 
 
 def _dumps(value: object) -> bytes:
@@ -159,6 +163,8 @@ class SiteStore:
                 if meta.get("stamp") != _stamp():
                     connection.close()
                     return None, None  # another version's: a whole build writes this one's
+                if meta.get("checked") != _meta_check(meta):
+                    raise ValueError("a value of the store's meta is damaged")
                 bodies = cache_file(site_dir).with_name("bodies.bin")
                 inode, size = marshal.loads(meta["bodies"])
                 stat = bodies.stat() if bodies.exists() else None
@@ -191,8 +197,6 @@ class SiteStore:
     # What model/stored.py reads
 
     def whole(self) -> "SiteRecords":
-        if _check(self._meta["whole"]) != self._meta["whole_checked"]:
-            raise StoreDamaged("the site's record")
         try:
             return _Unpickler(self._meta["whole"], self._bodies).load()
         except Exception as exc:  # noqa: BLE001
@@ -259,10 +263,10 @@ class SiteStore:
                           tuple(children.split("\n")) if children else ())
 
     def related(self, position: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        rows = self._query("SELECT related, showing FROM articles WHERE position = ?", position)
-        if not rows:
-            raise StoreDamaged(f"no article at {position}")
-        return tuple(_read_positions(rows[0][0])), tuple(_read_positions(rows[0][1]))
+        rows = self._query("SELECT path, related, showing, related_checked FROM articles WHERE position = ?", position)
+        if not rows or _check(*rows[0][:3]) != rows[0][3]:
+            raise StoreDamaged(f"the related stories of the article at {position}")
+        return tuple(_read_positions(rows[0][1])), tuple(_read_positions(rows[0][2]))
 
     def position_of(self, path: str) -> int | None:
         rows = self._query("SELECT position FROM articles WHERE path = ?", path)
@@ -322,6 +326,7 @@ class SiteStore:
                 db.execute("DELETE FROM meta WHERE name = 'cache'")
             else:
                 db.execute("REPLACE INTO meta(name, value) VALUES ('cache', ?)", (marshal.dumps(cache_state),))
+            _seal_meta(db)
         db.close()
 
     # Writing the whole store
@@ -342,12 +347,23 @@ class SiteStore:
                 _write_whole(db, site, content, built_from)
                 if cache_state is not None:
                     db.execute("INSERT INTO meta VALUES ('cache', ?)", (marshal.dumps(cache_state),))
+                _seal_meta(db)
                 db.commit()
             finally:
                 db.close()
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
+
+
+def _meta_check(meta: Mapping[str, Any]) -> bytes:
+    return _check(*(part for name in sorted(meta) if name != "checked" for part in (name, meta[name])))
+
+
+def _seal_meta(db: sqlite3.Connection) -> None:
+    """A digest of every meta value, so that a damaged one is seen when the store is opened."""
+    meta = dict(db.execute("SELECT name, value FROM meta"))
+    db.execute("REPLACE INTO meta(name, value) VALUES ('checked', ?)", (_meta_check(meta),))
 
 
 def _bodies_stamp(bodies: Path) -> tuple[int, int]:
@@ -368,9 +384,10 @@ def _write_whole(db: sqlite3.Connection, site: "Site", content: "Content", built
     rows = []
     for i, article in enumerate(articles):
         record = _dumps(article)
-        rows.append((i, article.path, record, _positions(related[i]), _positions(showing[i]),
-                     _check(article.path, record)))
-    db.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?)", rows)
+        own, others = _positions(related[i]), _positions(showing[i])
+        rows.append((i, article.path, record, own, others, _check(article.path, record),
+                     _check(article.path, own, others)))
+    db.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     position = {article.path: i for i, article in enumerate(articles)}
     sources = []
     for state in content.sources:
@@ -380,8 +397,10 @@ def _write_whole(db: sqlite3.Connection, site: "Site", content: "Content", built
     db.executemany("INSERT INTO sources VALUES (?, ?, ?, ?, ?)", sources)
     links = content.links
     assert links is not None
-    db.executemany("INSERT INTO targets VALUES (?, ?, NULL)", links.targets.items())
-    db.executemany("INSERT INTO targets VALUES (?, NULL, ?)", links.excluded.items())
+    db.executemany("INSERT INTO targets VALUES (?, ?, NULL, ?)",
+                   [(norm, url, _check(norm, url, "")) for norm, url in links.targets.items()])
+    db.executemany("INSERT INTO targets VALUES (?, NULL, ?, ?)",
+                   [(norm, reason, _check(norm, "", reason)) for norm, reason in links.excluded.items()])
     terms = []
     for kind in site.kinds:
         child_kind = next((k.name for k in site.kinds if k.parent == kind.name), None)
@@ -395,7 +414,7 @@ def _write_whole(db: sqlite3.Connection, site: "Site", content: "Content", built
     whole = _dumps(SiteRecords(count, site.pages, site.files,
                                tuple((position[c.article.path], c.number) for c in site.corrections),
                                tuple(position[a.path] for a in site.aliased())))
-    meta = {"stamp": _stamp(), "built_from": built_from, "whole": whole, "whole_checked": _check(whole),
+    meta = {"stamp": _stamp(), "built_from": built_from, "whole": whole,
             "next_change": _dumps(content.next_change),
             "bodies": marshal.dumps(_bodies_stamp(cache_file(site.config.site_dir).with_name("bodies.bin")))}
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
@@ -408,10 +427,16 @@ class _Targets(Mapping[str, str]):
         self._store, self._column = store, column
 
     def __getitem__(self, norm: str) -> str:
-        rows = self._store._query(f"SELECT {self._column} FROM targets WHERE norm = ?", norm)
-        if not rows or rows[0][0] is None:
+        rows = self._store._query("SELECT url, reason, checked FROM targets WHERE norm = ?", norm)
+        if not rows:
             raise KeyError(norm)
-        return rows[0][0]
+        url, reason, checked = rows[0]
+        if _check(norm, url or "", reason or "") != checked:
+            raise StoreDamaged(f"where a link to {norm} leads")
+        found = url if self._column == "url" else reason
+        if found is None:
+            raise KeyError(norm)
+        return found
 
     def __contains__(self, norm: object) -> bool:
         try:
