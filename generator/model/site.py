@@ -147,6 +147,11 @@ class Site:
         keys = dict.fromkeys(kind.term_of(raw)[0] for raw in kind.raw_of(article))
         return [self.term(kind.name, key) for key in keys]
 
+    def search_runs(self, size: int) -> "tuple[tuple[str, Sequence[int]], ...] | None":
+        """The search index's shards as (key, positions), when known without looking at every
+        article (a site read from the store keeps them); None: work them out (plan/search.py)."""
+        return None
+
     def loaded_articles(self) -> Sequence[Article]:
         """The articles in memory: all of them (a site read from the store has only those asked for)."""
         return self.articles

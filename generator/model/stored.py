@@ -42,6 +42,9 @@ class SiteRecords:
     files: tuple[StaticFile, ...]
     corrections: tuple[tuple[int, int], ...]  # (position, number), in the site's order
     aliased: tuple[int, ...]  # the positions of the articles with aliases
+    # The search index's shards (plan/search.shards_of) as (key, positions), for this shard size.
+    search_runs: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    search_shard_size: int = 0
 
 
 
@@ -105,6 +108,7 @@ class StoredSite(Site):
     _records: Records | None = None
     _made: dict = None  # type: ignore[assignment]  # terms made so far, by (kind, key)
     _aliased: tuple[int, ...] = ()
+    _whole: SiteRecords | None = None
 
     def term(self, kind: str, key: str) -> Term:
         return self._made_term(kind, key)
@@ -130,6 +134,14 @@ class StoredSite(Site):
 
     def aliased(self) -> list[Article]:
         return [self.articles[i] for i in self._aliased]
+
+    def search_runs(self, size: int) -> tuple[tuple[str, Sequence[int]], ...] | None:
+        whole = self._whole
+        return whole.search_runs if whole is not None and whole.search_shard_size == size else None
+
+    def articles_at(self, positions: Sequence[int]) -> LazyArticles:
+        assert self._records is not None
+        return LazyArticles(positions, self._records)
 
     def index_in(self, term: Term, i: int) -> int:
         positions = term.articles.positions  # type: ignore[attr-defined]
@@ -192,7 +204,7 @@ def stored_site(config: Config, authors: Authors, whole: SiteRecords, records: R
         kinds=kinds, lists={}, authors=authors,
         corrections=tuple(Correction(records.article(position), number) for position, number in whole.corrections),
         _terms={}, _children={}, _related=None,  # type: ignore[arg-type]
-        _records=records, _made=made, _aliased=whole.aliased)
+        _records=records, _made=made, _aliased=whole.aliased, _whole=whole)
     object.__setattr__(site, "lists", _Lists(kinds, records, site._made_term))
     return site
 
@@ -205,6 +217,7 @@ class MemoryRecords:
         self._site = site
         self._edited: dict[int, Article] = {}
         self._loaded: list[Article] | None = None
+        self._whole: SiteRecords | None = None
 
     def put(self, position: int, article: Article) -> None:
         self._edited[position] = article
@@ -245,7 +258,19 @@ class MemoryRecords:
         return self._site.position_of(path)
 
     def whole(self) -> SiteRecords:
-        site, position = self._site, self._site.position_of
-        return SiteRecords(len(site.articles), site.pages, site.files,
-                           tuple((position(c.article.path), c.number) for c in site.corrections),  # type: ignore[misc]
-                           tuple(position(a.path) for a in site.aliased()))  # type: ignore[misc]
+        if self._whole is None:  # the same for every edit: none moves an article
+            self._whole = site_records(self._site)
+        return self._whole
+
+
+def site_records(site: Site) -> SiteRecords:
+    """What a store keeps of the whole site model."""
+    from ..plan.search import shards_of  # the plan's own rule, kept with the site it was worked out for
+
+    position = site.position_of
+    size = site.config.search.shard_size
+    runs = tuple((shard.key, tuple(position(a.path) for a in shard.articles))  # type: ignore[misc]
+                 for shard in shards_of(site.articles, size))
+    return SiteRecords(len(site.articles), site.pages, site.files,
+                       tuple((position(c.article.path), c.number) for c in site.corrections),  # type: ignore[misc]
+                       tuple(position(a.path) for a in site.aliased()), runs, size)  # type: ignore[misc]

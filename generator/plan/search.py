@@ -95,8 +95,15 @@ class SearchIndex:
         self.loc = loc
         self.cache = cache
         self.language = site.config.language.split("-")[0].lower()
-        self.shards = shards_of(site.articles, site.config.search.shard_size)
-        self._shard_of = {a.path: shard for shard in self.shards for a in shard.articles}
+        runs = site.search_runs(site.config.search.shard_size)
+        if runs is None:
+            self.shards = shards_of(site.articles, site.config.search.shard_size)
+            self._shard_of = {a.path: shard for shard in self.shards for a in shard.articles}.get
+        else:  # a site read from the store: its articles are loaded only for the shards planned
+            self.shards = tuple(Shard(key, site.articles_at(positions)) for key, positions in runs)  # type: ignore
+            by_position = {position: shard for shard, (_, positions) in zip(self.shards, runs)
+                           for position in positions}
+            self._shard_of = lambda path: by_position.get(site.position_of(path))
 
     def page(self) -> dict:
         """What search.html is given besides meta: the shards' folders, newest (the primary) first,
@@ -116,7 +123,7 @@ class SearchIndex:
 
     def shards_showing(self, paths: Iterable[str]) -> tuple[Shard, ...]:
         """The shards holding these articles (by their site path, as render.Around gives them)."""
-        found = {self._shard_of[p].key: self._shard_of[p] for p in paths if p in self._shard_of}
+        found = {shard.key: shard for shard in map(self._shard_of, paths) if shard is not None}
         return tuple(found.values())
 
     def files(self, shards: Iterable[Shard] | None = None) -> list[OutputFile]:

@@ -372,7 +372,7 @@ def _bodies_stamp(bodies: Path) -> tuple[int, int]:
 
 
 def _write_whole(db: sqlite3.Connection, site: "Site", content: "Content", built_from: str) -> None:
-    from ..model.stored import SiteRecords
+    from ..model.stored import site_records
 
     articles = site.articles
     count = len(articles)
@@ -381,13 +381,14 @@ def _write_whole(db: sqlite3.Connection, site: "Site", content: "Content", built
     for j, own in enumerate(related):  # in order: each list of those showing i comes out in order
         for i in own:
             showing[i].append(j)
-    rows = []
-    for i, article in enumerate(articles):
-        record = _dumps(article)
-        own, others = _positions(related[i]), _positions(showing[i])
-        rows.append((i, article.path, record, own, others, _check(article.path, record),
-                     _check(article.path, own, others)))
-    db.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def rows() -> Iterator[tuple]:  # one at a time: 100,000 pickled articles are a few hundred MB
+        for i, article in enumerate(articles):
+            record = _dumps(article)
+            own, others = _positions(related[i]), _positions(showing[i])
+            yield i, article.path, record, own, others, _check(article.path, record), _check(article.path, own, others)
+
+    db.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)", rows())
     position = {article.path: i for i, article in enumerate(articles)}
     sources = []
     for state in content.sources:
@@ -411,9 +412,7 @@ def _write_whole(db: sqlite3.Connection, site: "Site", content: "Content", built
                           children, _check(kind.name, term.key, term.name, term.path, str(int(term.feeds)),
                                            str(term.per_page), members, children)))
     db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", terms)
-    whole = _dumps(SiteRecords(count, site.pages, site.files,
-                               tuple((position[c.article.path], c.number) for c in site.corrections),
-                               tuple(position[a.path] for a in site.aliased())))
+    whole = _dumps(site_records(site))
     meta = {"stamp": _stamp(), "built_from": built_from, "whole": whole,
             "next_change": _dumps(content.next_change),
             "bodies": marshal.dumps(_bodies_stamp(cache_file(site.config.site_dir).with_name("bodies.bin")))}
