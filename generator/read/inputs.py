@@ -20,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 
 from .. import __version__
@@ -82,6 +83,9 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
     known = _read_known_hashes(config.site_dir)
     trusted: dict[str, tuple] = {}
     settled_before = time.time_ns() - _RACY_NS
+    # Lines hashed at the end, in one go: at 100,000 files, one update per file is a tenth of a second.
+    digest_lines: list[str] = []
+    context_lines: list[str] = []
     for name in markdown_files:
         try:
             stat = os.stat(name)
@@ -93,14 +97,16 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
                 with open(name, "rb") as handle:
                     found = digest_of(handle.read())
         except OSError:
-            digest.update(f"unreadable {name}\n".encode())  # content.py says why, if it still is
-            context.update(f"unreadable {name}\n".encode())
+            digest_lines.append(f"unreadable {name}\n")  # content.py says why, if it still is
+            context_lines.append(f"unreadable {name}\n")
             continue
-        context.update(f"{name}\n".encode())
+        context_lines.append(f"{name}\n")
         digests[name] = found
         if stat.st_ctime_ns < settled_before and stat.st_mtime_ns < settled_before:
             trusted[name] = (*stamp, found)
-        digest.update(f"{name}\0{found}\n".encode())
+        digest_lines.append(f"{name}\0{found}\n")
+    digest.update("".join(digest_lines).encode())
+    context.update("".join(context_lines).encode())
     try:  # small and read on every build that has something to do: hashed, not stamped
         authors = authors_file(config.site_dir).read_bytes()
     except OSError:
@@ -180,7 +186,7 @@ def discover(content_dir: Path, site_dir: Path, errors: list[SiteError]) -> tupl
 
     def visit(folder: str) -> None:
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            entries = sorted(os.scandir(folder), key=attrgetter("name"))
         except OSError:
             return
         for entry in entries:
