@@ -60,7 +60,9 @@ class Records(Protocol):
 
     def terms(self, kind: str) -> list[TermRecord]: ...
 
-    def related(self, position: int) -> tuple[tuple[int, ...], tuple[int, ...]]: ...  # (its own, showing it)
+    def related(self, position: int) -> tuple[int, ...]: ...
+
+    def showing(self, position: int) -> tuple[int, ...]: ...  # the articles whose related stories hold it
 
     def position_of(self, path: str) -> int | None: ...
 
@@ -119,10 +121,12 @@ class StoredSite(Site):
         return tuple(self._made_term(child, key) for key in record.children)
 
     def related(self, i: int) -> tuple[Article, ...]:
-        return tuple(self.articles[j] for j in self._related_of(i)[0])
+        assert self._records is not None
+        return tuple(self.articles[j] for j in self._records.related(i))
 
     def showing_as_related(self, i: int) -> tuple[int, ...]:
-        return self._related_of(i)[1]
+        assert self._records is not None
+        return self._records.showing(i)
 
     def position_of(self, path: str) -> int | None:
         assert self._records is not None
@@ -146,10 +150,6 @@ class StoredSite(Site):
     def index_in(self, term: Term, i: int) -> int:
         positions = term.articles.positions  # type: ignore[attr-defined]
         return positions.index(i)
-
-    def _related_of(self, i: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        assert self._records is not None
-        return self._records.related(i)
 
     def _record(self, kind: str, key: str) -> TermRecord:
         assert self._records is not None
@@ -217,7 +217,10 @@ class MemoryRecords:
         self._site = site
         self._edited: dict[int, Article] = {}
         self._loaded: list[Article] | None = None
+        # Worked out once for all the edits planned from this model: none moves an article.
         self._whole: SiteRecords | None = None
+        self._terms: dict[tuple[str, str], TermRecord] = {}
+        self._showing: dict[int, tuple[int, ...]] = {}
 
     def put(self, position: int, article: Article) -> None:
         self._edited[position] = article
@@ -246,13 +249,22 @@ class MemoryRecords:
         return [self._record(term) for term in self._site.lists[kind]]
 
     def _record(self, term: Term) -> TermRecord:
-        position = self._site.position_of
-        return TermRecord(term.kind, term.key, term.name, term.path, term.feeds, term.per_page,
-                          [position(article.path) for article in term.articles],  # type: ignore[misc]
-                          tuple(child.key for child in self._site.children(term)))
+        known = self._terms.get((term.kind, term.key))
+        if known is None:
+            position = self._site.position_of
+            known = self._terms[term.kind, term.key] = TermRecord(
+                term.kind, term.key, term.name, term.path, term.feeds, term.per_page,
+                [position(article.path) for article in term.articles],  # type: ignore[misc]
+                tuple(child.key for child in self._site.children(term)))
+        return known
 
-    def related(self, position: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        return self._site.related_positions(position), self._site.showing_as_related(position)
+    def related(self, position: int) -> tuple[int, ...]:
+        return self._site.related_positions(position)
+
+    def showing(self, position: int) -> tuple[int, ...]:
+        if position not in self._showing:
+            self._showing[position] = self._site.showing_as_related(position)
+        return self._showing[position]
 
     def position_of(self, path: str) -> int | None:
         return self._site.position_of(path)

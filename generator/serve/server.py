@@ -39,6 +39,7 @@ from ..build import render, render_edit
 from ..config import BuildOptions, load_config
 from ..errors import BuildFailed, SiteError
 from ..model.stored import MemoryRecords
+from ..plan import search
 from ..plan.theme import installed_themes_dir
 from ..read.content import LinkTargets, SourceState
 from ..read.fields import Fields
@@ -54,7 +55,7 @@ log = logging.getLogger("broadsheet.serve")
 # yet) tells nobody: so each page carries the number of the build it shows, and once its socket
 # is open it asks for the current one, and reloads if another build has ended since.
 RELOAD_SCRIPT = (
-    b'<script>window.broadsheetBuild="%d";(function(){var s=document.createElement("script");'
+    b'<script>window.broadsheetBuild="%d";window.broadsheetSearchBuild="%d";(function(){var s=document.createElement("script");'
     b's.src="/livereload.js?port="+(location.port||(location.protocol==="https:"?443:80));'
     b"document.head.appendChild(s);"
     b'document.addEventListener("LiveReloadConnect",function(){'
@@ -88,6 +89,10 @@ class Preview:
         self.errors: tuple[SiteError, ...] = ()
         self.built_once = False
         self.generation = 0  # builds ended, good or failed: what each page says it shows (RELOAD_SCRIPT)
+        # The same, counting also the builds that only put in the search index's shards (catch_up_search):
+        # what the search page waits for. Those do not move `generation`, so that a page loading as
+        # one ends is not reloaded for files it does not show.
+        self.search_generation = 0
         # The build cache, kept in memory between rebuilds (an edit re-renders only what depends on
         # it) and written back when the server stops.
         self.cache, warning = ContentCache.load(cache_file(site_dir), Fields.from_record)
@@ -168,7 +173,8 @@ class Preview:
                 write_output(rendered.files, self.folder, only_these=not rendered.complete,
                              replacing=rendered.replacing)
                 self.root, self.errors, self.built_once = root, (), True
-                self.generation += 1
+                self.generation += not search_only
+                self.search_generation += 1
             self.plan_key, self.model = rendered.plan_key, model
         except BuildFailed as failed:
             errors = failed.errors
@@ -185,6 +191,7 @@ class Preview:
         with self.lock:
             self.errors = errors
             self.generation += 1
+            self.search_generation += 1
         for error in errors:
             log.error("%s", error.format(relative_to=Path.cwd()))
         log.error("the preview shows these errors until they are fixed; fix the file and save")
@@ -198,10 +205,11 @@ class Preview:
         edited = [(path, "content/" + path[prefix:].replace(os.sep, "/")) for path in sorted(changed)]
         if not all(os.path.isfile(path) and key in model.known for path, key in edited):
             return None
+        options = BuildOptions(drafts=True, future=True)
         try:
-            done = render_edit(config, BuildOptions(drafts=True, future=True), datetime.now(timezone.utc), edited,
-                               model.known.get, model.links, model.records, model.records.whole, plan_key,
-                               self.cache, self.shards)
+            shards = self.shards if search.enabled(config, options) else None
+            done = render_edit(config, options, datetime.now(timezone.utc), edited, model.known.get, model.links,
+                               model.records, model.records.whole, plan_key, self.cache, shards)
         except BaseException:
             # The edited files were read but not kept in the cache: the next rebuild reads every file.
             self.cache.read_all = False
@@ -239,6 +247,7 @@ class SiteHandler(web.RequestHandler):
     def initialize(self, preview: Preview) -> None:
         self.preview = preview
         self.generation = preview.generation  # of the build whose file is sent
+        self.search_generation = preview.search_generation
 
     def set_default_headers(self) -> None:
         # Always the current build: a cached page would be a stale page.
@@ -250,7 +259,9 @@ class SiteHandler(web.RequestHandler):
     def get(self) -> None:
         path = unquote(self.request.path)
         if path == GENERATION_PATH:  # outside the site's root: a site may have its own /__broadsheet/
-            return self._send(str(self.preview.generation).encode(), "build.txt")
+            search = self.get_query_argument("search", None) is not None  # the search page asks so
+            return self._send(str(self.preview.search_generation if search else self.preview.generation).encode(),
+                              "build.txt")
         if "\x00" in path or "\\" in path or ".." in path.split("/"):
             return self._not_found()
         root = self.preview.root
@@ -263,7 +274,7 @@ class SiteHandler(web.RequestHandler):
             return self._not_found()
         with self.preview.lock:  # decide and read under the lock, reply after it
             errors, built_once = self.preview.errors, self.preview.built_once
-            self.generation = self.preview.generation
+            self.generation, self.search_generation = self.preview.generation, self.preview.search_generation
             target = self._file_for(relative)
             is_folder = target is None and bool(relative) and (self.preview.folder / relative).is_dir()
             data = target.read_bytes() if target is not None else None
@@ -290,7 +301,7 @@ class SiteHandler(web.RequestHandler):
     def _send(self, data: bytes, name: str, status: int = 200) -> None:
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if content_type == "text/html":
-            data = _with_reload_script(data, self.generation)
+            data = _with_reload_script(data, self.generation, self.search_generation)
         if content_type.startswith("text/") or content_type.endswith(("xml", "javascript", "json")):
             content_type += "; charset=utf-8"
         self.set_status(status)
@@ -299,7 +310,7 @@ class SiteHandler(web.RequestHandler):
 
     def _not_found(self) -> None:
         with self.preview.lock:
-            self.generation = self.preview.generation
+            self.generation, self.search_generation = self.preview.generation, self.preview.search_generation
             page = self._file_for("404.html")
             data = page.read_bytes() if page else b"<!DOCTYPE html><title>Not found</title><p>Not found</p>"
         self._send(data, "404.html", status=404)
@@ -336,8 +347,8 @@ code {{ white-space: pre-wrap; word-break: break-word; font-size: .95rem; }}
 """.encode()
 
 
-def _with_reload_script(data: bytes, generation: int) -> bytes:
-    script = RELOAD_SCRIPT % (generation, generation)
+def _with_reload_script(data: bytes, generation: int, search_generation: int) -> bytes:
+    script = RELOAD_SCRIPT % (generation, search_generation, generation)
     index = data.rfind(b"</head>")
     if index == -1:
         index = data.rfind(b"</body>")

@@ -262,7 +262,13 @@ class SiteStore:
         return TermRecord(kind, key, name, path, bool(feeds), per_page, _read_positions(members),
                           tuple(children.split("\n")) if children else ())
 
-    def related(self, position: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    def related(self, position: int) -> tuple[int, ...]:
+        return self._related(position)[0]
+
+    def showing(self, position: int) -> tuple[int, ...]:
+        return self._related(position)[1]
+
+    def _related(self, position: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
         rows = self._query("SELECT path, related, showing, related_checked FROM articles WHERE position = ?", position)
         if not rows or _check(*rows[0][:3]) != rows[0][3]:
             raise StoreDamaged(f"the related stories of the article at {position}")

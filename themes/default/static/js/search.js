@@ -26,9 +26,9 @@
   // the background, and the preview's build number moves on once it is in. Then this page is
   // reloaded (the query, order and filters are in its address), with the note gone.
   if (document.querySelector(".search__updating")) {
-    var shown = window.broadsheetBuild || null; // set by the preview's reload script
+    var shown = window.broadsheetSearchBuild || null; // set by the preview's reload script
     var check = function () {
-      fetch("/__broadsheet/build", { cache: "no-store" })
+      fetch("/__broadsheet/build?search", { cache: "no-store" })
         .then(function (reply) { return reply.ok ? reply.text() : null; })
         .then(function (build) {
           if (build === null) return;
