@@ -35,7 +35,8 @@ from urllib.parse import unquote
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
-from ..build import render, render_edit
+from ..build import render
+from ..edit import render_edit
 from ..config import BuildOptions, load_config
 from ..errors import BuildFailed, SiteError
 from ..model.stored import MemoryRecords
