@@ -389,3 +389,18 @@ def test_edits_in_a_row_keep_the_store_and_the_content_cache_in_step(site, run, 
     assert store_inode(site) == inode
     assert written(site / "output") == BRAVO_BODY_SHOWN
     assert_same_as_cold(site, cold(site))
+
+
+# --- a site folder whose name a URI would misread ----------------------------------------------------
+
+def test_an_edit_in_a_folder_named_with_uri_characters_is_built_from_the_store(site, run, cold, tmp_path):
+    # The store is opened read-only through an SQLite URI: "?", "#", "%" and spaces in the folder's
+    # name must be taken as part of it.
+    odd = copy_sources(site, tmp_path / "news ?#% desk")
+    assert run("build", "--site", odd).status == 0
+    without_content_index(odd)
+    edit(odd, "content/2022/bravo.md", source("bravo", text=body("Bravo", " Added by the edit.")))
+    again = build(run, odd)
+    assert (again.converted, again.err) == (1, "")
+    assert "Added by the edit." in read(odd, B)
+    assert_same_as_cold(odd, cold(odd))

@@ -157,7 +157,7 @@ class SiteStore:
         if not path.exists():
             return None, None
         try:
-            connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            connection = _read_only(path)
             try:
                 meta = dict(connection.execute("SELECT name, value FROM meta"))
                 if meta.get("stamp") != _stamp():
@@ -186,7 +186,7 @@ class SiteStore:
     def _query(self, sql: str, *args: Any) -> list[tuple]:
         if os.getpid() != self._pid:
             # A forked worker rendering pages: SQLite's connections must not cross a fork.
-            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._db = _read_only(self.path)
             self._bodies = BodyStore(self._bodies.path)
             self._pid = os.getpid()
         try:
@@ -370,6 +370,11 @@ def _seal_meta(db: sqlite3.Connection) -> None:
     """A digest of every meta value, so that a damaged one is seen when the store is opened."""
     meta = dict(db.execute("SELECT name, value FROM meta"))
     db.execute("REPLACE INTO meta(name, value) VALUES ('checked', ?)", (_meta_check(meta),))
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    # As a URI, percent-encoded: a site folder's name may hold "?", "#" or "%".
+    return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False)
 
 
 def _bodies_stamp(bodies: Path) -> tuple[int, int]:
