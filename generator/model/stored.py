@@ -107,10 +107,9 @@ class LazyArticles(Sequence[Article]):
 class StoredSite(Site):
     """A Site whose parts are read from the records when asked for."""
 
-    _records: Records | None = None
-    _made: dict = None  # type: ignore[assignment]  # terms made so far, by (kind, key)
-    _aliased: tuple[int, ...] = ()
-    _whole: SiteRecords | None = None
+    _records: Records
+    _whole: SiteRecords
+    _made: dict  # terms made so far, by (kind, key)
 
     def term(self, kind: str, key: str) -> Term:
         return self._made_term(kind, key)
@@ -121,30 +120,25 @@ class StoredSite(Site):
         return tuple(self._made_term(child, key) for key in record.children)
 
     def related(self, i: int) -> tuple[Article, ...]:
-        assert self._records is not None
         return tuple(self.articles[j] for j in self._records.related(i))
 
     def showing_as_related(self, i: int) -> tuple[int, ...]:
-        assert self._records is not None
         return self._records.showing(i)
 
     def position_of(self, path: str) -> int | None:
-        assert self._records is not None
         return self._records.position_of(path)
 
     def loaded_articles(self) -> list[Article]:
-        assert self._records is not None
         return self._records.loaded()
 
     def aliased(self) -> list[Article]:
-        return [self.articles[i] for i in self._aliased]
+        return [self.articles[i] for i in self._whole.aliased]
 
     def search_runs(self, size: int) -> tuple[tuple[str, Sequence[int]], ...] | None:
         whole = self._whole
-        return whole.search_runs if whole is not None and whole.search_shard_size == size else None
+        return whole.search_runs if whole.search_shard_size == size else None
 
     def articles_at(self, positions: Sequence[int]) -> LazyArticles:
-        assert self._records is not None
         return LazyArticles(positions, self._records)
 
     def index_in(self, term: Term, i: int) -> int:
@@ -152,7 +146,6 @@ class StoredSite(Site):
         return positions.index(i)
 
     def _record(self, kind: str, key: str) -> TermRecord:
-        assert self._records is not None
         record = self._records.term(kind, key)
         if record is None:
             raise KeyError((kind, key))
@@ -161,7 +154,6 @@ class StoredSite(Site):
     def _made_term(self, kind: str, key: str, record: TermRecord | None = None) -> Term:
         made = self._made.get((kind, key))
         if made is None:
-            assert self._records is not None
             record = record or self._record(kind, key)
             made = self._made[kind, key] = _term(kind, key, record.name, record.path,
                                                  LazyArticles(record.members, self._records),  # type: ignore[arg-type]
@@ -204,7 +196,7 @@ def stored_site(config: Config, authors: Authors, whole: SiteRecords, records: R
         kinds=kinds, lists={}, authors=authors,
         corrections=tuple(Correction(records.article(position), number) for position, number in whole.corrections),
         _terms={}, _children={}, _related=None,  # type: ignore[arg-type]
-        _records=records, _made=made, _aliased=whole.aliased, _whole=whole)
+        _records=records, _whole=whole, _made=made)
     object.__setattr__(site, "lists", _Lists(kinds, records, site._made_term))
     return site
 
