@@ -313,11 +313,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         body, fields = bodies[source.key], source.fields
         found_problems = problems.get(source.key)
         if found_problems:
-            searched_from: dict[str, int] = {}
-            doc = source.document()
-            for problem in found_problems:
-                line, col = locate_target(doc, problem.target, searched_from)
-                errors.append(SiteError(problem.message, Path(source.path), line, col))
+            errors.extend(_link_errors(source, found_problems))
         entry = new_entries[source.key]
         body = _without_second_summary(fields, body)
         kept = (key_now, body) if not found_problems else ("", None)
@@ -409,11 +405,7 @@ def load_edited(config: Config, options: BuildOptions, now: datetime, edited: Se
                          config.markdown, keep)
     for (source, resolver), rendered in zip(jobs, done):
         if rendered.problems:
-            searched_from: dict[str, int] = {}
-            doc = source.document()
-            for problem in rendered.problems:
-                line, col = locate_target(doc, problem.target, searched_from)
-                errors.append(SiteError(problem.message, Path(source.path), line, col))
+            errors.extend(_link_errors(source, rendered.problems))
             continue
         body = _without_second_summary(source.fields, rendered.result)
         teaser_base, summary_text = _teaser_texts(source.fields, body)
@@ -426,6 +418,17 @@ def load_edited(config: Config, options: BuildOptions, now: datetime, edited: Se
     if errors:
         raise BuildFailed(errors)
     return Edited(articles, tuple(states), len(jobs), entries)
+
+
+def _link_errors(source: _Source, problems: Sequence[LinkProblem]) -> list[SiteError]:
+    """The body's broken links, each at its line and column in the source."""
+    searched_from: dict[str, int] = {}
+    doc = source.document()
+    found = []
+    for problem in problems:
+        line, col = locate_target(doc, problem.target, searched_from)
+        found.append(SiteError(problem.message, Path(source.path), line, col))
+    return found
 
 
 def _without_second_summary(fields: Fields, body: BodyResult) -> BodyResult:
