@@ -309,13 +309,18 @@ def test_an_edit_to_a_draft_that_stays_a_draft_renders_nothing(make_site, run, c
 
 # --- 8. a body file that is not the one the store was saved beside ------------------------------
 
-def test_a_body_file_copied_in_place_of_itself_is_not_used_by_the_store(site, run, cold):
+def copy_body_file_in_place(site: Path) -> None:
+    """bodies.bin replaced by a copy of itself: the same bytes, another inode."""
     bodies = cache_file(site).with_name("bodies.bin")
     inode = bodies.stat().st_ino
     copy = bodies.with_name("bodies.copy")
     shutil.copy2(bodies, copy)
-    os.replace(copy, bodies)  # the same bytes, another inode
+    os.replace(copy, bodies)
     assert bodies.stat().st_ino != inode
+
+
+def test_a_body_file_copied_in_place_of_itself_is_not_used_by_the_store(site, run, cold):
+    copy_body_file_in_place(site)
     edit_bravo(site, " Added by the edit.")
     again = build(run, site)
     assert again.err == ""
@@ -325,10 +330,7 @@ def test_a_body_file_copied_in_place_of_itself_is_not_used_by_the_store(site, ru
 
 def test_the_store_is_not_used_beside_another_body_file(site, run, cold):
     # As above, but with the content index gone too: the summary shows the whole build ran.
-    bodies = cache_file(site).with_name("bodies.bin")
-    copy = bodies.with_name("bodies.copy")
-    shutil.copy2(bodies, copy)
-    os.replace(copy, bodies)
+    copy_body_file_in_place(site)
     without_content_index(site)
     edit_bravo(site, " Added by the edit.")
     again = build(run, site)
