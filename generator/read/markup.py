@@ -16,6 +16,7 @@ from markdown.treeprocessors import Treeprocessor
 from ..config import MarkdownSettings
 from ..media.responsive import Responsive
 from .embeds import EmbedsExtension
+from .fast_markdown import FAST_EXTENSIONS, simple_html
 from .figures import FiguresExtension
 from .markdown_extensions import made_extensions
 from .markdown_shortcuts import speed_up
@@ -175,7 +176,8 @@ class _RewriteLinksExtension(Extension):
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's name
         # Below "raw_html" (30): the raw HTML is back in place when this runs.
-        md.postprocessors.register(_RewriteLinks(md, self.owner), "broadsheet_links", 5)
+        self.owner.links = _RewriteLinks(md, self.owner)
+        md.postprocessors.register(self.owner.links, "broadsheet_links", 5)
         md.treeprocessors.register(_TreeDone(md, self.owner), "broadsheet_tree_done", -1000)
         # After toc (5), which gives headings their ids and builds the table of contents.
         md.treeprocessors.register(_NoThemeIds(md), "broadsheet_theme_ids", 4)
@@ -223,8 +225,11 @@ class MarkdownRenderer:
     """One Markdown instance reused for every document (reset between them: far cheaper than a new one)."""
 
     def __init__(self, extensions: tuple[str, ...], extension_configs: dict, smart_quotes: bool = True,
-                 language: str = "en"):
+                 language: str = "en", fast: bool = True):
         self.smart_quotes = smart_quotes
+        # fast_markdown.simple_html knows the default extensions' output only, with their default settings.
+        self.fast = fast and tuple(extensions) == FAST_EXTENSIONS and not extension_configs
+        self.took_fast_path = False  # whether the last render was simple_html's (for the tests)
         self.language = language  # whose quotation marks the typography writes
         self.resolver: LinkResolver | None = None
         self.problems: list[LinkProblem] = []
@@ -248,7 +253,13 @@ class MarkdownRenderer:
         self.tree_done = False
         self.may_embed, self.may_figure = "@[" in text, "![" in text
         try:
-            output = self._md.reset().convert(text)
+            output = simple_html(text) if self.fast else None
+            self.took_fast_path = output is not None
+            if output is None:
+                output = self._md.reset().convert(text)
+            else:
+                self.tree_done = True
+                output = self.links.run(output)
         finally:
             self.resolver = None
         if "<!--" in output:
