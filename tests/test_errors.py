@@ -459,3 +459,30 @@ def test_first_build_stopped_half_way_leaves_no_output_folder(make_site, run, mo
     assert not (site / "output").exists()
     result = run("build", "--site", ".", cwd=site)  # and the next build is not refused
     assert result.status == 0, result.err
+
+
+def test_a_url_that_cannot_be_split_is_an_error_at_its_line_in_front_matter_and_left_as_written_in_a_body(
+        built, run):
+    """"https://x]y/" (an unclosed [ in the host) makes Python's urlsplit raise: it once stopped the
+    build with an internal error, from the body's links, an alias or the lead image."""
+    site, before = built()
+    write(site, "content/2022-03-01-bad.md",
+          '---\n'
+          'title: Bad addresses\n'
+          'date: 2022-03-01\n'
+          'image: "https://x]y/p.png"\n'
+          'image_alt: A picture\n'
+          'aliases: ["https://x]y/old/"]\n'
+          '---\n'
+          'A [link](https://x]y/) and ![a picture](https://x]y/p.png).\n')
+    result = run("build", "--site", ".", cwd=site)
+    assert_failed(result, site, before, errors=2)
+    error_at(result, "content/2022-03-01-bad.md:4", "`image` must be a file name or URL")
+    error_at(result, "content/2022-03-01-bad.md:6", "alias", "not a url path")
+
+    write(site, "content/2022-03-01-bad.md",
+          '---\ntitle: Bad addresses\ndate: 2022-03-01\n---\nA [link](https://x]y/) and ![a picture](https://x]y/p.png).\n')
+    result = run("build", "--site", ".", cwd=site)
+    assert result.status == 0, result.err
+    page = (site / "output/2022/03/01/bad/index.html").read_text(encoding="utf-8")
+    assert '<a href="https://x]y/">link</a>' in page and '<img alt="a picture" src="https://x]y/p.png">' in page

@@ -206,7 +206,7 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
         image = image.get("path") or image.get("src")
     if image in (None, "", False):
         image = None
-    elif not isinstance(image, str):
+    elif not isinstance(image, str) or not _splits(image):
         errors.append(SiteError("`image` must be a file name or URL", path, line("image")))
     elif image_alt is None and not is_page:
         errors.append(SiteError(
@@ -343,11 +343,23 @@ def read_aliases(doc: SourceDocument) -> tuple[tuple[str, ...], SiteError | None
     return tuple(found), None
 
 
+def _splits(url: str) -> bool:
+    """Whether url can be split into its parts at all (not "https://x]y/", an unclosed [ in the host)."""
+    try:
+        urlsplit(url)
+    except ValueError:
+        return False
+    return True
+
+
 def alias_path(raw: str) -> str | None:
     """An old URL as a site path, or None when no file can stand at it (a query string, ..)."""
     text = raw.strip()
     if "://" in text:
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # such as an unclosed [ in the host
+            return None
         if parts.query:
             return None
         text = parts.path or "/"

@@ -83,7 +83,10 @@ def is_relative_reference(url: str) -> bool:
     """A link into the site's own source files: not absolute, not root-relative, not a bare #anchor."""
     if not url or url.startswith(("#", "/", "?")):
         return False
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "https://x]y/": no URL at all, let alone one into the site
+        return False
     return not parts.scheme and not parts.netloc
 
 
