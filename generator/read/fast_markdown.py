@@ -45,9 +45,11 @@ _ALIGNED = {(True, False): ' style="text-align: left;"', (False, True): ' style=
 # Inline: code spans first, then links and images (Python-Markdown's order of patterns), each
 # put aside as a slot; then emphasis, which may hold slots as it holds Python-Markdown's own
 # placeholders. A link's text may have emphasis; an image's text is plain.
-_SPAN = re.compile(r"(?<!`)`([^`\n\\|\t\r\x02\x03]+)`(?!`)")
-_LINK = re.compile(r"(!?)\[([^\[\]|]+)\]\(([^\s()\[\]<>\"'*|;\x01]+)\)")
-_EMPHASIS = re.compile(r"(?<!\*)(\*\*?)([^\s*](?:[^*]*[^\s*])?)\1(?!\*)")
+# Each starts with its literal character, which re finds fast; the character before a match is
+# looked at by hand (a backtick or star before it: not simple; "!" before a link: an image).
+_SPAN = re.compile(r"`([^`\n\\|\t\r\x02\x03]+)`(?!`)")
+_LINK = re.compile(r"\[([^\[\]|]+)\]\(([^\s()\[\]<>\"'*|;\x01]+)\)")
+_EMPHASIS = re.compile(r"(\*\*?)([^\s*](?:[^*]*[^\s*])?)\1(?!\*)")
 # fenced_code's fence, as its preprocessor finds it before any block is read: three backticks and
 # a plain language name, alone on their line; the code up to the first line that is the fence (with
 # spaces after it or not). The code spans and blocks are put aside before _never looks at the
@@ -56,6 +58,7 @@ _FENCED = re.compile(r"^```([a-zA-Z0-9]*)\n(.*?)(?<=\n)``` *$", re.M | re.S)
 # A finished piece of HTML (a code block or span, a link) while the text around it is read:
 # \x01, its number, \x01. No text that gets here has a \x01 of its own.
 _SLOT = re.compile(r"\x01(\d+)\x01")
+_NOT_WORDS = re.compile(r"[\[\]|_]")  # left in inline text once its links are in slots: not simple
 
 
 class _NotSimple(Exception):
@@ -109,14 +112,14 @@ class _Document:
         return self.slot(f"<pre><code{lang}>{_code_text(code)}</code></pre>")
 
     def span(self, match: re.Match) -> str:
+        if _after(match, "`"):
+            raise _NotSimple
         return self.slot(f"<code>{_code_text(match.group(1).strip(), quotes=False)}</code>")
 
     def blocks(self, text: str) -> str:
         out: list[str] = []
         last = ""
-        for block in re.split(r"\n{2,}", text.strip("\n")):
-            if not block:
-                continue
+        for block in _blocks(text):
             kind, written = self.block(block)
             # Python-Markdown joins a list to the list before it (a loose list) and a quotation
             # to the quotation before it.
@@ -174,7 +177,7 @@ class _Document:
             inner.append(match.group(1) or "")
         if not inner[0] or not inner[-1]:  # Python-Markdown keeps a newline of it in the paragraph
             raise _NotSimple
-        paragraphs = re.split(r"\n{2,}", "\n".join(inner))
+        paragraphs = _blocks("\n".join(inner))
         written = "\n".join(self.paragraph(block.split("\n")) for block in paragraphs)
         return f"<blockquote>\n{written}\n</blockquote>"
 
@@ -216,8 +219,8 @@ class _Document:
     def inline(self, text: str) -> str:
         """Inline Markdown as Python-Markdown writes it: links and images, then emphasis."""
         if "[" in text:
-            text = _LINK.sub(self.link, text)
-        if any(mark in text for mark in "[]|_"):
+            text = self.links(text)
+        if _NOT_WORDS.search(text):
             raise _NotSimple
         return self.restored(_text(_emphasised(text)))
 
@@ -227,11 +230,21 @@ class _Document:
             text = _SLOT.sub(lambda match: self.pieces[int(match.group(1))], text)
         return text
 
-    def link(self, match: re.Match) -> str:
-        bang, words, url = match.groups()
+    def links(self, text: str) -> str:
+        """text with its links and images in slots."""
+        parts: list[str] = []
+        end = 0
+        for match in _LINK.finditer(text):
+            image = _after(match, "!")
+            parts += text[end:match.start() - image], self.link(match, image)
+            end = match.end()
+        return "".join(parts) + text[end:]
+
+    def link(self, match: re.Match, image: bool) -> str:
+        words, url = match.groups()
         if "_" in words:
             raise _NotSimple
-        if bang:
+        if image:
             if "\x01" in words or "*" in words:
                 raise _NotSimple
             return self.slot(f'<img alt="{_attribute(words)}" src="{_attribute(url)}">')
@@ -247,8 +260,21 @@ def _emphasised(text: str) -> str:
 
 
 def _emphasis(match: re.Match) -> str:
+    if _after(match, "*"):
+        raise _NotSimple
     tag = "strong" if len(match.group(1)) == 2 else "em"
     return f"<{tag}>{match.group(2)}</{tag}>"
+
+
+def _after(match: re.Match, character: str) -> bool:
+    """Whether the match comes right after that character."""
+    start = match.start()
+    return start > 0 and match.string[start - 1] == character
+
+
+def _blocks(text: str) -> list[str]:
+    """text cut at its blank lines, as Python-Markdown cuts it (a run of them is one)."""
+    return [block.strip("\n") for block in text.split("\n\n") if block.strip("\n")]
 
 
 def _text(words: str) -> str:
