@@ -124,11 +124,18 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     if progress:
         progress(f"{rendered.articles} articles read ({rendered.bodies_rendered} rendered, "
                  f"{rendered.articles + rendered.pages - rendered.bodies_rendered} from the cache)")
-    report = write_output(rendered.files, output_dir,
-                          (lambda done, total: progress(f"{done} of {total} files made")) if progress else None,
-                          trust_manifest=use_cache, only_these=not rendered.complete, replacing=rendered.replacing)
-    if _save(cache, inputs.digest) and rendered.model is not None:
-        _save_store(site_dir, *rendered.model, inputs.digest, cache)
+    store = _store_in_background(site_dir, *rendered.model, inputs.digest) if rendered.model is not None else None
+    try:
+        report = write_output(rendered.files, output_dir,
+                              (lambda done, total: progress(f"{done} of {total} files made")) if progress else None,
+                              trust_manifest=use_cache, only_these=not rendered.complete, replacing=rendered.replacing)
+    except BaseException:
+        if store is not None:
+            store(None)
+        raise
+    saved = _save(cache, inputs.digest)
+    if store is not None:
+        store(cache if saved else None)
     write_last_build(site_dir, LastBuild(inputs.digest, inputs.context, rendered.plan_key, rendered.next_change,
                                          rendered.articles, rendered.pages, report.written + report.unchanged,
                                          rendered.next_change_what))
@@ -244,12 +251,30 @@ def _save(cache: ContentCache, built_from: str) -> bool:
     return True
 
 
-def _save_store(site_dir: Path, site: Site, content: Content, built_from: str, cache: ContentCache) -> None:
-    """The site store, for the next edit's build (_edit). Without it that build is a whole one."""
+def _store_in_background(site_dir: Path, site: Site, content: Content,
+                         built_from: str) -> Callable[[ContentCache | None], None]:
+    """Start writing the site store, for the next edit's build (see edit.py), in another process:
+    a second at 10,000 articles, beside the writing of the output. The function returned waits for
+    it and puts it in place, sealed with the content cache's state; given None (the build failed,
+    or the cache could not be saved), it throws it away. Without a store the next edit's build is
+    a whole one."""
     from .write.cache import journal_state
     from .write.site_store import SiteStore, store_file
 
-    try:
-        SiteStore.save(site_dir, site, content, built_from, (cache.index_id, *journal_state(cache.path)))
-    except Exception:  # noqa: BLE001 - a store that cannot be written only makes the next edit slower
+    def write() -> int:
+        SiteStore.write(site_dir, site, content, built_from)
+        return 0
+
+    written = in_background(write)
+
+    def finish(cache: ContentCache | None) -> None:
+        try:
+            if written() == 0 and cache is not None:
+                SiteStore.put_in_place(site_dir, (cache.index_id, *journal_state(cache.path)))
+                return
+        except Exception:  # noqa: BLE001 - a store that cannot be written only makes the next edit slower
+            pass
+        SiteStore.throw_away(site_dir)
         store_file(site_dir).unlink(missing_ok=True)
+
+    return finish

@@ -338,28 +338,47 @@ class SiteStore:
     # Writing the whole store
 
     @staticmethod
-    def save(site_dir: Path, site: "Site", content: "Content", built_from: str, cache_state: tuple | None) -> None:
-        """Write the store afresh for a whole site model, and put it in place. cache_state: the
-        content cache as just saved (see cache_state)."""
-        path = store_file(site_dir)
-        temporary = path.with_name(NAME + ".new")
+    def write(site_dir: Path, site: "Site", content: "Content", built_from: str) -> None:
+        """Write the store afresh for a whole site model, beside its place (see put_in_place)."""
+        temporary = _new_file(site_dir)
         temporary.unlink(missing_ok=True)
+        db = sqlite3.connect(temporary)
+        try:
+            db.execute("PRAGMA journal_mode = OFF")  # a new file: put in place only once whole
+            db.execute("PRAGMA synchronous = OFF")
+            db.executescript(_SCHEMA)
+            _write_whole(db, site, content, built_from)
+            db.commit()
+        finally:
+            db.close()
+
+    @staticmethod
+    def put_in_place(site_dir: Path, cache_state: tuple | None) -> None:
+        """The store just written, sealed with the content cache's state as just saved (see
+        cache_state) and its body file's, in the place of the last one."""
+        temporary = _new_file(site_dir)
         try:
             db = sqlite3.connect(temporary)
             try:
-                db.execute("PRAGMA journal_mode = OFF")  # a new file: put in place only once whole
-                db.execute("PRAGMA synchronous = OFF")
-                db.executescript(_SCHEMA)
-                _write_whole(db, site, content, built_from)
+                bodies = _bodies_stamp(cache_file(site_dir).with_name("bodies.bin"))
+                db.execute("INSERT INTO meta VALUES ('bodies', ?)", (marshal.dumps(bodies),))
                 if cache_state is not None:
                     db.execute("INSERT INTO meta VALUES ('cache', ?)", (marshal.dumps(cache_state),))
                 _seal_meta(db)
                 db.commit()
             finally:
                 db.close()
-            os.replace(temporary, path)
+            os.replace(temporary, store_file(site_dir))
         finally:
             temporary.unlink(missing_ok=True)
+
+    @staticmethod
+    def throw_away(site_dir: Path) -> None:
+        _new_file(site_dir).unlink(missing_ok=True)
+
+
+def _new_file(site_dir: Path) -> Path:
+    return store_file(site_dir).with_name(NAME + ".new")
 
 
 def _meta_check(meta: Mapping[str, Any]) -> bytes:
@@ -425,8 +444,7 @@ def _write_whole(db: sqlite3.Connection, site: "Site", content: "Content", built
     db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", terms)
     whole = _dumps(site_records(site))
     meta = {"stamp": _stamp(), "built_from": built_from, "whole": whole,
-            "next_change": _dumps(content.next_change),
-            "bodies": marshal.dumps(_bodies_stamp(cache_file(site.config.site_dir).with_name("bodies.bin")))}
+            "next_change": _dumps(content.next_change)}
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
 
 
