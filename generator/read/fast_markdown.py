@@ -2,12 +2,13 @@
 
 Converting Markdown was half of a cold build's CPU, and most articles use a small part of
 it: paragraphs of words, a heading or two, emphasis, links, an image, a list, a quote, a
-table. For a text made only of those, written in the plainest way, `simple_html` writes what
-Python-Markdown with the default extensions ("extra", "toc", "sane_lists", default settings)
-writes, about ten times faster. For anything else it gives None and the renderer converts
-the text with Python-Markdown as ever: raw HTML, code, backslashes, underscores, footnotes,
-attribute lists, abbreviations, definitions, reference links, titles, setext headings, rules,
-nested or loose lists, indented lines, trailing spaces, tabs, entities, embeds.
+table, some code. For a text made only of those, written in the plainest way, `simple_html`
+writes what Python-Markdown with the default extensions ("extra", "toc", "sane_lists", default
+settings) writes, about five times faster. For anything else it gives None and the renderer
+converts the text with Python-Markdown as ever: raw HTML, indented code, backslashes,
+underscores, footnotes, attribute lists, abbreviations, definitions, reference links, titles,
+setext headings, rules, nested or loose lists, indented lines, trailing spaces, tabs, entities,
+embeds.
 
 It recognises, rather than parses: every block and every inline span must have one of the
 shapes below exactly, and a character that could start anything else (`<`, `` ` ``, `\\`,
@@ -65,12 +66,13 @@ class _NotSimple(Exception):
     """The text has something simple_html does not write: Python-Markdown will."""
 
 
-def simple_html(text: str) -> str | None:
+def simple_html(text: str, reserved_ids: frozenset[str] = frozenset()) -> str | None:
     """What Python-Markdown with FAST_EXTENSIONS writes for text, or None if text is not one
-    of the plain texts this knows."""
+    of the plain texts this knows. reserved_ids: ids no heading may have (the renderer renames
+    such a heading's: see markup.THEME_IDS); a text with one is left to Python-Markdown."""
     if "\x01" in text:
         return None
-    document = _Document()
+    document = _Document(reserved_ids)
     try:
         if "`" in text:
             text = _FENCED.sub(document.fenced, text)
@@ -91,7 +93,8 @@ def _never(text: str) -> bool:
 
 
 class _Document:
-    def __init__(self) -> None:
+    def __init__(self, reserved_ids: frozenset[str]) -> None:
+        self.reserved_ids = reserved_ids
         self.ids: set[str] = set()  # toc's: the heading ids given so far
         self.counters: dict[str, int] = {}
         self.pieces: list[str] = []  # the slots' HTML
@@ -154,11 +157,8 @@ class _Document:
         level, words = len(match.group(1)), match.group(2)
         if any(mark in words for mark in ("*", "[", "]", "![", "|", "_", "&", "\x01")) or words.endswith("#"):
             raise _NotSimple
-        # As toc names it; an id the theme uses would be renamed (markup._NoThemeIds): not here.
-        from .markup import THEME_IDS
-
-        slug = unique(slugify(words, "-"), self.ids, self.counters)
-        if slug in THEME_IDS:
+        slug = unique(slugify(words, "-"), self.ids, self.counters)  # as toc names it
+        if slug in self.reserved_ids:
             raise _NotSimple
         return f'<h{level} id="{slug}">{words}</h{level}>'
 

@@ -256,7 +256,7 @@ class MarkdownRenderer:
         self.tree_done = False
         self.may_embed, self.may_figure = "@[" in text, "![" in text
         try:
-            output = simple_html(text) if self.fast else None
+            output = simple_html(text, THEME_IDS) if self.fast else None
             self.took_fast_path = output is not None
             if output is None:
                 output = self._md.reset().convert(text)
