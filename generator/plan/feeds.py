@@ -70,7 +70,7 @@ def rss(site: Site, articles: Sequence[Article], self_path: str, title: str, lin
             out.append(_leaf("      ", "category", tag))
         out.append(_leaf("      ", "description", _absolute_links(article.summary_html, origin, page_url)))
         if full:
-            out.append(_leaf("      ", "content:encoded", _absolute_links(article.content_html, origin, page_url)))
+            out.append(_escaped_leaf("      ", "content:encoded", _feed_body(article, origin, page_url)))
         out.append("    </item>\n")
     out.append("  </channel>\n</rss>\n")
     return _encode(out)
@@ -112,8 +112,7 @@ def atom(site: Site, articles: Sequence[Article], self_path: str, title: str, li
         out.append(_leaf("    ", "atom:summary", _absolute_links(article.summary_html, origin, page_url),
                          ' type="html"'))
         if full:
-            out.append(_leaf("    ", "atom:content", _absolute_links(article.content_html, origin, page_url),
-                             ' type="html"'))
+            out.append(_escaped_leaf("    ", "atom:content", _feed_body(article, origin, page_url), ' type="html"'))
         out.append("  </atom:entry>\n")
     out.append("</atom:feed>\n")
     return _encode(out)
@@ -318,9 +317,31 @@ def _rfc3339(value: datetime) -> str:
 def _leaf(indent: str, tag: str, text: str, attributes: str = "") -> str:
     """An element on a line of its own holding text (attributes already escaped with _attr);
     without text it is written empty, <tag />, as ElementTree writes it."""
-    if not text:
+    return _escaped_leaf(indent, tag, _text(text), attributes)
+
+
+def _escaped_leaf(indent: str, tag: str, escaped: str, attributes: str = "") -> str:
+    if not escaped:
         return f"{indent}<{tag}{attributes} />\n"
-    return f"{indent}<{tag}{attributes}>{_text(text)}</{tag}>\n"
+    return f"{indent}<{tag}{attributes}>{escaped}</{tag}>\n"
+
+
+# An article's body as feed items carry it (absolute links, escaped), by its digest and page: the
+# same in its RSS and Atom items and in the feed of each list it is on, which a worker renders
+# close together in plan order. The last few hundred are kept; a worker never holds every body.
+_FEED_BODIES: dict[tuple[str, str, str], str] = {}
+_FEED_BODIES_KEPT = 256
+
+
+def _feed_body(article: Article, origin: str, page_url: str) -> str:
+    key = (article.content_digest, origin, page_url)
+    body = _FEED_BODIES.get(key) if article.content_digest else None
+    if body is None:
+        body = _text(_absolute_links(article.content_html, origin, page_url))
+        if len(_FEED_BODIES) >= _FEED_BODIES_KEPT:
+            del _FEED_BODIES[next(iter(_FEED_BODIES))]  # the oldest
+        _FEED_BODIES[key] = body
+    return body
 
 
 def _text(text: str) -> str:
