@@ -328,9 +328,17 @@ def _escaped_leaf(indent: str, tag: str, escaped: str, attributes: str = "") -> 
 
 # An article's body as feed items carry it (absolute links, escaped), by its digest and page: the
 # same in its RSS and Atom items and in the feed of each list it is on, which a worker renders
-# close together in plan order. The last few hundred are kept; a worker never holds every body.
+# close together in plan order. The last few hundred of this build are kept (see forget_bodies);
+# a worker never holds every body.
 _FEED_BODIES: dict[tuple[str, str, str], str] = {}
 _FEED_BODIES_KEPT = 256
+
+
+def forget_bodies() -> None:
+    """Called as a build's plan starts: a body is read from the body file at least once in each
+    build that shows it (as it was before they were kept), and the preview holds none between
+    rebuilds."""
+    _FEED_BODIES.clear()
 
 
 def _feed_body(article: Article, origin: str, page_url: str) -> str:

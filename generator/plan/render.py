@@ -64,6 +64,7 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     around_only: None rather than every file when the files around cannot be planned alone (a
     site read from the store holds what an edit touches, and would load all of it)."""
     now = now or datetime.now(timezone.utc)
+    feeds.forget_bodies()  # each build reads the bodies it shows afresh (a damaged one is then found)
     loc = localization_of(env)  # the texts made here (titles, feed titles) in the site's language
     views = Views(site, loc, search.SEARCH_PATH if search_cache is not None else None)
     searching = search.SearchIndex(site, views, loc, search_cache) if search_cache is not None else None
