@@ -31,7 +31,7 @@ from .model import Found, ImportedAuthor, Item, Notice, slug_of_url
 
 
 _BATCH = 100  # items given to feedparser at once: its memory is a batch's, not the file's
-_BATCH_BYTES = 1 << 20  # and no more than this of them, however long each is
+_BATCH_BYTES = 1 << 19  # and no more than this of them, however long each is
 _READ = 1 << 20
 
 
