@@ -262,7 +262,12 @@ def _store_in_background(site_dir: Path, site: Site, content: Content,
     from .write.site_store import SiteStore, store_file
 
     def write() -> int:
-        SiteStore.write(site_dir, site, content, built_from)
+        # Caught here, not only by the forked child's exit: without fork, in_background runs this
+        # at once, in the build itself, which a store that cannot be written must not stop.
+        try:
+            SiteStore.write(site_dir, site, content, built_from)
+        except Exception:  # noqa: BLE001 - a store that cannot be written only makes the next edit slower
+            return 1
         return 0
 
     written = in_background(write)
