@@ -116,9 +116,18 @@ def tab(browser):
     errors: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # What the page logged as an error and what it could not load: where a search says it is not
+    # available, these say why (the page itself only tells the reader).
+    logged: list[str] = []
+    page.on("console", lambda message: logged.append(f"{message.text} ({message.location.get('url')})")
+            if message.type == "error" else None)
+    page.on("requestfailed", lambda request: logged.append(f"{request.url}: {request.failure}"))
+    page.on("response", lambda response: logged.append(f"{response.url}: {response.status}")
+            if response.status >= 400 else None)
     page.requests = requests
     yield page
     context.close()
+    print("\n".join(logged))
     assert requests, "the page made no request at all"
     others = [url for url in requests if urlsplit(url).hostname != "127.0.0.1" and not url.startswith("data:")]
     assert others == [], f"requests to other hosts: {others}"
