@@ -36,10 +36,12 @@ FILTERS = ("section", "author", "tag", "year")
 # Bump when what a record holds changes: every shard is indexed again.
 RECORD_FORMAT = 1
 # The files of Pagefind's bundle that are not published: its ready-made interfaces (the theme has
-# its own, in the site's language) and the highlighting script for the target page.
-_UNUSED_PREFIXES = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.")
+# its own, in the site's language), the highlighting script for the target page, and the web
+# worker (the theme's search.js searches on the page's own thread: see noWorker there).
+_UNUSED_PREFIXES = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.",
+                    "pagefind-worker.")
 # Published only in the primary shard: what the browser runs.
-_RUNTIME = ("pagefind.js", "pagefind-worker.js")
+_RUNTIME = ("pagefind.js",)
 
 
 def enabled(config: Config, options: BuildOptions) -> bool:

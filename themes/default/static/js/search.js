@@ -129,7 +129,11 @@
     ready = import(primary.path + "pagefind.js").then(function (module) {
       pagefind = module;
       // Records' URLs hold the site's root already: no base URL to put before them.
-      return pagefind.options({ baseUrl: "/", excerptLength: 24, mergeFilter: { shard: primary.key } });
+      // noWorker: Pagefind 1.5 searches in a web worker when it can, and gives the worker five
+      // seconds to start before it falls back to this thread; on a busy machine the page's index
+      // failed to load that way. The shards are searched a page of results at a time, a few
+      // milliseconds each, so this thread is enough.
+      return pagefind.options({ baseUrl: "/", excerptLength: 24, mergeFilter: { shard: primary.key }, noWorker: true });
     }).then(function () {
       return pagefind.init();
     }).then(function () {
