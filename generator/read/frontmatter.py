@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import yamlutil
+from . import fast_yaml
 from ..errors import SiteError, line_of
 
 _FENCE = re.compile(r"^---[ \t]*$", re.M)
@@ -63,7 +64,8 @@ def read_document(path: Path, raw: bytes, known_meta: dict[str, Any] | None = No
     body = "" if body_start == -1 else text[body_start + 1:]
     meta_first_line = 2
     try:
-        meta = known_meta if known_meta is not None else yamlutil.load(meta_text) if meta_text.strip() else {}
+        meta = (known_meta if known_meta is not None
+                else fast_yaml.load_front_matter(meta_text) if meta_text.strip() else {})
     except yamlutil.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or str(exc)
