@@ -53,4 +53,3 @@ def nested_key_lines(text: str, parent: str) -> dict[str, int]:
         if isinstance(key, yaml.ScalarNode) and key.value == parent and isinstance(value, yaml.MappingNode):
             return {str(k.value): k.start_mark.line + 1 for k, _ in value.value if isinstance(k, yaml.ScalarNode)}
     return {}
-
