@@ -500,6 +500,20 @@ def test_relative_links_in_raw_html_are_rewritten_too(make_site, run):
     assert '&lt;a href="code.md"&gt;' in output_file(site, "/2022/02/28/linking/").read_text()  # code stays code
 
 
+def test_a_relative_link_written_where_a_quick_look_misses_it_is_rewritten_too(make_site, run):
+    """A body whose links all look absolute is rendered while its front matter is read, before
+    any other file's URL is known; one that asks where a link leads after all (here, a reference
+    definition with its URL on the next line) is rendered again once they are known."""
+    body = "See [the other story][o] and [the web](https://example.com/).\n\n[o]:\n    other.md\n"
+    site = make_site({
+        "content/linking.md": article("Linking", "2022-02-28", body),
+        "content/other.md": article("Other", "2022-02-27"),
+    })
+    build(run, site)
+    links = body_links(site, "/2022/02/28/linking/")
+    assert links == {"the other story": "/2022/02/27/other/", "the web": "https://example.com/"}
+
+
 def test_relative_links_under_a_base_url_path(make_site, run):
     site = linking_site(make_site)
     build(run, site, "--base-url", "https://example.org/news/")

@@ -4,6 +4,7 @@ rendered, in several processes when there are enough of them to pay for it."""
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from ..config import MarkdownSettings
 from ..write.cache import BodyResult, ContentCache, LazyText
 from ..write.parallel import forked_map, worth_it
 from .inputs import code_key
-from .markup import LinkProblem, MarkdownRenderer, first_paragraph, link_record, renderer_for, strip_footnote_refs
+from .markup import (LinkProblem, MarkdownRenderer, first_paragraph, is_relative_reference, link_record, renderer_for,
+                     strip_footnote_refs)
 
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.M)
 # Below this many bodies to render, starting worker processes costs more than it saves.
@@ -90,7 +92,7 @@ def render_body(renderer: MarkdownRenderer, job: BodyJob) -> Rendered:
 
     text = job.body()
     rendered = renderer.render(text, recording)
-    marker = MORE_MARKER.search(text)
+    marker = MORE_MARKER.search(text) if "<!--" in text else None
     if marker:  # its link problems are reported once, from the whole body
         auto_summary = strip_footnote_refs(renderer.render(text[:marker.start()], job.resolver).html)
     else:
@@ -100,16 +102,70 @@ def render_body(renderer: MarkdownRenderer, job: BodyJob) -> Rendered:
                     rendered.problems)
 
 
+class _LinksIntoSite(Exception):
+    """A body rendered before the site's files are known asked where a link into them leads."""
+
+
+def _not_known_yet(url: str) -> str:
+    raise _LinksIntoSite(url)
+
+
+# A URL as a Markdown link, image or reference definition gives it, after its "](" or "]:".
+_URL_AFTER = re.compile(r"""[ \t]*<?([^\s)>]*)""")
+# A URL in raw HTML.
+_RAW_URL = re.compile(r"""(?:href|src)\s*=\s*["']?([^\s"'>]*)""", re.I)
+
+
+def _may_link_into_site(text: str) -> bool:
+    """Whether a URL in the text looks relative, so that rendering it needs every file's URL.
+    Not a parser (str.find, not one regex over the whole text: ten times faster): a URL it
+    misses makes the resolver be asked, which render_before_links catches."""
+    for opener in ("](", "]:"):
+        at = text.find(opener)
+        while at != -1:
+            if is_relative_reference(html.unescape(_URL_AFTER.match(text, at + 2).group(1))):
+                return True
+            at = text.find(opener, at + 2)
+    if "<" in text:
+        lowered = text.lower()
+        if "href" in lowered or "src" in lowered:
+            return any(is_relative_reference(html.unescape(m.group(1))) for m in _RAW_URL.finditer(text))
+    return False
+
+
+def render_before_links(renderer: MarkdownRenderer, text: str) -> Rendered | None:
+    """The body rendered before the site's files are known (while its front matter is read, in
+    the same worker), if it links to none of them: most bodies link only to other hosts or to
+    root-relative URLs, and then their HTML does not depend on where anything is. Else None: it
+    is rendered with the others once every file's URL is known."""
+    if _may_link_into_site(text):
+        return None
+    try:
+        return render_body(renderer, BodyJob("", lambda: text, _not_known_yet))
+    except _LinksIntoSite:
+        return None
+
+
+def as_values(rendered: Rendered) -> tuple:
+    """Plain values, cheaper to send from a worker than the objects (see from_values)."""
+    r = rendered.result
+    return (r.html, r.auto_summary_html, r.links, r.html_digest), [(p.target, p.message) for p in rendered.problems]
+
+
+def from_values(values: tuple) -> Rendered:
+    (html_text, *rest), problems = values
+    return Rendered(BodyResult(LazyText(html_text, digest=rest[2]), *rest), tuple(LinkProblem(*p) for p in problems))
+
+
 _WORKER_RENDERER: MarkdownRenderer | None = None  # each worker's own
 
 
 def _render_in_processes(jobs: Sequence[BodyJob], settings: MarkdownSettings,
                          keep: Callable[[BodyResult], None]) -> list[Rendered]:
     results = []
-    for (html, *rest), problems in forked_map(_render_one, jobs, 50, _start_worker, (settings,)):
-        result = BodyResult(LazyText(html, digest=rest[2]), *rest)
-        keep(result)
-        results.append(Rendered(result, tuple(LinkProblem(*p) for p in problems)))
+    for values in forked_map(_render_one, jobs, 50, _start_worker, (settings,)):
+        results.append(from_values(values))
+        keep(results[-1].result)
     return results
 
 
@@ -119,8 +175,6 @@ def _start_worker(settings: MarkdownSettings) -> None:
 
 
 def _render_one(job: BodyJob):
-    """In a worker: plain values back (cheaper to send than the objects)."""
+    """In a worker: plain values back."""
     assert _WORKER_RENDERER is not None
-    rendered = render_body(_WORKER_RENDERER, job)
-    r = rendered.result
-    return (r.html, r.auto_summary_html, r.links, r.html_digest), [(p.target, p.message) for p in rendered.problems]
+    return as_values(render_body(_WORKER_RENDERER, job))

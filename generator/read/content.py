@@ -2,7 +2,8 @@
 
 Two passes: first every file's front matter (so that every article's URL is
 known), then every body, so that a relative link to another article can be
-rewritten to that article's URL.
+rewritten to that article's URL. A body that links to no file of the site (most
+do not) is rendered in the first pass, while its file is in hand.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from ..media.responsive import (Responsive, ShareCards, resizable_size, responsi
 from ..media.sizes import has_size, image_size
 from ..write.cache import BodyResult, ContentCache, Entry, LazyText, cache_file, digest
 from ..write.parallel import forked_map, worth_it
-from .bodies import BodyJob, cached_body, render_again, render_bodies, render_key
+from .bodies import (BodyJob, Rendered, as_values, cached_body, from_values, render_again, render_before_links,
+                     render_bodies, render_key)
 from .fields import Fields, fields_key, read_fields
 from .frontmatter import SourceDocument, read_document
 from .inputs import ScannedInputs, discover
@@ -222,11 +224,8 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         same_bytes = entry is not None and entry.source_digest == source_digest
         known = same_bytes and entry.fields is not None and entry.fields_key == key_for_fields
         found.append(_Found(key, path, entry, raw, source_digest, same_bytes, known, path.startswith(pages_dir)))
-    to_read = [f for f in found if not f.known]
-    if worth_it(len(to_read), PARALLEL_READ_FROM):
-        read = dict(zip((f.key for f in to_read), forked_map(functools.partial(_read, config), to_read, 200)))
-    else:
-        read = {f.key: _read(config, f) for f in to_read}
+    with _keeper(cache) as keep:
+        read, rendered_early = _read_sources(config, options, now, [f for f in found if not f.known], keep)
 
     sources: list[_Source] = []
     unreadable: list[str] = []  # sources with errors of their own: a link to one is not to a missing file
@@ -258,13 +257,8 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
                     changed.append(fields.path)
             new_entries[key] = Entry(source_digest, meta, fields_key=key_for_fields, fields=fields.to_record(),
                                      fields_value=fields)
-        included, reason = True, ""
-        if fields.draft and not options.drafts:
-            included, reason = False, "is a draft (draft: true) and is not built without --drafts"
-        elif fields.date is not None and fields.date > now and not options.future:
-            included, reason = False, (f"is dated in the future ({fields.date.isoformat()}) "
-                                       "and is not built without --future")
-        sources.append(_Source(key, path, source_digest, meta, fields, included, reason))
+        reason = _left_out(fields, options, now)
+        sources.append(_Source(key, path, source_digest, meta, fields, not reason, reason))
 
     files = tuple(StaticFile(Path(p), Path(p).relative_to(content_dir).as_posix()) for p in other_files)
     targets: dict[str, str] = {os.path.normpath(f.source): quote(f.path) for f in files}
@@ -298,13 +292,15 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             # Used only if the cache's copy turns out damaged: a partial costs less than a job.
             cached.text.fallback = functools.partial(_render_again, config, source, resolvers[source.key])
             bodies[source.key] = cached
+        elif source.key in rendered_early:
+            early = rendered_early[source.key]
+            bodies[source.key], problems[source.key] = early.result, early.problems
         else:
             to_render.append(BodyJob(source.key, source.document_body, resolvers[source.key]))
-    # Each body's HTML goes to the cache's body file as it comes, to be read back when a page needs it.
-    with (cache.spiller() if cache is not None else contextlib.nullcontext(lambda result: None)) as keep:
+    with _keeper(cache) as keep:
         for job, rendered in zip(to_render, render_bodies(to_render, config.markdown, keep)):
             bodies[job.key], problems[job.key] = rendered.result, rendered.problems
-    rendered_count = len(to_render)
+    rendered_count = len(to_render) + sum(source.key in rendered_early for source in included)
 
     articles: list[Article] = []
     pages: list[Page] = []
@@ -387,8 +383,7 @@ def load_edited(config: Config, options: BuildOptions, now: datetime, edited: Se
             continue
         if _place(Fields.from_record(before.fields)) != _place(fields):
             return None
-        included = not (fields.draft and not options.drafts) and not (
-            fields.date is not None and fields.date > now and not options.future)
+        included = not _left_out(fields, options, now)
         if included != before.included:
             return None
         states.append(SourceState(key, source_digest, fields.to_record(), included))
@@ -499,9 +494,37 @@ class _Found:
     is_page: bool
 
 
+def _keeper(cache: ContentCache | None) -> contextlib.AbstractContextManager[Callable[[BodyResult], None]]:
+    """keep(body): each body's HTML goes to the cache's body file as it comes, to be read back
+    when a page needs it (a large build never holds every body at once)."""
+    return cache.spiller() if cache is not None else contextlib.nullcontext(lambda result: None)
+
+
+def _read_sources(config: Config, options: BuildOptions, now: datetime, to_read: Sequence[_Found],
+                  keep: Callable[[BodyResult], None]) -> tuple[dict[str, tuple], dict[str, Rendered]]:
+    """Each file's (meta, fields, problems) by key, and the bodies rendered with them (see
+    _Reader), each kept as it comes."""
+    reader = _Reader(config, options, now)
+    results = (forked_map(reader, to_read, 200) if worth_it(len(to_read), PARALLEL_READ_FROM)
+               else map(reader, to_read))
+    read: dict[str, tuple] = {}
+    early: dict[str, Rendered] = {}
+    for found, (meta, fields, problems, body) in zip(to_read, results, strict=True):
+        read[found.key] = (meta, fields, problems)
+        if body is not None:
+            early[found.key] = from_values(body)
+            keep(early[found.key].result)
+    return read, early
+
+
 def _read(config: Config, found: _Found) -> tuple[dict | None, Fields | None, list[SiteError]]:
     """The file's front matter and fields, with the problems found; meta is None when the file
-    could not be read or split. Runs in a worker process when there are many files to read."""
+    could not be read or split."""
+    doc, fields, errors = _read_document(config, found)
+    return (None if doc is None else doc.meta), fields, errors
+
+
+def _read_document(config: Config, found: _Found) -> tuple[SourceDocument | None, Fields | None, list[SiteError]]:
     errors: list[SiteError] = []
     path = Path(found.path)
     try:
@@ -511,7 +534,41 @@ def _read(config: Config, found: _Found) -> tuple[dict | None, Fields | None, li
     doc = read_document(path, raw, found.entry.meta if found.same_bytes and found.entry else None)
     if isinstance(doc, SiteError):
         return None, None, [doc]
-    return doc.meta, read_fields(doc, found.is_page, config, errors), errors
+    return doc, read_fields(doc, found.is_page, config, errors), errors
+
+
+class _Reader:
+    """Reads a Markdown file's front matter and fields (in a worker process when there are many)
+    and, for a file whose bytes the cache has not seen and that is built, renders its body at
+    once if it can be before every file's URL is known (bodies.render_before_links): the text is
+    in hand, and rendering it in a second pass would read and split the file again."""
+
+    def __init__(self, config: Config, options: BuildOptions, now: datetime):
+        self.config, self.options, self.now = config, options, now
+        self._renderer: MarkdownRenderer | None = None  # made on first use: each worker its own
+
+    def __call__(self, found: _Found) -> tuple[dict | None, Fields | None, list[SiteError], tuple | None]:
+        """meta, fields and problems as _read gives them, and the body as bodies.as_values gives
+        it, or None."""
+        doc, fields, errors = _read_document(self.config, found)
+        if doc is None:
+            return None, None, errors, None
+        rendered = None
+        if fields is not None and not found.same_bytes and not _left_out(fields, self.options, self.now):
+            if self._renderer is None:
+                self._renderer = renderer_for(self.config.markdown)
+            early = render_before_links(self._renderer, doc.body)
+            rendered = None if early is None else as_values(early)
+        return doc.meta, fields, errors, rendered
+
+
+def _left_out(fields: Fields, options: BuildOptions, now: datetime) -> str:
+    """Why a source is not built (a draft, or dated in the future), or "" when it is."""
+    if fields.draft and not options.drafts:
+        return "is a draft (draft: true) and is not built without --drafts"
+    if fields.date is not None and fields.date > now and not options.future:
+        return f"is dated in the future ({fields.date.isoformat()}) and is not built without --future"
+    return ""
 
 
 class _Corrections:
