@@ -146,6 +146,9 @@ class PageView:
 class PageLink:
     number: int
     url: str
+    # Pages are left out between the previous link and this one (pagination shows a gap): worked
+    # out here, since Jinja's `loop.previtem` costs a loop object on every list page.
+    gap_before: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,14 @@ class Views:
         self._teasers: dict[str, ArticleTeaser] = {}
         # Bylines and kickers by the name as the article spells it: a few dozen names on thousands of cards.
         self._author_refs: dict[str, AuthorRef] = {}
+        # And each byline's refs as one tuple, shared by the articles that name the same authors:
+        # the theme's byline is made once for each (_macros.html, `cached`).
+        self._bylines: dict[tuple[str, ...], tuple[AuthorRef, ...]] = {}
         self._sections: dict[str, Link] = {}
+        # An author's or an archive period's view by its key: shown on each page of its list, and
+        # worked out once (an author's photo is measured, the bio rendered).
+        self._authors: dict[str, AuthorView] = {}
+        self._archives: dict[str, ArchiveView] = {}
         self._markdown: MarkdownRenderer | None = None
         config = site.config
         pages = tuple(NavItem(p.title, self.urls.link(p.path)) for p in site.pages)
@@ -292,6 +302,12 @@ class Views:
         return self.localization.gettext("%(site)s: %(name)s") % {"site": self.site.config.title, "name": term.name}
 
     def author(self, term: Term) -> AuthorView:
+        view = self._authors.get(term.key)
+        if view is None:
+            view = self._authors[term.key] = self._author(term)
+        return view
+
+    def _author(self, term: Term) -> AuthorView:
         known = self.site.authors.by_id.get(term.key)
         plain = vars(self.term(term))
         if known is None:
@@ -309,6 +325,12 @@ class Views:
         return image_size(self.site.config.content_dir / photo) if photo else None
 
     def archive(self, term: Term) -> ArchiveView:
+        view = self._archives.get(term.key)
+        if view is None:
+            view = self._archives[term.key] = self._archive(term)
+        return view
+
+    def _archive(self, term: Term) -> ArchiveView:
         parts = [int(part) for part in term.key.split("/")]
         level = ("year", "month", "day")[len(parts) - 1]
         trail = [NavItem(self.localization.gettext("Archive"), self.site_view.archive_url)]
@@ -327,8 +349,14 @@ class Views:
         return self._markdown.render(markdown_text, None).html
 
     def author_refs(self, article: Article) -> tuple[AuthorRef, ...]:
-        refs = []
-        for name in article.authors:
+        refs = self._bylines.get(article.authors)
+        if refs is None:
+            refs = self._bylines[article.authors] = self._refs(article.authors)
+        return refs
+
+    def _refs(self, names: tuple[str, ...]) -> tuple[AuthorRef, ...]:
+        refs: list[AuthorRef] = []
+        for name in names:
             ref = self._author_refs.get(name)
             if ref is None:
                 term = self.site.term_for("authors", name)
@@ -392,8 +420,13 @@ class Views:
             number=n, count=count,
             prev_url=self.urls.link(list_page.paths[n - 2]) if n > 1 else None,
             next_url=self.urls.link(list_page.paths[n]) if n < count else None,
-            pages=tuple(PageLink(k, self.urls.link(list_page.paths[k - 1])) for k in page_window(n, count)),
+            pages=self._page_links(list_page),
         )
+
+    def _page_links(self, list_page: ListPage) -> tuple[PageLink, ...]:
+        numbers = page_window(list_page.number, list_page.count)
+        return tuple(PageLink(k, self.urls.link(list_page.paths[k - 1]), i > 0 and k > numbers[i - 1] + 1)
+                     for i, k in enumerate(numbers))
 
     def meta(self, path: str | None, title: str | None, description: str, og_type: str = "website",
              image: str | None = None, extra_feeds: tuple[FeedLink, ...] = (), image_alt: str = "",
