@@ -17,6 +17,26 @@ from generator.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 
+
+def benchmark_texts(count: int, lead_image_every: int = 0) -> list[str]:
+    """The first `count` articles of bench/corpus.py, whole files as the benchmark makes them
+    (every lead_image_every-th with a lead image, when given)."""
+    import importlib.util
+    import random
+    from datetime import datetime, timezone
+
+    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "bench" / "corpus.py")
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    rng = random.Random(42)
+    tags = [f"topic-{n:03d}" for n in range(200)]
+    start = datetime(2015, 1, 1, tzinfo=timezone.utc)
+    texts = [corpus.article_text(index, rng, tags, start)[1] for index in range(count)]
+    if lead_image_every:
+        texts = [corpus.with_lead_image(text, f"photo-{n}.jpg") if n % lead_image_every == 0 else text
+                 for n, text in enumerate(texts)]
+    return texts
+
 MINIMAL_CONFIG = """\
 title: Test Gazette
 base_url: https://example.org/

@@ -9,17 +9,15 @@ differs, as repr: paste it into REGRESSIONS.
 
 from __future__ import annotations
 
-import importlib.util
 import random
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 import markdown_docs
-from conftest import REPO
+from conftest import REPO, benchmark_texts
 from generator.read.frontmatter import read_document
 from generator.read.markup import Converted, ImageLink, LinkProblem, MarkdownRenderer
 
@@ -306,14 +304,8 @@ def test_near_misses_render_as_without_the_fast_path(name):
 
 def benchmark_articles(count: int = 200) -> list[str]:
     """The bodies of bench/corpus.py's synthetic articles, as the benchmark makes them."""
-    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "bench" / "corpus.py")
-    corpus = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(corpus)
-    rng = random.Random(42)
-    tags = [f"topic-{n:03d}" for n in range(200)]
-    start = datetime(2015, 1, 1, tzinfo=timezone.utc)
-    texts = [corpus.article_text(index, rng, tags, start)[1] for index in range(count)]
-    return [read_document(Path(f"article-{n}.md"), text.encode("utf-8")).body for n, text in enumerate(texts)]
+    return [read_document(Path(f"article-{n}.md"), text.encode("utf-8")).body
+            for n, text in enumerate(benchmark_texts(count))]
 
 
 def test_benchmark_articles_take_the_fast_path():

@@ -9,11 +9,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import random
 import re
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ from generator import yamlutil
 from generator.read import fast_yaml
 from generator.read.frontmatter import read_document
 
-REPO = Path(__file__).resolve().parent.parent
+from conftest import REPO, benchmark_texts
 _FENCE = re.compile(r"^---[ \t]*$", re.M)
 
 
@@ -235,15 +233,7 @@ def meta_text(text: str) -> str:
 
 def benchmark_front_matters(count: int = 300) -> list[str]:
     """bench/corpus.py's synthetic articles, as the benchmark makes them (some with a lead image)."""
-    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "bench" / "corpus.py")
-    corpus = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(corpus)
-    rng = random.Random(42)
-    tags = [f"topic-{n:03d}" for n in range(200)]
-    start = datetime(2015, 1, 1, tzinfo=timezone.utc)
-    texts = [corpus.article_text(index, rng, tags, start)[1] for index in range(count)]
-    texts = [corpus.with_lead_image(text, f"photo-{n}.jpg") if n % 5 == 0 else text for n, text in enumerate(texts)]
-    return [meta_text(text) for text in texts]
+    return [meta_text(text) for text in benchmark_texts(count, lead_image_every=5)]
 
 
 def news_front_matters(count: int = 300) -> list[str]:
