@@ -425,6 +425,20 @@ def test_an_output_file_damaged_by_hand_is_made_again_when_nothing_else_changed(
     assert_same_as_cold(site, cold(site))
 
 
+@pytest.mark.parametrize("line", ["a line without its tabs", "index.html\tfingerprint\tnot a size"])
+def test_an_output_file_deleted_by_hand_is_made_again_when_the_manifest_has_a_line_of_another_shape(
+        site, run, cold, line):
+    # The check that output/ is as left reads the manifest in one step when every line has its
+    # two tabs and a size, and line by line otherwise: both must see the file that is gone.
+    with (site / "output" / MANIFEST).open("a", encoding="utf-8") as manifest:
+        manifest.write(line + "\n")
+    damage_by_hand(site / "output" / "tags/roads/index.html", "deleted")
+    again = build(run, site)
+    assert headlines(site, "tags/roads/index.html") == ["Charlie", "Alpha"]
+    assert again.err == ""
+    assert_same_as_cold(site, cold(site))
+
+
 def test_touching_every_source_without_changing_its_bytes_renders_only_the_touched_copy(site, run, cold):
     # The cache is keyed by content, not by mtime: a `touch` (a git checkout, a copy) is no edit.
     later = OLD + 10**8

@@ -91,13 +91,47 @@ def intact_output(output_dir: Path) -> int:
     out = output_dir.resolve()
     if (out / STAGING).exists():
         return -1
-    recorded = _read_manifest(out)
+    recorded = _recorded_sizes(_read_text(out / MANIFEST) or "")
     if not recorded:
         return -1
-    for path, (_, size) in recorded.items():
-        if _size(f"{out}/{path}") != size:
-            return -1
+    try:
+        folder = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return -1
+    try:
+        # Relative to the folder's descriptor: the kernel does not walk output/'s own path again
+        # for each of 187,000 files (a fifth of the time, at 100,000 articles).
+        for path, size in recorded.items():
+            if _size(path, folder) != size:
+                return -1
+    finally:
+        os.close(folder)
     return len(recorded)
+
+
+def _recorded_sizes(manifest: str) -> dict[str, int]:
+    """The manifest's path -> size (see _parse_manifest), without its fingerprints."""
+    fields = _manifest_fields(manifest)
+    try:
+        # A later line for the same path wins. The paths are not checked as _parse_manifest
+        # checks them: they are only looked at, and one the writer would refuse, which no build
+        # writes, makes the count differ from the last build's, so that the next one looks at all.
+        recorded = dict(zip(fields[0::3], map(int, fields[2::3]))) if fields is not None else None
+    except ValueError:
+        recorded = None
+    if recorded is None:
+        return {path: size for path, (_, size) in _parse_manifest(manifest).items()}
+    recorded.pop("", None)  # the line that ends the sorted part (_SORTED_END)
+    return recorded
+
+
+def _manifest_fields(manifest: str) -> list[str] | None:
+    """Path, fingerprint, size, path, ...: the manifest's lines split in one step, or None if one
+    of them does not have its two tabs (then it is read line by line)."""
+    fields = manifest.replace("\n", "\t").split("\t")
+    if fields[-1] or len(fields) != 3 * manifest.count("\n") + 1:
+        return None
+    return fields[:-1]
 
 
 def find_collisions(files: Iterable[OutputFile], site_dir: Path) -> list[SiteError]:
@@ -442,9 +476,11 @@ def _same_bytes(first: Path, second: Path) -> bool:
                 return True
 
 
-def _size(path: str) -> int:
+def _size(path: str, folder: int | None = None) -> int:
+    """The size of a plain file (no link, no folder), else -1; path relative to the descriptor
+    `folder` if given."""
     try:
-        status = os.lstat(path)
+        status = os.lstat(path, dir_fd=folder)
     except OSError:
         return -1
     return status.st_size if stat.S_ISREG(status.st_mode) else -1
