@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from urllib.parse import urlsplit
@@ -57,18 +57,10 @@ def rss(site: Site, articles: Sequence[Article], self_path: str, title: str, lin
         out.append(_leaf("    ", "lastBuildDate", format_datetime(_newest(items))))
     out.append(_leaf("    ", "generator", GENERATOR))
     out.append(f'    <atom:link href="{_attr(u.absolute(self_path))}" rel="self" type="application/rss+xml" />\n')
+    settings = (config.base_url, config.root)
     for article in items:
-        page_url = u.absolute(article.path)
-        out.append("    <item>\n")
-        out.append(_leaf("      ", "title", article.title))
-        out.append(_leaf("      ", "link", page_url))
-        out.append(_leaf("      ", "guid", page_url, ' isPermaLink="true"'))
-        out.append(_leaf("      ", "pubDate", format_datetime(article.date)))
-        for author in article.authors:
-            out.append(_leaf("      ", "dc:creator", author))
-        for tag in article.tags:
-            out.append(_leaf("      ", "category", tag))
-        out.append(_leaf("      ", "description", _absolute_links(article.summary_html, origin, page_url)))
+        head, page_url = _kept_head("rss", article, settings, _rss_head, u, origin)
+        out.append(head)
         if full:
             out.append(_escaped_leaf("      ", "content:encoded", _feed_body(article, origin, page_url)))
         out.append("    </item>\n")
@@ -95,27 +87,72 @@ def atom(site: Site, articles: Sequence[Article], self_path: str, title: str, li
     out.append(_leaf("    ", "atom:name", config.author or config.title))
     out.append("  </atom:author>\n")
     out.append(_leaf("  ", "atom:generator", GENERATOR, f' version="{_attr(__version__)}"'))
+    settings = (config.base_url, config.root)
     for article in items:
-        page_url = u.absolute(article.path)
-        out.append("  <atom:entry>\n")
-        out.append(_leaf("    ", "atom:id", page_url))
-        out.append(_leaf("    ", "atom:title", article.title, ' type="text"'))
-        out.append(f'    <atom:link rel="alternate" type="text/html" href="{_attr(page_url)}" />\n')
-        out.append(_leaf("    ", "atom:published", _rfc3339(article.date)))
-        out.append(_leaf("    ", "atom:updated", _rfc3339(article.updated or article.date)))
-        for name in article.authors:
-            out.append("    <atom:author>\n")
-            out.append(_leaf("      ", "atom:name", name))
-            out.append("    </atom:author>\n")
-        for tag in article.tags:
-            out.append(f'    <atom:category term="{_attr(slugify(tag))}" label="{_attr(tag)}" />\n')
-        out.append(_leaf("    ", "atom:summary", _absolute_links(article.summary_html, origin, page_url),
-                         ' type="html"'))
+        head, page_url = _kept_head("atom", article, settings, _atom_head, u, origin)
+        out.append(head)
         if full:
             out.append(_escaped_leaf("    ", "atom:content", _feed_body(article, origin, page_url), ' type="html"'))
         out.append("  </atom:entry>\n")
     out.append("</atom:feed>\n")
     return _encode(out)
+
+
+def _rss_head(article: Article, u: Urls, origin: str) -> tuple[str, str]:
+    """An article's <item> up to its body (content:encoded), and its page's URL."""
+    page_url = u.absolute(article.path)
+    out = ["    <item>\n",
+           _leaf("      ", "title", article.title),
+           _leaf("      ", "link", page_url),
+           _leaf("      ", "guid", page_url, ' isPermaLink="true"'),
+           _leaf("      ", "pubDate", format_datetime(article.date))]
+    for author in article.authors:
+        out.append(_leaf("      ", "dc:creator", author))
+    for tag in article.tags:
+        out.append(_leaf("      ", "category", tag))
+    out.append(_leaf("      ", "description", _absolute_links(article.summary_html, origin, page_url)))
+    return "".join(out), page_url
+
+
+def _atom_head(article: Article, u: Urls, origin: str) -> tuple[str, str]:
+    """An article's <atom:entry> up to its body (atom:content), and its page's URL."""
+    page_url = u.absolute(article.path)
+    out = ["  <atom:entry>\n",
+           _leaf("    ", "atom:id", page_url),
+           _leaf("    ", "atom:title", article.title, ' type="text"'),
+           f'    <atom:link rel="alternate" type="text/html" href="{_attr(page_url)}" />\n',
+           _leaf("    ", "atom:published", _rfc3339(article.date)),
+           _leaf("    ", "atom:updated", _rfc3339(article.updated or article.date))]
+    for name in article.authors:
+        out.append("    <atom:author>\n")
+        out.append(_leaf("      ", "atom:name", name))
+        out.append("    </atom:author>\n")
+    for tag in article.tags:
+        out.append(f'    <atom:category term="{_attr(slugify(tag))}" label="{_attr(tag)}" />\n')
+    out.append(_leaf("    ", "atom:summary", _absolute_links(article.summary_html, origin, page_url),
+                     ' type="html"'))
+    return "".join(out), page_url
+
+
+# An article's <item> and <atom:entry> up to its body, as text, by the article (its id, the article
+# kept with it so that the id is not reused) and the settings they show it with: the same in the
+# site's feeds and in those of each list it is on (its tags', its section's, its authors'). Without
+# the body (kept apart, see _feed_body) each is a few hundred bytes: a worker can keep thousands.
+_FEED_HEADS: dict[tuple[str, int], tuple[Article, tuple[str, str], tuple[str, str]]] = {}
+_FEED_HEADS_KEPT = 8192
+
+
+def _kept_head(kind: str, article: Article, settings: tuple[str, str],
+               make: Callable[[Article, Urls, str], tuple[str, str]], u: Urls, origin: str) -> tuple[str, str]:
+    key = (kind, id(article))
+    kept = _FEED_HEADS.get(key)
+    if kept is not None and kept[0] is article and kept[1] == settings:
+        return kept[2]
+    made = make(article, u, origin)
+    if len(_FEED_HEADS) >= _FEED_HEADS_KEPT:
+        del _FEED_HEADS[next(iter(_FEED_HEADS))]  # the oldest
+    _FEED_HEADS[key] = (article, settings, made)
+    return made
 
 
 def sitemap_entries(site: Site) -> list[tuple[str, str | None]]:
@@ -339,6 +376,7 @@ def forget_bodies() -> None:
     build that shows it (as it was before they were kept), and the preview holds none between
     rebuilds."""
     _FEED_BODIES.clear()
+    _FEED_HEADS.clear()
 
 
 def _feed_body(article: Article, origin: str, page_url: str) -> str:

@@ -539,14 +539,19 @@ class _PageRenderer:
         self.views = views
         self.theme = theme
         self.global_key = global_key
+        self._assets: dict[str, str] = {}  # by the path asset() is given
         env.globals.update(site=views.site_view, asset=self.asset)
 
     def asset(self, path: str) -> str:
-        if path not in self.theme.static_files:
-            raise jinja2.TemplateRuntimeError(
-                f"asset({path!r}): no such file in the theme's static/ folder "
-                f"(it has: {', '.join(self.theme.static_files) or 'nothing'})")
-        return self.views.urls.link("theme/" + path)
+        # Each link made once: every page asks for the stylesheet's, and some for a script's.
+        link = self._assets.get(path)
+        if link is None:
+            if path not in self.theme.static_files:
+                raise jinja2.TemplateRuntimeError(
+                    f"asset({path!r}): no such file in the theme's static/ folder "
+                    f"(it has: {', '.join(self.theme.static_files) or 'nothing'})")
+            link = self._assets[path] = self.views.urls.link("theme/" + path)
+        return link
 
     def fingerprint(self, *parts: str) -> str:
         return hashlib.sha256("\0".join((self.global_key, *parts)).encode()).hexdigest()

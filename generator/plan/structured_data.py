@@ -21,7 +21,7 @@ from ..model.site import Term
 from ..read.content import Article
 from ..read.markup import plain_text
 from ..urls import slugify
-from .views import AuthorRef, Views
+from .views import ArticleTeaser, AuthorRef, Views
 
 JSON = dict[str, Any]
 
@@ -35,10 +35,15 @@ _SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028",
                 ("\u2029", "\\u2029"))
 
 
+# What json.dumps(data, ensure_ascii=False, separators=(",", ":")) uses, made once: given options,
+# json.dumps makes a new encoder on every call, once per page.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def script_text(data: JSON) -> str:
     """data as JSON that can stand between <script type="application/ld+json"> and </script>
     whatever its values hold. Other characters stay as they are (curly quotes, accents)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = _ENCODE(data)
     for char, escape in _SCRIPT_SAFE:
         if char in text:
             text = text.replace(char, escape)
@@ -59,7 +64,10 @@ def plain(text: str) -> str:
 
 def _omit_empty(data: JSON) -> JSON:
     """Without the properties that have no value (no image, no section, no tags)."""
-    return {key: value for key, value in data.items() if value not in (None, "", [], ())}
+    # The same test as `value not in (None, "", [], ())` for the values given here (None, text,
+    # lists, tuples, dicts, True), without comparing each value with four others.
+    return {key: value for key, value in data.items()
+            if value is not None and (value or not isinstance(value, (str, list, tuple)))}
 
 
 class StructuredData:
@@ -72,6 +80,9 @@ class StructuredData:
         self._section_types = {slugify(name): kind for name, kind in config.section_types}
         self._publisher = self._publisher_data()
         self._profiles: dict[str, str] = {}  # by author key
+        # Each byline's Person entries, by the names as articles give them: a few dozen bylines
+        # on thousands of articles. (Shared lists are fine: json only reads them.)
+        self._bylines: dict[tuple[str, ...], list[JSON]] = {}
 
     def article_type(self, article: Article) -> str:
         """The article's own schema_type, else its section's (section_types), else NewsArticle."""
@@ -94,7 +105,7 @@ class StructuredData:
             "mainEntityOfPage": shown.abs_url,
             "datePublished": iso_datetime(article.date, self._zone),
             "dateModified": iso_datetime(article.updated, self._zone) if article.updated else None,
-            "author": [self._byline_person(ref) for ref in shown.authors],
+            "author": self._byline(article, shown),
             "publisher": self._publisher,
             "image": self._images(article),
             "articleSection": shown.section.name if shown.section else None,
@@ -145,6 +156,12 @@ class StructuredData:
             "url": config.base_url,
             "logo": {"@type": "ImageObject", "url": logo} if logo else None,
         })
+
+    def _byline(self, article: Article, shown: ArticleTeaser) -> list[JSON]:
+        people = self._bylines.get(article.authors)
+        if people is None:
+            people = self._bylines[article.authors] = [self._byline_person(ref) for ref in shown.authors]
+        return people
 
     def _byline_person(self, ref: AuthorRef) -> JSON:
         return _omit_empty({"@type": "Person", "name": ref.name, "url": self._views.absolute(ref.url),

@@ -160,6 +160,28 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None,
     return env
 
 
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, calling a macro or a `cached` one without asking it first whether it wants
+    the context (it never does): what Jinja's `call` does for them, less its four lookups.
+
+    Every call in a template goes through `call`: a list page makes some twenty (a card for each
+    of its articles), an article page fifteen. Anything else (gettext, asset, a theme's own
+    functions, which may ask for the context) is left to Jinja's `call`."""
+
+    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's names
+        if type(__obj) is Cached or type(__obj) is jinja2.runtime.Macro:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            if type(__obj) is jinja2.runtime.Macro:  # it takes the evaluation context, as Jinja gives it
+                args = (__self.eval_ctx, *args)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 class _Environment(jinja2.Environment):
     """Jinja's environment, its templates sharing its globals dict rather than each a ChainMap
     over it (Jinja's make_globals): the same names, seen live as they are added.
@@ -173,6 +195,8 @@ class _Environment(jinja2.Environment):
     template's: then they are still chained. Broadsheet never gives any, and must not give any
     for a template already loaded: Jinja would add them to the loaded template's globals, here
     the environment's."""
+
+    context_class = _Context
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return self.globals if d is None else super().make_globals(d)

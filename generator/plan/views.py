@@ -254,6 +254,10 @@ class Views:
         # worked out once (an author's photo is measured, the bio rendered).
         self._authors: dict[str, AuthorView] = {}
         self._archives: dict[str, ArchiveView] = {}
+        # A list's feeds by its path, and a page's (the site's, then the list's) by the list's feeds'
+        # id, the list's feeds kept with them: see term_feeds and page_feeds.
+        self._term_feeds: dict[str, tuple[FeedLink, ...]] = {}
+        self._page_feeds: dict[int, tuple[tuple[FeedLink, ...], tuple[FeedLink, ...]]] = {}
         self._markdown: MarkdownRenderer | None = None
         config = site.config
         pages = tuple(NavItem(p.title, self.urls.link(p.path)) for p in site.pages)
@@ -291,6 +295,14 @@ class Views:
                         link(term.atom_path) if term.feeds else None, len(term.articles))
 
     def term_feeds(self, term: Term) -> tuple[FeedLink, ...]:
+        """A list's feeds, made once: the same tuple on each of its pages, whose <head> and footer
+        the theme makes once for it (`cached`, by the very object)."""
+        feeds = self._term_feeds.get(term.path)
+        if feeds is None:
+            feeds = self._term_feeds[term.path] = self._make_term_feeds(term)
+        return feeds
+
+    def _make_term_feeds(self, term: Term) -> tuple[FeedLink, ...]:
         if not term.feeds:
             return ()
         title = self.feed_title(term)
@@ -440,10 +452,20 @@ class Views:
             title=title, description=description or self.site.config.description,
             canonical_url=self.urls.absolute(path) if path is not None else None, og_type=og_type,
             url=self.urls.link(path) if path is not None else None,
-            image_url=image_url, feeds=self.site_feeds + extra_feeds,
+            image_url=image_url, feeds=self.page_feeds(extra_feeds),
             image_width=card.card.width if card else None, image_height=card.card.height if card else None,
             image_alt=image_alt if own else "",
         )
+
+    def page_feeds(self, extra_feeds: tuple[FeedLink, ...]) -> tuple[FeedLink, ...]:
+        """The site's feeds, then a list's: one tuple for every page showing the same ones, so that
+        the theme's feed links are made once for each (`cached` matches arguments by identity)."""
+        if not extra_feeds:
+            return self.site_feeds
+        kept = self._page_feeds.get(id(extra_feeds))
+        if kept is None or kept[0] is not extra_feeds:
+            kept = self._page_feeds[id(extra_feeds)] = (extra_feeds, self.site_feeds + extra_feeds)
+        return kept[1]
 
     def share_image_url(self, image: str | None) -> str | None:
         """The page's image for social cards: its own if it is a raster image (social sites reject
