@@ -905,3 +905,36 @@ def test_python_dash_m_generator_reports_errors(make_site, tmp_path):
     wrong = subprocess.run([sys.executable, "-m", "generator", "build", "--no-such-option"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2
+
+
+def _fields_for_records():
+    from datetime import datetime, timedelta, timezone
+
+    from generator.read.fields import Fields
+    when = datetime(2022, 3, 9, 14, 30, tzinfo=timezone(timedelta(hours=1)))
+    return Fields(is_page=False, title="T", slug="t", path="/2022/t/", date=when, updated=when, draft=False,
+                  tags=("a",), authors=("B",), category=None, image=None, image_alt="", summary=None,
+                  words=1234, weight=0, corrections=((when, "Fixed."),), aliases=("/old/",))
+
+
+def test_a_fields_record_is_every_field_in_order_with_datetimes_as_text():
+    from dataclasses import fields as dataclass_fields
+
+    from generator.read.fields import Fields
+    made = _fields_for_records()
+    expected = [getattr(made, f.name) for f in dataclass_fields(Fields)]
+    expected[4], expected[5] = made.date.isoformat(), made.updated.isoformat()
+    expected[15] = ((made.date.isoformat(), "Fixed."),)
+    assert made.to_record() == tuple(expected)
+    assert Fields.from_record(made.to_record()) == made
+
+
+def test_teaser_base_is_the_fields_record_with_the_reading_time():
+    import dataclasses
+    import marshal
+
+    from generator.read.content import _reading_minutes, _teaser_base
+    from generator.write.cache import digest
+    made = _fields_for_records()
+    shown = dataclasses.replace(made, words=_reading_minutes(made.words)).to_record()
+    assert _teaser_base(made, "<p>x</p>") == digest(marshal.dumps((shown, "<p>x</p>"), 2))

@@ -147,6 +147,13 @@ REGRESSIONS: list[str] = [
     "A &#X41; b",  # an entity with a capital X
     "a &#4 b",  # a numeric reference without its ";": Python-Markdown adds it
     "**a**&#x4",
+    # The renderer rewrites links only when one is relative: an image's alt text read as an attribute,
+    "![x src='photo.jpg'](https://example.com/a.png)",
+    "![x src = 'x.md'](/a.png) and [y](https://example.com/)",
+    "![a\n> src='x.md'](/a.png)",
+    # and links of every kind side by side.
+    "[a](x.md) and [b](https://example.com/?a=1&b=2) and ![c](photo.jpg) and [d](/root/)",
+    "[a](https://example.com/?a=1&amp;b=2) [b](#here) [c](?q) [d](mailto:a@b.c) [e](missing.md)",
 ]
 
 
@@ -367,3 +374,16 @@ def test_fast_false_never_takes_the_fast_path():
     for text in ACCEPTED.values():
         renderer.render(text, resolve)
         assert not renderer.took_fast_path, text
+
+
+def test_heading_ids_are_tocs():
+    """fast_markdown.slugify (toc's, with its patterns compiled once) names a heading as toc does."""
+    from markdown.extensions.toc import slugify as toc_slugify
+
+    from generator.read.fast_markdown import slugify
+    alphabet = "aZ09 -_.,!?'\"’—–é ü ß Ǆ ﬁ ² ½ \u00a0\u2003\u202fΩ日本-- x"
+    rng = random.Random(11)
+    texts = ["", " ", "-", "Council approves budget", "Café déjà vu", "ﬁnal ½ ²", "A -- B", "Ǆ"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 20))) for _ in range(5000)]
+    for text in texts:
+        assert slugify(text) == toc_slugify(text, "-"), text

@@ -75,3 +75,20 @@ def test_plain_text_is_typeset_as_text_never_as_markup():
     assert smarten_text("<!-- 'x' -->") == "<!-- ‘x’ -->"
     assert smarten_text("No quotes here") == "No quotes here"
     assert smarten_text('"Non"', "fr") == "«\u202fNon\u202f»"
+
+
+def test_the_shortcut_for_text_without_triggers_changes_nothing():
+    """smarten skips _smarten when the text between the tags has nothing to typeset: on random
+    HTML-like texts (tags, comments, raw elements, lone "<" and ">", triggers split by tags),
+    both give the same."""
+    import random
+
+    from generator.read.typography import _TOKEN, _smarten, quotes_for
+    pieces = ["<p>", "</p>", "<em>", "</em>", '<a href="x\'y">', "</a>", "<code>", "</code>", "<pre>",
+              "</pre>", "<!-- a > b -->", "<!--", "-->", "<br/>", "<", ">", "-", "--", ".", "..", "'", '"',
+              "a", "word", " ", "\n", "1990", "s", '<img alt="a--b...">', "<b", "!", "&amp;"]
+    rng = random.Random(7)
+    for _ in range(20000):
+        html = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        for language in ("en", "fr"):
+            assert smarten(html, language) == _smarten(html, _TOKEN, quotes_for(language)), html

@@ -32,7 +32,7 @@ from ..write.cache import BodyResult, ContentCache, Entry, LazyText, cache_file,
 from ..write.parallel import forked_map, worth_it
 from .bodies import (BodyJob, Rendered, as_values, cached_body, from_values, render_again, render_before_links,
                      render_bodies, render_key)
-from .fields import Fields, fields_key, read_fields
+from .fields import WORDS, Fields, fields_key, read_fields
 from .frontmatter import SourceDocument, read_document
 from .inputs import ScannedInputs, discover
 from .markup import ImageLink, LinkProblem, MarkdownRenderer, is_relative_reference, plain_text, renderer_for
@@ -315,7 +315,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         kept = (key_now, body) if not found_problems else ("", None)
         if (entry.render_key, entry.body) != kept or not entry.teaser_base:
             entry.render_key, entry.body = kept
-            entry.teaser_base, entry.summary_text = _teaser_texts(fields, body)
+            entry.teaser_base, entry.summary_text = _teaser_texts(fields, body, _record_of(entry, fields))
             learnt = True
         if fields.is_page:
             summary_text = fields.summary if fields.summary else entry.summary_text
@@ -335,7 +335,8 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     # A draft left out never comes out by the clock: its date passing changes nothing.
     upcoming = [s.fields.date for s in sources if s.fields.date is not None and s.fields.date > now
                 and (options.drafts or not s.fields.draft)]
-    states = tuple(SourceState(s.key, s.source_digest, s.fields.to_record(), s.included) for s in sources)
+    states = tuple(SourceState(s.key, s.source_digest, _record_of(new_entries[s.key], s.fields), s.included)
+                   for s in sources)
     return Content(tuple(articles), tuple(pages), files, rendered=rendered_count,
                    next_change=min(upcoming, default=None), changed=None if changed is None else tuple(changed),
                    sources=states, links=LinkTargets(targets, excluded))
@@ -434,9 +435,16 @@ def _without_second_summary(fields: Fields, body: BodyResult) -> BodyResult:
     return body
 
 
-def _teaser_texts(fields: Fields, body: BodyResult) -> tuple[str, str]:
-    """The article's teaser_base, and its summary as plain text when the front matter gives none."""
-    return (_teaser_base(fields, body.auto_summary_html),
+def _record_of(entry: Entry, fields: Fields) -> tuple:
+    """fields.to_record(), from the entry made with those fields when it has it (for speed: a
+    build needs each source's record three times)."""
+    return entry.fields if entry.fields_value is fields and entry.fields is not None else fields.to_record()
+
+
+def _teaser_texts(fields: Fields, body: BodyResult, record: tuple | None = None) -> tuple[str, str]:
+    """The article's teaser_base, and its summary as plain text when the front matter gives none.
+    record: fields.to_record(), when the caller has it."""
+    return (_teaser_base(fields, body.auto_summary_html, record),
             "" if fields.summary else plain_text(body.auto_summary_html))
 
 
@@ -610,10 +618,14 @@ def _reading_minutes(words: int) -> int:
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
-def _teaser_base(fields: Fields, auto_summary_html: str) -> str:
+def _teaser_base(fields: Fields, auto_summary_html: str, record: tuple | None = None) -> str:
     """Kept in the cache, so that a build does not work out 10,000 articles' teasers again. The
     word count is left out: a teaser shows the reading time, and most edits do not change it."""
-    shown = dataclasses.replace(fields, words=_reading_minutes(fields.words)).to_record()
+    if record is None:
+        record = fields.to_record()
+    # The record of the fields with the reading time for words (what dataclasses.replace(fields,
+    # words=...).to_record() gives, without making a second Fields: 10,000 of them in a build).
+    shown = record[:WORDS] + (_reading_minutes(fields.words),) + record[WORDS + 1:]
     return digest(marshal.dumps((shown, auto_summary_html), 2))
 
 

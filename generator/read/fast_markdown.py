@@ -19,8 +19,9 @@ Python-Markdown. tests/test_fast_markdown.py compares both on thousands of rando
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from markdown.extensions.toc import slugify, unique
+from markdown.extensions.toc import unique
 
 FAST_EXTENSIONS = ("extra", "toc", "sane_lists")  # config.DEFAULT_EXTENSIONS
 
@@ -60,22 +61,32 @@ _FENCED = re.compile(r"^```([a-zA-Z0-9]*)\n(.*?)(?<=\n)``` *$", re.M | re.S)
 # \x01, its number, \x01. No text that gets here has a \x01 of its own.
 _SLOT = re.compile(r"\x01(\d+)\x01")
 _NOT_WORDS = re.compile(r"[\[\]|_]")  # left in inline text once its links are in slots: not simple
+_NOT_HEADING_WORDS = re.compile(r"[*\[\]|_&\x01]")  # markup in a heading's words: not simple
+# toc.slugify's two patterns (with "-" for its separator), compiled once: it hands them to re.sub
+# as strings, and looking them up in re's cache was a third of its cost.
+_NOT_SLUG = re.compile(r"[^\w\s-]")
+_SLUG_SEPARATORS = re.compile(r"[-\s]+")
 
 
 class _NotSimple(Exception):
     """The text has something simple_html does not write: Python-Markdown will."""
 
 
-def simple_html(text: str, reserved_ids: frozenset[str] = frozenset()) -> str | None:
+def simple_html(text: str, reserved_ids: frozenset[str] = frozenset(),
+                urls: list[str | None] | None = None) -> str | None:
     """What Python-Markdown with FAST_EXTENSIONS writes for text, or None if text is not one
     of the plain texts this knows. reserved_ids: ids no heading may have (the renderer renames
-    such a heading's: see markup.THEME_IDS); a text with one is left to Python-Markdown."""
+    such a heading's: see markup.THEME_IDS); a text with one is left to Python-Markdown.
+    urls: if given, gets the URL of each link and image written, as in the text, and None for
+    an image whose alt text has an "=" (where a link rewriter could see an attribute): the
+    renderer need not look for links to rewrite when none of them is relative."""
     if "\x01" in text:
         return None
-    document = _Document(reserved_ids)
+    document = _Document(reserved_ids, urls if urls is not None else [])
     try:
         if "`" in text:
-            text = _FENCED.sub(document.fenced, text)
+            if "```" in text:  # for speed: _FENCED looks at every line's start
+                text = _FENCED.sub(document.fenced, text)
             text = _SPAN.sub(document.span, text)
         if _never(text):
             return None
@@ -93,8 +104,9 @@ def _never(text: str) -> bool:
 
 
 class _Document:
-    def __init__(self, reserved_ids: frozenset[str]) -> None:
+    def __init__(self, reserved_ids: frozenset[str], urls: list[str | None]) -> None:
         self.reserved_ids = reserved_ids
+        self.urls = urls  # see simple_html
         self.ids: set[str] = set()  # toc's: the heading ids given so far
         self.counters: dict[str, int] = {}
         self.pieces: list[str] = []  # the slots' HTML
@@ -135,7 +147,7 @@ class _Document:
     def block(self, block: str) -> tuple[str, str]:
         lines = block.split("\n")
         first = lines[0]
-        code = _SLOT.fullmatch(block)
+        code = _SLOT.fullmatch(block) if first[0] == "\x01" else None  # (the test first: for speed)
         if code and self.pieces[int(code.group(1))].startswith("<pre>"):
             return "code", self.pieces[int(code.group(1))]
         if first[0] == "#":
@@ -155,9 +167,9 @@ class _Document:
         if len(lines) > 1 or match is None:
             raise _NotSimple
         level, words = len(match.group(1)), match.group(2)
-        if any(mark in words for mark in ("*", "[", "]", "![", "|", "_", "&", "\x01")) or words.endswith("#"):
+        if _NOT_HEADING_WORDS.search(words) or words.endswith("#"):
             raise _NotSimple
-        slug = unique(slugify(words, "-"), self.ids, self.counters)  # as toc names it
+        slug = unique(slugify(words), self.ids, self.counters)  # as toc names it
         if slug in self.reserved_ids:
             raise _NotSimple
         return f'<h{level} id="{slug}">{words}</h{level}>'
@@ -244,11 +256,20 @@ class _Document:
         words, url = match.groups()
         if "_" in words:
             raise _NotSimple
+        self.urls.append(None if image and "=" in words else url)
         if image:
             if "\x01" in words or "*" in words:
                 raise _NotSimple
             return self.slot(f'<img alt="{_attribute(words)}" src="{_attribute(url)}">')
         return self.slot(f'<a href="{_attribute(url)}">{self.restored(_text(_emphasised(words)))}</a>')
+
+
+def slugify(words: str) -> str:
+    """toc.slugify(words, "-"): a heading's id as toc makes it (tests/test_fast_markdown.py
+    compares them)."""
+    if not words.isascii():  # ASCII is its own NFKD form
+        words = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode("ascii")
+    return _SLUG_SEPARATORS.sub("-", _NOT_SLUG.sub("", words).strip().lower())
 
 
 def _emphasised(text: str) -> str:

@@ -5,6 +5,7 @@ fields, so they can be kept in the build cache."""
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields as dataclass_fields
@@ -84,7 +85,7 @@ class Fields:
 
     def to_record(self) -> tuple:
         """Plain values only (for the cache): datetimes as ISO text."""
-        values = [getattr(self, name) for name in _FIELD_NAMES]  # not astuple(): it deep-copies
+        values = list(_ALL_FIELDS(self))  # not astuple(): it deep-copies; attrgetter: in C, for speed
         values[4] = self.date.isoformat() if self.date else None
         values[5] = self.updated.isoformat() if self.updated else None
         values[_CORRECTIONS] = tuple((when.isoformat(), text) for when, text in self.corrections)
@@ -112,6 +113,8 @@ class Fields:
 
 _FIELD_NAMES = tuple(f.name for f in dataclass_fields(Fields))
 _CORRECTIONS = _FIELD_NAMES.index("corrections")
+WORDS = _FIELD_NAMES.index("words")  # where a record holds the word count
+_ALL_FIELDS = operator.attrgetter(*_FIELD_NAMES)  # every field's value, in their order, as a tuple
 
 
 def fields_key(config: Config) -> str:
@@ -234,7 +237,7 @@ def read_fields(doc: SourceDocument, is_page: bool, config: Config, errors: list
     type_problem = article_type_problem(schema_type) if schema_type is not None else None
     if type_problem:
         errors.append(SiteError(f"`schema_type` {type_problem}", path, line("schema_type")))
-    aliases, alias_problem = read_aliases(doc)
+    aliases, alias_problem = read_aliases(doc, meta)
     if alias_problem is not None:
         errors.append(alias_problem)
     image_focus = read_focus(meta.get("image_focus"))
@@ -319,11 +322,13 @@ def _key_used(raw: dict[str, Any], name: str) -> str:
                 name)
 
 
-def read_aliases(doc: SourceDocument) -> tuple[tuple[str, ...], SiteError | None]:
+def read_aliases(doc: SourceDocument, meta: dict[str, Any] | None = None) -> tuple[tuple[str, ...], SiteError | None]:
     """The old URLs front matter gives (`aliases`, or `redirect_from`) as site paths without the
     root, decoded ("/2019/05/caf\u00e9/"): the folder ones ending in /, else ending in .html or
-    another suffix. A full URL counts by its path. The first problem found stops the reading."""
-    meta = _normalise(doc.meta)
+    another suffix. A full URL counts by its path. The first problem found stops the reading.
+    meta: the front matter as _normalise gives it, when the caller has it already."""
+    if meta is None:
+        meta = _normalise(doc.meta)
     value = meta.get("aliases")
     if value in (None, "", []):
         return (), None

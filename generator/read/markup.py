@@ -256,13 +256,17 @@ class MarkdownRenderer:
         self.tree_done = False
         self.may_embed, self.may_figure = "@[" in text, "![" in text
         try:
-            output = simple_html(text, THEME_IDS) if self.fast else None
+            urls: list[str | None] = []
+            output = simple_html(text, THEME_IDS, urls) if self.fast else None
             self.took_fast_path = output is not None
             if output is None:
                 output = self._md.reset().convert(text)
             else:
                 self.tree_done = True
-                output = self.links.run(output)
+                # For speed: the fast path's only tags with a URL are its links' and images', and
+                # a URL that is not relative is left as it is (_RewriteLinks._rewrite).
+                if any(url is None or is_relative_reference(url) for url in urls):
+                    output = self.links.run(output)
         finally:
             self.resolver = None
         if "<!--" in output:

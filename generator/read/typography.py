@@ -31,6 +31,9 @@ _BLOCK = re.compile(r"</?(p|li|h\d|div|td|th|blockquote|br|tr|dd|dt|figcaption)\
 _TRIGGERS = r"""---|-(?<![-!<]-)-(?![->])|\.\.\.|'|\""""
 _TOKEN = re.compile(r"<!--.*?-->|<[^>]*>|" + _TRIGGERS, re.S)
 _TEXT_TOKEN = re.compile(_TRIGGERS)  # plain text: no tags, a "<" is a character like any other
+# The tags and comments as _TOKEN finds them (no trigger holds a "<", so finding triggers too
+# changes none of them): what is left is the text between them, each trigger of it inside.
+_TAGS = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 _CLOSER = re.compile(r"[\w.,;:!?)\]\u2019\u201d%]")  # after these a quote closes; else it opens
 _DECADE = re.compile(r"\d\ds\b")
 _FIXED = {"---": "\u2014", "--": "\u2013", "...": "\u2026"}  # em dash, en dash, ellipsis
@@ -78,13 +81,24 @@ def smarten(html: str, language: str = "en") -> str:
     """HTML with its text typeset (see the module's docstring)."""
     if "'" not in html and '"' not in html and "--" not in html and "..." not in html:
         return html
+    # For speed: every tag's attributes have quotes, but most articles' text has no trigger at
+    # all. Looking for one in the text with the tags cut out (in C) is three times cheaper than
+    # walking every tag in _smarten, which then runs for the few that have one.
+    if not _may_have_triggers(_TAGS.sub("", html)):
+        return html
     return _smarten(html, _TOKEN, quotes_for(language))
+
+
+def _may_have_triggers(text: str) -> bool:
+    """Whether text has something that starts a trigger (a superset of the triggers: "--"
+    before a ">" is none, and the text may be a raw element's)."""
+    return "'" in text or '"' in text or "--" in text or "..." in text
 
 
 def smarten_text(text: str, language: str = "en") -> str:
     """Plain text (not HTML: a "<" is a character, and no entity is written) typeset as smarten
     typesets the text of HTML: a title, a summary."""
-    if "'" not in text and '"' not in text and "--" not in text and "..." not in text:
+    if not _may_have_triggers(text):
         return text
     return _smarten(text, _TEXT_TOKEN, quotes_for(language))
 
