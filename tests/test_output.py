@@ -1008,6 +1008,24 @@ def test_pages_load_nothing_from_another_host(built):
     assert foreign == [], "\n".join(foreign)
 
 
+def test_every_page_shows_the_themes_icon_an_svg_served_from_the_site(built):
+    # Without a declared icon, a browser asks every page's host for /favicon.ico: a 404 each time.
+    out = built.out()
+    site = Served(out, BASE)
+    icons = set()
+    for file in site.theme_pages():
+        links = [node for node in parse_html(file.read_text(encoding="utf-8")).iter()
+                 if node.tag == "link" and "icon" in (node.attrs.get("rel") or "").lower().split()]
+        assert len(links) == 1, f"{file.relative_to(out)}: {len(links)} icons"
+        assert links[0].attrs.get("type") == "image/svg+xml"
+        icons.add(urljoin(site.url_of(file), links[0].attrs["href"]))
+    assert len(icons) == 1
+    icon = site.file_for(icons.pop())
+    assert icon is not None and icon.is_file()
+    svg = ET.fromstring(icon.read_bytes())
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg" and svg.get("viewBox") == "0 0 32 32"
+
+
 # --- 11. static files -----------------------------------------------------------------------------
 
 def test_files_under_content_and_the_theme_css_are_copied(sample_site, run, tmp_path):
