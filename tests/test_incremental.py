@@ -175,12 +175,12 @@ MONTH_PAGES = ["2022/01/index.html", "2022/01/page/2/index.html", "2022/01/page/
 DAYS = [day(n) for n in range(1, 6)]
 CORRECTIONS = "corrections/index.html"
 SITE_FEEDS = ["feed.xml", "atom.xml"]
-COPIES = ["theme/css/site.css", "theme/js/embeds.js", "theme/js/search.js", "img/note.txt"]
+COPIES = ["theme/css/site.css", "theme/favicon.svg", "theme/js/embeds.js", "theme/js/search.js", "img/note.txt"]
 ALL_FILES = {*FRONT, A, B, C, D, E, "about/index.html", *INDEXES, *TAG_PAGES, *TAG_FEEDS,
              *AUTHOR_PAGES, *feeds(DESK), YEAR, *MONTH_PAGES, *DAYS, CORRECTIONS, "404.html",
              *SITE_FEEDS, "sitemap.xml", "news-sitemap.xml", "robots.txt", *COPIES}
-assert len(ALL_FILES) == 51
-RENDERED = len(ALL_FILES) - len(COPIES)  # 47: every file but the four copies (the theme's are all copied)
+assert len(ALL_FILES) == 52
+RENDERED = len(ALL_FILES) - len(COPIES)  # 47: every file but the five copies (the theme's are all copied)
 MANIFEST = ".broadsheet-manifest"
 OLD = 1_000_000_000  # 2001: the mtime output files are set to, to see which ones a build writes
 
@@ -1325,7 +1325,7 @@ NEWS, SPORT, JO = "sections/news/", "sections/sport/", "authors/jo-reporter/"
 DESK_FILES = (ALL_FILES - {AUTHOR_PAGES[2]}) | {
     NEWS + "index.html", NEWS + "page/2/index.html", *feeds(NEWS), SPORT + "index.html", *feeds(SPORT),
     JO + "index.html", *feeds(JO)}
-assert len(DESK_FILES) == 60
+assert len(DESK_FILES) == 61
 
 
 def desk_source(slug: str, **changes: str | None) -> str:
