@@ -76,10 +76,15 @@ def _render_edit(store, options: BuildOptions, now: datetime, config: Config, in
 
     known = store.digests()
     prefix = len(str(config.content_dir)) + 1
-    keys = {path: "content/" + path[prefix:].replace(os.sep, "/") for path in inputs.markdown_files}
-    if len(keys) != len(known) or any(key not in known for key in keys.values()):
+    paths = inputs.markdown_files
+    keys = ["content/" + path[prefix:].replace(os.sep, "/") for path in paths]
+    if len(keys) != len(known) or known.keys() != set(keys):
         return None, (), {}, {}
-    changed = [(path, key) for path, key in keys.items() if inputs.source_digests.get(path) != known[key]]
+    # The files whose digest is not the store's, found by comparing the two mappings whole (in C):
+    # at 100,000 files, a lookup of each was a fifth of an edit's build.
+    now_read = dict(zip(keys, map(inputs.source_digests.get, paths)))
+    differing = {key for key, _ in now_read.items() - known.items()}
+    changed = [(path, key) for path, key in zip(paths, keys) if key in differing]
     bodies = ContentCache(cache_file(config.site_dir), store=BodyStore(cache_file(config.site_dir).with_name("bodies.bin")))
     try:
         search_cache = ShardCache(cache_file(config.site_dir).parent / "search", trusted=True) \
