@@ -224,7 +224,7 @@ def _text(article: Article) -> str:
 def _published(path: str, primary: bool) -> bool:
     if "/" in path:
         return True  # index/, fragment/, filter/
-    if path.startswith(_UNUSED_PREFIXES) or path == "files.tsv":
+    if path.startswith(_UNUSED_PREFIXES):
         return False
     if path in _RUNTIME or path.startswith("wasm."):
         return primary

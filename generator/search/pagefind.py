@@ -57,8 +57,9 @@ def version() -> str:
         return ""
 
 
-def write_index(records: Sequence[Record], language: str, folder: Path) -> None:
-    """Index the records and write the bundle into folder (which must not exist yet)."""
+def bundle(records: Sequence[Record], language: str) -> dict[str, bytes]:
+    """Index the records: the bundle's files (path inside it -> bytes), as Pagefind would write
+    them into its output folder, kept in memory (the build cache packs them: search/cache.py)."""
     executable = binary()
     if executable is None:
         raise SearchUnavailable(f"search is on but Pagefind is not installed: {INSTALL_HINT}")
@@ -68,7 +69,7 @@ def write_index(records: Sequence[Record], language: str, folder: Path) -> None:
     except OSError as exc:
         raise SearchUnavailable(f"the Pagefind binary {executable} cannot run ({exc.strerror}): {INSTALL_HINT}") from exc
     try:
-        _Session(process).index(records, language, folder)
+        return _Session(process).index(records, language)
     finally:
         if process.stdin and not process.stdin.closed:
             try:
@@ -116,7 +117,7 @@ class _Session:
             raise SearchUnavailable(f"Pagefind could not index: {payload.get('message', 'no reason given')}")
         return payload
 
-    def index(self, records: Sequence[Record], language: str, folder: Path) -> None:
+    def index(self, records: Sequence[Record], language: str) -> dict[str, bytes]:
         index_id = self._ask({"type": "NewIndex", "config": {"force_language": language}})["index_id"]
         # Pagefind answers each record as it takes it: they are sent from a thread, so that its
         # replies are read while the records go out (else both would wait on a full pipe).
@@ -154,21 +155,36 @@ class _Session:
             raise error
         if problem:
             raise problem
-        self._ask({"type": "WriteFiles", "index_id": index_id, "output_path": str(folder)})
+        files = self._ask({"type": "GetFiles", "index_id": index_id}).get("files")
+        if not isinstance(files, list):
+            raise SearchUnavailable("Pagefind answered without the index's files")
+        try:
+            bundle = {str(file["path"]).replace("\\", "/"): base64.b64decode(file["content"]) for file in files}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SearchUnavailable(f"Pagefind answered with files that cannot be read ({exc})") from exc
+        for path in bundle:  # published under the shard's folder: never a path that leaves it
+            if not path or path.startswith("/") or ".." in path.split("/"):
+                raise SearchUnavailable(f"Pagefind answered with a file outside its bundle: {path!r}")
+        return bundle
 
 
 def _replies(stream) -> Iterator[dict]:
-    """Each reply on Pagefind's standard output, decoded."""
-    pending = b""
+    """Each reply on Pagefind's standard output, decoded. A reply with the index's files is
+    megabytes long: its pieces are kept apart until its end comes (no copy per piece read)."""
+    pieces: list[bytes] = []
     while True:
         chunk = stream.read1(1 << 16)
         if not chunk:
             return
-        pending += chunk
-        *whole, pending = pending.split(b",")
-        for message in whole:
+        if b"," not in chunk:
+            pieces.append(chunk)
+            continue
+        first, *whole, rest = chunk.split(b",")
+        pieces.append(first)
+        for message in (b"".join(pieces), *whole):
             if message.strip():
                 try:
                     yield json.loads(base64.b64decode(message))
                 except (ValueError, TypeError):
                     continue  # a line Pagefind printed that is not a reply
+        pieces = [rest]
