@@ -143,3 +143,17 @@ def test_a_damaged_shard_in_the_cache_is_indexed_again(make_site, run):
     (site / "output/pagefind").rename(site / "moved-away")  # the output must be made again from the cache
     assert run("build", "--site", site).status == 0
     assert [r["meta"]["title"] for r in records(site)["2022-03-01"]][0] == "Harbour wall repaired"
+
+
+def test_the_cache_keeps_one_pack_per_shard_and_drops_what_it_no_longer_uses(make_site, run):
+    site = newsroom_site(make_site)
+    assert run("build", "--site", site).status == 0
+    search_cache = site / ".cache/broadsheet/search"
+    packs = sorted(p.name for p in search_cache.iterdir())
+    assert packs and all(name.endswith(".pack") for name in packs)
+    assert len(packs) == len(records(site))  # one file per shard, whatever Pagefind wrote
+    old_layout = search_cache / packs[0].removesuffix(".pack")  # a shard as versions before packs kept it
+    old_layout.mkdir()
+    (old_layout / "files.tsv").write_text("")
+    assert run("build", "--site", site, "--no-cache").status == 0
+    assert sorted(p.name for p in search_cache.iterdir()) == packs

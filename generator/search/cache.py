@@ -173,7 +173,7 @@ class ShardCache:
         except OSError:
             return
         for entry in entries:
-            if entry.name.removesuffix(PACK_SUFFIX) in keep or ".new" in entry.name:
+            if ".new" in entry.name or (entry.name.endswith(PACK_SUFFIX) and entry.name[:-len(PACK_SUFFIX)] in keep):
                 continue
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
