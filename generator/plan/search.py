@@ -26,6 +26,7 @@ from ..model.site import Site
 from ..read.content import Article
 from ..read.markup import plain_text
 from ..search import pagefind
+from ..search.bundle import clean
 from ..search.cache import IndexedFile, ShardCache
 from ..write.output import OutputFile, RenderFailed
 from .views import Views
@@ -33,8 +34,9 @@ from .views import Views
 SEARCH_PATH = "/search/"
 SHARDS_FOLDER = "pagefind/shards/"
 FILTERS = ("section", "author", "tag", "year")
-# Bump when what a record holds changes: every shard is indexed again.
-RECORD_FORMAT = 1
+# Bump when what a record holds, or how its shard is written, changes: every shard is indexed again.
+# 2: the bundle written by search/bundle.py, records cleaned.
+RECORD_FORMAT = 2
 # The files of Pagefind's bundle that are not published: its ready-made interfaces (the theme has
 # its own, in the site's language), the highlighting script for the target page, and the web
 # worker (the theme's search.js searches on the page's own thread: see noWorker there).
@@ -207,7 +209,11 @@ class SearchIndex:
         return digest.hexdigest()
 
     def _index_records(self, shard: Shard) -> list[pagefind.Record]:
-        return [pagefind.Record(self.views.urls.link(article.path), _text(article), meta, filters, sort)
+        # Cleaned (no zero-width spaces or Pagefind's private markers), as search/bundle.py needs.
+        return [pagefind.Record(self.views.urls.link(article.path), clean(_text(article)),
+                                {name: clean(value) for name, value in meta.items()},
+                                {name: [clean(value) for value in values] for name, values in filters.items()},
+                                sort)
                 for article, meta, filters, sort in self._records(shard)]
 
 

@@ -20,22 +20,20 @@ another thread, after which the preview plans it again.
 
 from __future__ import annotations
 
-import concurrent.futures
+import functools
 import hashlib
 import os
 import shutil
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import pagefind
+from ..write.parallel import forked_call, forked_map, worth_it
+from . import bundle, pagefind
 
 PACK_SUFFIX = ".pack"
 PACK_MAGIC = b"broadsheet search shard 1\n"
-# Shards indexed at once: two Pagefind processes keep a 2-core machine busy while this process,
-# single-threaded at this stage, makes the next records (each takes about 130 MB for 500 articles).
-WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -61,31 +59,26 @@ class ShardCache:
     def files(self, shards: Sequence[tuple[str, str, Callable[[], Sequence[pagefind.Record]]]],
               language: str) -> list[list[IndexedFile]]:
         """The files of each shard, given as (key, fingerprint, records): from the cache, else
-        indexed now (or, with defer, the files it had before, if it had any). Up to WORKERS
-        shards are indexed at once: Pagefind runs in a process of its own, and this process
-        meanwhile makes the next shard's records."""
+        indexed now (or, with defer, the files it had before, if it had any). The shards to
+        index are indexed in worker processes, one per core: each makes its shard's records and
+        bundle, and this process packs the bundles into the cache as they come."""
         found: list[list[IndexedFile] | None] = []
         todo: list[int] = []
         for key, fingerprint, records in shards:
             found.append(self._known(key, fingerprint, records, language))
             if found[-1] is None:
                 todo.append(len(found) - 1)
-        if todo:
+        if todo and self.progress:
+            self.progress(0, len(todo))
+        jobs = [shards[n][2] for n in todo]
+        for done, (n, files) in enumerate(zip(todo, _bundles(jobs, language)), start=1):
+            key, fingerprint, _ = shards[n]
+            found[n] = self._store(fingerprint, files)
+            with self._lock:
+                self.latest[key] = fingerprint
+                self.pending.pop(key, None)
             if self.progress:
-                self.progress(0, len(todo))
-            with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
-                running: dict[int, concurrent.futures.Future] = {}
-                try:
-                    for n in todo:
-                        if len(running) >= WORKERS:  # records made only as fast as they are indexed
-                            concurrent.futures.wait(running.values(), return_when=concurrent.futures.FIRST_COMPLETED)
-                            self._collect(running, shards, found, todo)
-                        running[n] = pool.submit(self._index, shards[n][1], shards[n][2](), language)
-                    concurrent.futures.wait(running.values())
-                    self._collect(running, shards, found, todo)
-                finally:
-                    for future in running.values():
-                        future.cancel()
+                self.progress(done, len(todo))
         return [listed or [] for listed in found]
 
     def _known(self, key: str, fingerprint: str, records: Callable[[], Sequence[pagefind.Record]],
@@ -109,19 +102,6 @@ class ShardCache:
                 return listed
         return None
 
-    def _collect(self, running: dict, shards: Sequence, found: list, indexing: list[int]) -> None:
-        """The indexings that are over: their files in found (raises the first one's error)."""
-        for n, future in list(running.items()):
-            if future.done():
-                del running[n]
-                found[n] = future.result()
-                key, fingerprint, _ = shards[n]
-                with self._lock:
-                    self.latest[key] = fingerprint
-                    self.pending.pop(key, None)
-                if self.progress:
-                    self.progress(sum(found[i] is not None for i in indexing), len(indexing))
-
     def catch_up(self) -> bool:
         """Index the shards planned with their old files (in the preview's own thread); True if
         there were any: the preview then plans them again."""
@@ -129,11 +109,13 @@ class ShardCache:
             todo = list(self.pending.values())
         for fingerprint, records, language in todo:
             if _listing(self._pack(fingerprint)) is None:
-                self._index(fingerprint, records, language)
+                # In a child process: the indexing is mostly Python's, and the preview's server
+                # and rebuilds share this process's interpreter lock.
+                self._store(fingerprint, forked_call(functools.partial(bundle.index, records, language)))
         return bool(todo)
 
-    def _index(self, fingerprint: str, records: Sequence[pagefind.Record], language: str) -> list[IndexedFile]:
-        files = pagefind.bundle(records, language)
+    def _store(self, fingerprint: str, files: dict[str, bytes]) -> list[IndexedFile]:
+        """Pack a shard's bundle into the cache: written whole under another name, then renamed."""
         pack = self._pack(fingerprint)
         temporary = pack.with_name(f"{pack.name}.new{os.getpid()}-{threading.get_ident()}")
         pack.parent.mkdir(parents=True, exist_ok=True)
@@ -182,6 +164,15 @@ class ShardCache:
                     entry.unlink()
                 except OSError:
                     pass
+
+
+def _bundles(jobs: Sequence[Callable[[], Sequence[pagefind.Record]]], language: str) -> Iterator[dict[str, bytes]]:
+    """Each job's records indexed, in order: in forked workers when there are several (the
+    indexing is mostly Python's, one core each) and fork is there, else here."""
+    def index(records: Callable[[], Sequence[pagefind.Record]]) -> dict[str, bytes]:
+        return bundle.index(records(), language)
+
+    return forked_map(index, jobs, 1) if worth_it(len(jobs), 2) else map(index, jobs)
 
 
 def _header(files: dict[str, bytes]) -> tuple[bytes, list[IndexedFile]]:

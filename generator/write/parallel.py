@@ -86,3 +86,45 @@ def in_background(work: Callable[[], int]) -> Callable[[], int]:
         return answer[0]
 
     return wait
+
+
+def forked_call(work: Callable[[], Result]) -> Result:
+    """work() computed in a forked child, its result (or its exception) sent back pickled: for a
+    thread of a long-running process (the preview) whose work would otherwise hold the GIL that
+    the process's other threads need. Without fork, work() runs here."""
+    import pickle
+
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return work()
+    try:
+        pid = os.fork()
+    except (AttributeError, OSError):
+        os.close(read_end)
+        os.close(write_end)
+        return work()
+    if pid == 0:  # the child: answer, then leave at once (no atexit handlers, no buffers flushed)
+        status = 1
+        try:
+            os.close(read_end)
+            try:
+                outcome = (True, work())
+            except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
+                outcome = (False, exc)
+            with os.fdopen(write_end, "wb") as handle:
+                pickle.dump(outcome, handle)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as handle:
+        data = handle.read()
+    os.waitpid(pid, 0)
+    try:
+        succeeded, value = pickle.loads(data)
+    except Exception as exc:  # noqa: BLE001 - the child died before answering
+        raise ChildProcessError("a worker process stopped without an answer") from exc
+    if not succeeded:
+        raise value
+    return value
