@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
 import http.server
-import json
-import re
 import shutil
 import textwrap
 from dataclasses import dataclass
@@ -101,9 +98,6 @@ def sample_site(tmp_path: Path) -> Path:
     return site
 
 
-SEARCH_BUNDLE = "pagefind/shards/"
-
-
 class LoopbackServer(http.server.ThreadingHTTPServer):
     """A test's HTTP server for a built site. A page's search asks for a dozen files at once: with
     the standard backlog of 5, a machine busy with the parallel suite refused some connections
@@ -115,29 +109,10 @@ class LoopbackServer(http.server.ThreadingHTTPServer):
 
 def site_files(output: Path) -> dict[str, bytes]:
     """A built site's files and their bytes, to compare two builds: without Broadsheet's own
-    bookkeeping (.broadsheet-manifest), and with the search index as the records it holds."""
-    files = {p.relative_to(output).as_posix(): p.read_bytes() for p in sorted(output.rglob("*"))
-             if p.is_file() and not p.name.startswith(".broadsheet")}
-    return {path: data for path, data in files.items() if not path.startswith(SEARCH_BUNDLE)} | search_records(output)
-
-
-def search_records(output: Path) -> dict[str, bytes]:
-    """The search index, shard by shard: the records it holds (the fragment files, decoded) and
-    the files it publishes, with Pagefind's content hashes taken out of their names.
-
-    Not its bytes: Pagefind 1.5.2 (the latest on PyPI) writes a record's filters in the order of
-    a hash map seeded at random, so two cold builds of one site differ in those bytes (and in
-    the hashed names). Pagefind 1.6.0 writes the same bytes every time; once it is on PyPI, drop
-    this and compare the bundle byte for byte like every other file."""
-    found = {}
-    for shard in sorted((output / SEARCH_BUNDLE).glob("*/")):
-        records = sorted(json.dumps(json.loads(gzip.decompress(f.read_bytes())[len(b"pagefind_dcd"):]),
-                                    sort_keys=True, ensure_ascii=False)
-                         for f in shard.glob("fragment/*.pf_fragment"))
-        files = sorted(re.sub(r"_[0-9a-f]{7,}\.", "_HASH.", p.relative_to(shard).as_posix())
-                       for p in shard.rglob("*") if p.is_file())
-        found[f"{SEARCH_BUNDLE}{shard.name}/ (records and files)"] = "\n".join(records + files).encode()
-    return found
+    bookkeeping (.broadsheet-manifest). The search index too, byte for byte: its bundles are
+    written by generator/search/bundle.py, filters and all in a fixed order."""
+    return {p.relative_to(output).as_posix(): p.read_bytes() for p in sorted(output.rglob("*"))
+            if p.is_file() and not p.name.startswith(".broadsheet")}
 
 
 def write_file(site: Path, name: str, text: str | bytes) -> None:

@@ -1,5 +1,5 @@
 """Never stale, at random: after any round of an editor's edits, an incremental build's output is
-byte for byte a cold build's (the search index: record for record, see conftest.search_records).
+byte for byte a cold build's, the search index's too.
 
 A seeded random site of about 100 articles (tests/randomsite.py: folders, sections, authors by
 id, by name and unknown, tags spelt several ways, drafts, scheduled articles, `updated`,
@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 import randomsite
-from conftest import SEARCH_BUNDLE, site_files
+from conftest import site_files
 
 # The `sections` setting, authors.yaml and `corrections`: off for a generator that does not
 # know them yet (`sections` is an unknown setting there, which fails the build).
@@ -64,12 +64,11 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 def fingerprints_of(folder: Path) -> dict[str, str]:
     """The manifest's fingerprint of each rendered file (copies' and published images' hold
-    their source's inode and times, which a copy of the sources does not share; the search
-    index's are its files' hashes, compared by conftest.search_records)."""
+    their source's inode and times, which a copy of the sources does not share)."""
     found = {}
     for line in (folder / MANIFEST).read_text(encoding="utf-8").splitlines():
         path, fingerprint, _ = line.split("\t")
-        if not fingerprint.startswith(("copy:", "image:")) and not path.startswith(SEARCH_BUNDLE):
+        if not fingerprint.startswith(("copy:", "image:")):
             found[path] = fingerprint
     return found
 
