@@ -107,3 +107,15 @@ def test_cbor_round_trip_and_large_numbers():
     assert bundle.decode_cbor(bundle.encode(values)) == values
     long_text = " ".join(f"w{n % 50}" for n in range(70000))  # positions past 65,535
     assert_same_bundle([record("/long/", long_text, "Long")])
+
+
+def test_words_learnt_from_an_earlier_shard_give_the_same_bundle(monkeypatch):
+    monkeypatch.setattr(bundle, "_LEARNT", {})
+    first = [record("/1/", "Harbour wall repaired after the storm, café reopens", "Harbour wall")]
+    second = [record("/2/", "The harbour café reopens; storm damage repaired", "Café reopens"),
+              record("/3/", "A new word: zeppelinfeld", "New words")]
+    bundle.index(first, "en")
+    learnt = bundle.index(second, "en")  # asks Pagefind only about the words the first lacked
+    fresh = bundle.write_bundle(second, "en", bundle.vocabulary(bundle.distinct_words(second), "en"))
+    assert learnt == fresh
+    assert_same_bundle(second)

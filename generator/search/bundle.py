@@ -17,6 +17,7 @@ written here; with another Pagefind, it indexes the records itself (search/pagef
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import gzip
@@ -89,7 +90,28 @@ def index(records: Sequence[Record], language: str) -> dict[str, bytes]:
 
     if not supported(pagefind.version()):
         return pagefind.bundle(records, language)
-    return write_bundle(records, language, vocabulary(distinct_words(records), language))
+    return write_bundle(records, language, _vocabulary_for(records, language))
+
+
+# What this process has learnt of Pagefind's words, by language: a worker indexing one shard after
+# another asks Pagefind only about the words that the shards before did not have.
+_LEARNT: dict[str, Vocabulary] = {}
+
+
+def _vocabulary_for(records: Sequence[Record], language: str) -> Vocabulary:
+    learnt = _LEARNT.get(language)
+    words = distinct_words(records)
+    if learnt is not None:
+        words = [word for word in words if word not in learnt.entries]
+        if not words:
+            return learnt
+    asked = vocabulary(words, language)
+    if learnt is not None:
+        # The runtime files of a run that indexed some word (one that did not has no WebAssembly).
+        base = asked if asked.wasm or not learnt.wasm else learnt
+        asked = dataclasses.replace(base, entries=learnt.entries | asked.entries)
+    _LEARNT[language] = asked
+    return asked
 
 
 def vocabulary(words: Sequence[str], language: str) -> Vocabulary:
