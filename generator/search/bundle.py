@@ -188,6 +188,7 @@ def write_bundle(records: Sequence[Record], language: str, vocabulary: Vocabular
     but for the gzip compression; the vocabulary must know every word of the records."""
     # A 500-article shard makes some 160,000 small lists, none in a cycle: without the cyclic
     # collector walking them again and again as they pile up, this takes a third of the time.
+    _make_tables()
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -536,8 +537,15 @@ def _integer(value: int) -> bytes:
 
 
 # Positions, differences and markers are small: their encodings looked up, not made.
-_SMALL = {value: _integer(value) for value in range(-1024, 1 << 16)}
-_ARRAY_HEADS = [_head(4, n) for n in range(1 << 16)]
+# Made by the first write_bundle, not on import: building them takes a build's tenth of a second.
+_SMALL: dict[int, bytes] = {}
+_ARRAY_HEADS: list[bytes] = []
+
+
+def _make_tables() -> None:
+    if not _ARRAY_HEADS:
+        _SMALL.update((value, _integer(value)) for value in range(-1024, 1 << 16))
+        _ARRAY_HEADS.extend(_head(4, n) for n in range(1 << 16))
 
 
 def _integers(values: list[int]) -> bytes:
