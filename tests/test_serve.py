@@ -456,8 +456,8 @@ def test_deleted_added_and_retagged_articles_everywhere_they_show(make_site, ser
     # Re-tagged: the old tag page loses it, the new one has it.
     wait_live(page)
     built = server.builds()
-    with page.expect_navigation(timeout=MS):  # the front page reloads: not a change it shows, but a rebuild
-        save(site / DERBY, article("Town beat Rovers in the derby", "2022-02-26", tags="[Sport, Football]"))
+    save(site / DERBY, article("Town beat Rovers in the derby", "2022-02-26", tags="[Sport, Football]"))
+    server.wait_built(built + 1)
     assert server.builds() == built + 1
     town = fetch(server.url + "tags/town/")
     assert "Central library reopens" in town.text and "Town beat Rovers" not in town.text
@@ -477,6 +477,30 @@ def test_deleted_added_and_retagged_articles_everywhere_they_show(make_site, ser
         served = fetch(server.url + (relative[:-len("index.html")] if relative.endswith("index.html") else relative))
         assert served.status == 200, relative
         assert RELOAD_SCRIPT.sub(b"", served.body) == path.read_bytes(), f"stale or different: /{relative}"
+
+
+def test_an_edit_is_swapped_into_the_open_page_without_a_reload(make_site, serve, page):
+    """Only main and the title changed: the tab keeps its state (a script's variable, the scroll)."""
+    long_body = "\n\n".join(f"Paragraph {n} of the council's long budget debate." for n in range(60))
+    site = make_site({**ARTICLES, BUDGET: article("Council approves the budget", "2022-02-28", long_body)},
+                     config=CONFIG)
+    server = serve(site)
+    open_live(page, server.url + BUDGET_PATH)
+    page.evaluate("() => { window.__marker = 42; window.scrollTo({top: 600, behavior: \"instant\"}); }")
+    scrolled = page.evaluate("() => window.scrollY")
+    assert scrolled > 0
+
+    save(site / BUDGET, article("Council approves a smaller budget", "2022-02-28", long_body))
+    expect(page.locator("h1.story__headline")).to_have_text("Council approves a smaller budget", timeout=MS)
+    expect(page).to_have_title(re.compile("^Council approves a smaller budget"))
+    assert page.evaluate("() => window.__marker") == 42, "the page was reloaded for an edit of its main"
+    assert page.evaluate("() => window.scrollY") == scrolled
+    assert page.locator("main").count() == 1
+
+    # The masthead's title is outside main: the page is reloaded, and shows it.
+    save(site / "config.yaml", CONFIG.replace("title: ", "title: The New ", 1))
+    expect(page.locator(".masthead__title")).to_contain_text("The New", timeout=MS)
+    assert page.evaluate("() => window.__marker") is None, "a change outside main must reload the page"
 
 
 # --- 4. a stylesheet change is swapped in without a reload ---------------------------------------
