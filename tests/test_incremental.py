@@ -77,6 +77,7 @@ import html
 import itertools
 import marshal
 import os
+import random
 import re
 import shutil
 import time
@@ -1652,3 +1653,25 @@ def test_an_edit_built_by_another_process_renders_only_the_files_that_show_it(sa
     again = build_in_a_process("2")
     assert int(again["converted"]) == 1
     assert int(again["rendered"]) <= 20, f"{again['rendered']} of {first['rendered']} files made again"
+
+
+def test_the_manifest_fast_path_reads_what_the_line_by_line_reader_reads():
+    """_parse_manifest splits the whole manifest at once when every path is plain: random
+    manifests with refused paths (from /, with .. or a backslash, in the staging folder), damaged
+    sizes and repeated paths must give what reading it line by line gives."""
+    from generator.write import output
+
+    rng = random.Random(5)
+    parts = ["a", "b.html", "..", ".", "...", "..a", "a..", "x\\y", "", output.MANIFEST, output.STAGING,
+             output.MANIFEST + "x", "é"]
+    sizes = ["0", "12", "", "-1", "+5", " 7", "x", "²", "٣", "99999999999"]
+    for _ in range(3000):
+        lines = []
+        for _ in range(rng.randint(0, 6)):
+            path = "/".join(rng.choice(parts) for _ in range(rng.randint(1, 3)))
+            path = "/" + path if rng.random() < 0.05 else path
+            size = rng.choice(sizes) if rng.random() < 0.3 else str(rng.randint(0, 9999))
+            lines.append(f"{path}\t{rng.choice(['page:1', 'copy:2', ''])}\t{size}")
+        text = "\n".join(lines) + ("\n" if lines and rng.random() < 0.95 else "")
+        text += "\t\t0\n" if rng.random() < 0.2 else ""
+        assert output._parse_manifest(text) == output._parse_manifest_lines(text), text

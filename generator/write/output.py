@@ -11,6 +11,7 @@ anyone else's.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 from collections.abc import Callable, Iterable, Sequence
@@ -522,13 +523,36 @@ def _read_manifest(out: Path) -> dict[str, tuple[str, int]]:
     return _parse_manifest(_read_text(out / MANIFEST) or "")
 
 
+def _maybe_refused(text: str) -> bool:
+    """Whether a line of the manifest might have a path _is_output_path refuses (from /, with a
+    backslash or `..`, in the manifest's or the staging folder's name): a few scans of the whole
+    text, each in C. When one finds something, the paths are looked at one by one."""
+    return ("\\" in text or ".." in text or "\n/" in text or "\n.broadsheet-" in text
+            or text.startswith(("/", ".broadsheet-")))
+
+
 def _parse_manifest(text: str) -> dict[str, tuple[str, int]]:
+    """path -> (fingerprint, size) of each line whose path is a plain path inside output/ (a
+    later line for the same path wins); a size that is not a number is -1."""
+    fields = _manifest_fields(text)
+    if fields is not None and "".join(fields[2::3]).isdecimal() and not _maybe_refused(text):
+        try:  # the fast path: all the paths are plain and every size a number
+            result = dict(zip(fields[0::3], zip(fields[1::3], map(int, fields[2::3]))))
+        except ValueError:  # an empty size
+            pass
+        else:
+            result.pop("", None)  # the line that ends the sorted part (_SORTED_END)
+            return result
+    return _parse_manifest_lines(text)
+
+
+def _parse_manifest_lines(text: str) -> dict[str, tuple[str, int]]:
     result: dict[str, tuple[str, int]] = {}
     for line in text.splitlines():
         path, _, rest = line.partition("\t")
         fingerprint, _, size = rest.partition("\t")
         if _is_output_path(path):
-            result[path] = (fingerprint, int(size) if size.isdigit() else -1)
+            result[path] = (fingerprint, int(size) if size.isdecimal() else -1)
     return result
 
 
