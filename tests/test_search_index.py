@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MINIMAL_CONFIG, article, snapshot, write_file
-from generator.search import pagefind
+from generator.search import bundle, pagefind
 
 SHARDS = Path("output/pagefind/shards")
 
@@ -125,6 +125,7 @@ def test_a_failed_indexing_fails_the_build_and_leaves_the_output_as_it_was(make_
     broken.write_text("#!/bin/sh\nexit 3\n")
     broken.chmod(broken.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setattr(pagefind, "binary", lambda: broken)
+    monkeypatch.setattr(bundle, "_LEARNT", {})  # what earlier builds in this process learnt of Pagefind's words
     write_file(site, "content/c.md", article("Budget passed", "2022-03-03", "Councillors voted again."))
     result = run("build", "--site", site)
     assert result.status == 1
