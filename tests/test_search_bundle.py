@@ -43,9 +43,14 @@ def normalized(files: dict[str, bytes]) -> dict[str, object]:
     return out
 
 
+def cleaned(records: list[pagefind.Record]) -> list[pagefind.Record]:
+    """The records as plan/search.py gives them to be indexed."""
+    return [pagefind.Record(r.url, bundle.clean(r.content), {k: bundle.clean(v) for k, v in r.meta.items()},
+                            r.filters, r.sort) for r in records]
+
+
 def assert_same_bundle(records: list[pagefind.Record], language: str = "en") -> dict[str, bytes]:
-    records = [pagefind.Record(r.url, bundle.clean(r.content), {k: bundle.clean(v) for k, v in r.meta.items()},
-                               r.filters, r.sort) for r in records]
+    records = cleaned(records)
     theirs = normalized(pagefind.bundle(records, language))
     written = bundle.write_bundle(records, language, bundle.vocabulary(bundle.distinct_words(records), language))
     ours = normalized(written)
@@ -119,3 +124,15 @@ def test_words_learnt_from_an_earlier_shard_give_the_same_bundle(monkeypatch):
     fresh = bundle.write_bundle(second, "en", bundle.vocabulary(bundle.distinct_words(second), "en"))
     assert learnt == fresh
     assert_same_bundle(second)
+
+
+def test_shards_indexed_in_worker_processes_give_the_same_bundles(monkeypatch):
+    """A big site's shards are indexed in forked workers (search/cache.py): the same bundles."""
+    from generator.search import cache
+
+    monkeypatch.setattr(bundle, "_LEARNT", {})
+    jobs = [lambda: cleaned(TRICKY[:4]), lambda: cleaned(TRICKY[4:]),
+            lambda: [record("/x/", "Zeppelinfeld fête", "Fête")]]
+    in_workers = list(cache._bundles(jobs, "en", cache.PARALLEL_FROM))
+    here = list(cache._bundles(jobs, "en", 0))
+    assert in_workers == here and len(here) == 3

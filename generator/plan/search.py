@@ -138,7 +138,8 @@ class SearchIndex:
         planned = [(shard, self._fingerprint(shard)) for shard in (self.shards if shards is None else shards)]
         try:
             indexed = self.cache.files([(shard.key, fingerprint, lambda shard=shard: self._index_records(shard))
-                                        for shard, fingerprint in planned], self.language)
+                                        for shard, fingerprint in planned], self.language,
+                                       sum(len(shard.articles) for shard, _ in planned))
         except pagefind.SearchUnavailable as exc:
             raise BuildFailed([SiteError(f"search index: {exc}")]) from exc
         except OSError as exc:

@@ -33,6 +33,8 @@ from ..write.parallel import forked_call, forked_map, worth_it
 from . import bundle, pagefind
 
 PACK_SUFFIX = ".pack"
+# Articles in the shards to index from which worker processes pay for their start.
+PARALLEL_FROM = 1000
 PACK_MAGIC = b"broadsheet search shard 1\n"
 
 
@@ -57,7 +59,7 @@ class ShardCache:
         self.progress: Callable[[int, int], None] | None = None
 
     def files(self, shards: Sequence[tuple[str, str, Callable[[], Sequence[pagefind.Record]]]],
-              language: str) -> list[list[IndexedFile]]:
+              language: str, articles: int = 0) -> list[list[IndexedFile]]:
         """The files of each shard, given as (key, fingerprint, records): from the cache, else
         indexed now (or, with defer, the files it had before, if it had any). The shards to
         index are indexed in worker processes, one per core: each makes its shard's records and
@@ -71,7 +73,7 @@ class ShardCache:
         if todo and self.progress:
             self.progress(0, len(todo))
         jobs = [shards[n][2] for n in todo]
-        for done, (n, files) in enumerate(zip(todo, _bundles(jobs, language)), start=1):
+        for done, (n, files) in enumerate(zip(todo, _bundles(jobs, language, articles)), start=1):
             key, fingerprint, _ = shards[n]
             found[n] = self._store(fingerprint, files)
             with self._lock:
@@ -166,13 +168,17 @@ class ShardCache:
                     pass
 
 
-def _bundles(jobs: Sequence[Callable[[], Sequence[pagefind.Record]]], language: str) -> Iterator[dict[str, bytes]]:
-    """Each job's records indexed, in order: in forked workers when there are several (the
-    indexing is mostly Python's, one core each) and fork is there, else here."""
+def _bundles(jobs: Sequence[Callable[[], Sequence[pagefind.Record]]], language: str,
+             articles: int) -> Iterator[dict[str, bytes]]:
+    """Each job's records indexed, in order: in forked workers when there are several jobs and
+    enough articles (in all the shards planned) to pay for starting them (the indexing is mostly
+    Python's, one core each), else here."""
     def index(records: Callable[[], Sequence[pagefind.Record]]) -> dict[str, bytes]:
         return bundle.index(records(), language)
 
-    return forked_map(index, jobs, 1) if worth_it(len(jobs), 2) else map(index, jobs)
+    if len(jobs) > 1 and worth_it(articles, PARALLEL_FROM):
+        return forked_map(index, jobs, 1)
+    return map(index, jobs)
 
 
 def _header(files: dict[str, bytes]) -> tuple[bytes, list[IndexedFile]]:
