@@ -93,6 +93,15 @@ def index(records: Sequence[Record], language: str) -> dict[str, bytes]:
     return write_bundle(records, language, _vocabulary_for(records, language))
 
 
+def learn(records: Sequence[Record], language: str) -> None:
+    """Ask Pagefind about all the words of these records at once (shards about to be indexed
+    here one after another: one Pagefind run instead of one each)."""
+    from . import pagefind
+
+    if supported(pagefind.version()):
+        _vocabulary_for(records, language)
+
+
 # What this process has learnt of Pagefind's words, by language: a worker indexing one shard after
 # another asks Pagefind only about the words that the shards before did not have.
 _LEARNT: dict[str, Vocabulary] = {}

@@ -178,7 +178,11 @@ def _bundles(jobs: Sequence[Callable[[], Sequence[pagefind.Record]]], language: 
 
     if len(jobs) > 1 and worth_it(articles, PARALLEL_FROM):
         return forked_map(index, jobs, 1)
-    return map(index, jobs)
+    if len(jobs) == 1:
+        return map(index, jobs)
+    made = [records() for records in jobs]
+    bundle.learn([record for records in made for record in records], language)
+    return (bundle.index(records, language) for records in made)
 
 
 def _header(files: dict[str, bytes]) -> tuple[bytes, list[IndexedFile]]:
