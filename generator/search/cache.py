@@ -178,7 +178,7 @@ def _bundles(jobs: Sequence[Callable[[], Sequence[pagefind.Record]]], language: 
 
     if len(jobs) > 1 and worth_it(articles, PARALLEL_FROM):
         return forked_map(index, jobs, 1)
-    if len(jobs) == 1:
+    if len(jobs) == 1 or articles >= PARALLEL_FROM:  # (a big site without fork: a shard at a time)
         return map(index, jobs)
     made = [records() for records in jobs]
     bundle.learn([record for records in made for record in records], language)
