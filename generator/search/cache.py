@@ -61,9 +61,10 @@ class ShardCache:
     def files(self, shards: Sequence[tuple[str, str, Callable[[], Sequence[pagefind.Record]]]],
               language: str, articles: int = 0) -> list[list[IndexedFile]]:
         """The files of each shard, given as (key, fingerprint, records): from the cache, else
-        indexed now (or, with defer, the files it had before, if it had any). The shards to
-        index are indexed in worker processes, one per core: each makes its shard's records and
-        bundle, and this process packs the bundles into the cache as they come."""
+        indexed now (or, with defer, the files it had before, if it had any). articles: how many
+        the shards hold in all. On a big site the shards to index are indexed in worker
+        processes, one per core, each making its shard's records and bundle (see _bundles); this
+        process packs the bundles into the cache as they come."""
         found: list[list[IndexedFile] | None] = []
         todo: list[int] = []
         for key, fingerprint, records in shards:
