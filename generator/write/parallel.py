@@ -56,33 +56,17 @@ def in_background(work: Callable[[], int]) -> Callable[[], int]:
     """Start work() in a forked child, on another core, while this process goes on; the function
     returned waits for its result (a whole number), and must be called, to reap the child.
     Without fork, work() runs here and now."""
-    read_end, write_end = os.pipe()
-    try:
-        pid = os.fork()
-    except (AttributeError, OSError):  # no fork (Windows), or no process to spare
-        os.close(read_end)
-        os.close(write_end)
+    child = _start_child(work)
+    if child is None:
         result = work()
         return lambda: result
-    if pid == 0:  # the child: answer, then leave at once (no atexit handlers, no buffers flushed)
-        status = 1
-        try:
-            os.write(write_end, str(work()).encode())
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
     answer: list[int] = []
 
     def wait() -> int:
         if not answer:
-            with os.fdopen(read_end, "rb") as handle:
-                data = handle.read()
-            os.waitpid(pid, 0)
-            try:
-                answer.append(int(data))
-            except ValueError:  # the child failed: as if the work had found nothing
-                answer.append(-1)
+            succeeded, value = child()
+            # The child failed: as if the work had found nothing.
+            answer.append(value if succeeded and isinstance(value, int) else -1)
         return answer[0]
 
     return wait
@@ -92,25 +76,38 @@ def forked_call(work: Callable[[], Result]) -> Result:
     """work() computed in a forked child, its result (or its exception) sent back pickled: for a
     thread of a long-running process (the preview) whose work would otherwise hold the GIL that
     the process's other threads need. Without fork, work() runs here."""
+    child = _start_child(work)
+    if child is None:
+        return work()
+    succeeded, value = child()
+    if not succeeded:
+        raise value
+    return value
+
+
+def _start_child(work: Callable[[], Any]) -> Callable[[], tuple[bool, Any]] | None:
+    """Fork a child that runs work() and sends back (True, its result) or (False, its exception),
+    pickled; the function returned waits for that answer and reaps the child (a child that died
+    without answering: (False, ChildProcessError)). None when this system cannot fork."""
     import pickle
 
     try:
         read_end, write_end = os.pipe()
     except OSError:
-        return work()
+        return None
     try:
         pid = os.fork()
-    except (AttributeError, OSError):
+    except (AttributeError, OSError):  # no fork (Windows), or no process to spare
         os.close(read_end)
         os.close(write_end)
-        return work()
+        return None
     if pid == 0:  # the child: answer, then leave at once (no atexit handlers, no buffers flushed)
         status = 1
         try:
             os.close(read_end)
             try:
                 outcome = (True, work())
-            except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
+            except BaseException as exc:  # noqa: BLE001 - sent to the parent, which decides
                 outcome = (False, exc)
             with os.fdopen(write_end, "wb") as handle:
                 pickle.dump(outcome, handle)
@@ -118,13 +115,14 @@ def forked_call(work: Callable[[], Result]) -> Result:
         finally:
             os._exit(status)
     os.close(write_end)
-    with os.fdopen(read_end, "rb") as handle:
-        data = handle.read()
-    os.waitpid(pid, 0)
-    try:
-        succeeded, value = pickle.loads(data)
-    except Exception as exc:  # noqa: BLE001 - the child died before answering
-        raise ChildProcessError("a worker process stopped without an answer") from exc
-    if not succeeded:
-        raise value
-    return value
+
+    def answer() -> tuple[bool, Any]:
+        with os.fdopen(read_end, "rb") as handle:
+            data = handle.read()
+        os.waitpid(pid, 0)
+        try:
+            return pickle.loads(data)
+        except Exception:  # noqa: BLE001 - the child died before answering
+            return False, ChildProcessError("a worker process stopped without an answer")
+
+    return answer
