@@ -5,6 +5,7 @@
     .venv/bin/python bench/benchmark.py --sizes 1000 --runs 5
     .venv/bin/python bench/benchmark.py --growth         # Broadsheet alone at 1k, 10k and 100k
     .venv/bin/python bench/benchmark.py --images --sizes 10000 --tools broadsheet,hugo --runs 1
+    .venv/bin/python bench/benchmark.py --never-stale    # the randomized never-stale test, longer
 
 With --images (issue 11), 1 in 5 articles (--images-every) gets a lead photo: a 2400x1600
 JPEG of about 540 KB generated with Pillow from a seed (bench/corpus.py; made once, in parallel,
@@ -62,7 +63,12 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true",
                         help="with --images: also a cold build of the same corpus without photos, to give the "
                              "photos' own share of the cold build")
+    parser.add_argument("--never-stale", action="store_true",
+                        help="the randomized incremental-equals-cold test (tests/test_never_stale.py) at "
+                             "more rounds, seeds and sizes than the suite runs it; needs `make test`'s pytest")
     args = parser.parse_args()
+    if args.never_stale:
+        raise SystemExit(never_stale())
     compare = SHARED / "compare.py"
     if not compare.is_file():
         raise SystemExit(f"{compare} is missing: the benchmark needs the team's shared/bench folder beside the repository")
@@ -83,6 +89,34 @@ def main() -> None:
         subprocess.run([sys.executable, str(compare), "--broadsheet", broadsheet, "--n", str(size),
                         "--runs", str(args.runs), "--tools", tools, "--modes", modes, "--work", args.work],
                        check=True)
+
+
+# Never stale, longer ---------------------------------------------------------------------------
+
+# (articles, rounds, seeds): the suite runs 10 rounds of seed 20 on 100 articles. Here more
+# seeds and rounds on that size, and the sizes the incremental build is optimised for (a cold
+# build of the copy each round makes the larger ones slow: about 25 minutes in all).
+STALE_RUNS = ((100, 60, (7, 20, 31)), (1000, 12, (20,)), (10000, 3, (20,)))
+
+
+def never_stale() -> int:
+    """Run tests/test_never_stale.py once per line of STALE_RUNS; the number of runs that failed."""
+    failed = 0
+    for articles, rounds, seeds in STALE_RUNS:
+        for seed in seeds:
+            env = dict(os.environ, BROADSHEET_STALE_ARTICLES=str(articles), BROADSHEET_STALE_ROUNDS=str(rounds),
+                       BROADSHEET_STALE_SEED=str(seed))
+            started = time.perf_counter()
+            result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
+                                     "--timeout", "0", str(REPO / "tests" / "test_never_stale.py")],
+                                    cwd=REPO, env=env, capture_output=True, text=True)
+            verdict = "passed" if result.returncode == 0 else "FAILED"
+            print(f"never stale: {articles} articles, {rounds} rounds, seed {seed}: {verdict} "
+                  f"in {time.perf_counter() - started:.0f} s", flush=True)
+            if result.returncode != 0:
+                failed += 1
+                print(result.stdout[-6000:], flush=True)
+    return failed
 
 
 # With images (issue 11) ------------------------------------------------------------------------

@@ -261,11 +261,13 @@ def files_of(folder: Path) -> dict[str, bytes]:
 def fingerprints_of(folder: Path) -> dict[str, str]:
     """The manifest's fingerprint of every file that is rendered, not copied: what the next build
     compares its plan with. Copies' fingerprints hold their source's inode and times, which the
-    cold build's copy of the sources does not share."""
+    cold build's copy of the sources does not share. A later line wins; one of size -1 says the
+    file is gone (an edit's build appends it for each file it removed)."""
     found = {}
     for line in (folder / MANIFEST).read_text().splitlines():
-        path, fingerprint, _ = line.split("\t")
-        if not fingerprint.startswith("copy:"):
+        path, fingerprint, size = line.split("\t")
+        found.pop(path, None)
+        if size != "-1" and not fingerprint.startswith("copy:"):
             found[path] = fingerprint
     return found
 
@@ -1675,3 +1677,51 @@ def test_the_manifest_fast_path_reads_what_the_line_by_line_reader_reads():
         text = "\n".join(lines) + ("\n" if lines and rng.random() < 0.95 else "")
         text += "\t\t0\n" if rng.random() < 0.2 else ""
         assert output._parse_manifest(text) == output._parse_manifest_lines(text), text
+
+
+def test_a_build_replacing_folders_looks_up_its_lines_and_leaves_what_reading_the_whole_manifest_leaves(
+        tmp_path, monkeypatch):
+    """A build that plans a few files and replaces whole folders (a search shard) looks up only
+    their lines of the manifest, and appends the files it removed. Random sequences of such builds,
+    against the same builds with the whole manifest read and written: the same files in output/,
+    the same manifest as read, the same counts, and the check that output/ is as left agrees."""
+    from generator.write import output
+
+    rng = random.Random(11)
+    folders = ["search/a/", "search/b/", "search/ab/", "s/"]
+    names = [f"{folder}{name}" for folder in folders for name in ("x", "y", "z/w", "f1", "f2")] \
+        + ["index.html", "search/a.html", "search/a0", "search/index.html", "t/1.html", "t/2.html", "u.html"]
+
+    def files(paths: list[str], tag: str) -> list[output.OutputFile]:
+        return [output.OutputFile(path, "test", f"fp:{tag if rng.random() < 0.3 else ''}",
+                                  produce=lambda path=path, tag=tag: f"{path} {tag}".encode())
+                for path in paths]
+
+    def state(out: Path) -> tuple[dict[str, bytes], dict[str, tuple[str, int]], int]:
+        on_disk = {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+                   if p.is_file() and p.name != output.MANIFEST}
+        recorded = {path: found for path, found in output._read_manifest(out).items() if found[1] >= 0}
+        return on_disk, recorded, output.intact_output(out)
+
+    real_lookup = output._ManifestLookup.of
+    for trial in range(25):
+        looked_up, whole = tmp_path / f"lookup{trial}", tmp_path / f"whole{trial}"
+        start = [path for path in names if rng.random() < 0.7]
+        first = files(start, "0")
+        for out in (looked_up, whole):
+            output.write_output(first, out)
+        for step in range(1, rng.randint(2, 8)):
+            replacing = tuple(rng.sample(folders, rng.randint(0, 2)))
+            planned = [path for path in names if path.startswith(replacing) and rng.random() < 0.6] \
+                + [path for path in names if not path.startswith(replacing) and rng.random() < 0.2]
+            state_before = rng.getstate()
+            reports = []
+            for out, lookup in ((looked_up, real_lookup), (whole, lambda *args: None)):
+                rng.setstate(state_before)
+                monkeypatch.setattr(output._ManifestLookup, "of", lookup)
+                reports.append(output.write_output(files(planned, str(step)), out, only_these=True,
+                                                   replacing=replacing))
+            monkeypatch.setattr(output._ManifestLookup, "of", real_lookup)
+            assert reports[0] == reports[1], (trial, step, replacing)
+            assert state(looked_up) == state(whole), (trial, step, replacing)
+            assert state(looked_up)[2] == len(state(looked_up)[0])

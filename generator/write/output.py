@@ -102,12 +102,13 @@ def intact_output(output_dir: Path) -> int:
     try:
         # Relative to the folder's descriptor: the kernel does not walk output/'s own path again
         # for each of 187,000 files (a fifth of the time, at 100,000 articles).
+        # A size of -1 is a file a later build removed (see _ManifestLookup): it must be absent.
         for path, size in recorded.items():
             if _size(path, folder) != size:
                 return -1
     finally:
         os.close(folder)
-    return len(recorded)
+    return len(recorded) - sum(1 for size in recorded.values() if size < 0)
 
 
 def _recorded_sizes(manifest: str) -> dict[str, int]:
@@ -171,8 +172,7 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
     # A few files planned again, none removed: only their lines of the manifest are looked up,
     # and theirs are appended after (see _ManifestLookup), so the edit of one article in a
     # site of 100,000 does not read and write the lines of every other file.
-    lookup = _ManifestLookup.of(out, [file.path for file in files]) if only_these and not replacing and not fresh \
-        else None
+    lookup = _ManifestLookup.of(out, [file.path for file in files], replacing) if only_these and not fresh else None
     previous = {} if fresh else lookup.recorded if lookup is not None else _read_manifest(out)
     for file in files:
         if file.path not in previous:  # the manifest holds only paths that passed this check
@@ -194,12 +194,16 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
             todo.append(file)
     unchanged = len(files) - len(todo)
     kept: dict[str, tuple[str, int]] = {}  # files not planned again
+    stale: list[str] = []  # with the lookup: files of the replaced folders not planned again
     if lookup is not None:
         unchanged += lookup.others
+        planned = {file.path for file in files}
+        stale = [path for path in lookup.inside if path not in planned]
     elif only_these:
         planned = {file.path for file in files}
+        # A size of -1 is a file removed (or forgotten) since the manifest was last written whole.
         kept = {path: recorded for path, recorded in previous.items()
-                if path not in planned and not path.startswith(replacing)}
+                if path not in planned and not path.startswith(replacing) and recorded[1] >= 0}
         manifest.update(kept)
         unchanged += len(kept)
 
@@ -230,28 +234,37 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
     # Everything is staged: from here on the new site replaces the old one. First the manifest
     # forgets the files about to change, so that a build stopped half-way through the swap makes
     # the next one render them again instead of trusting fingerprints of bytes no longer there.
+    # The lines of files about to be removed say so too (and stay: see _ManifestLookup).
     changing = [file.path for file, outcome in zip(todo, outcomes) if outcome.staged]
-    if changing:
-        _forget_in_manifest(out, changing)
+    if changing or stale:
+        _forget_in_manifest(out, changing + stale)
     if lookup is not None:
+        removed = _remove_stale(out, stale)
         written = _swap_in(todo, outcomes, out, staging)
         _append_to_manifest(out, todo, outcomes)
         shutil.rmtree(staging)
-        return WriteReport(written=written, unchanged=len(files) + lookup.others - written, removed=0,
+        return WriteReport(written=written, unchanged=len(files) + lookup.others - written, removed=removed,
                            rendered=len(todo), notes=notes)
-    current = {f.path for f in files} | kept.keys()
-    removed = 0
-    for stale in sorted(previous.keys() - current, reverse=True):
-        path = out / stale
-        if path.is_file() or path.is_symlink():
-            path.unlink()
-            removed += 1
-            _remove_empty_parents(path.parent, out)
+    removed = _remove_stale(out, previous.keys() - ({f.path for f in files} | kept.keys()))
     written = _swap_in(todo, outcomes, out, staging)
     unchanged += len(todo) - written
     _write_manifest(out, todo, outcomes, manifest)
     shutil.rmtree(staging)
     return WriteReport(written=written, unchanged=unchanged, removed=removed, rendered=len(todo), notes=notes)
+
+
+def _remove_stale(out: Path, paths: Iterable[str]) -> int:
+    """Remove these files of the last build, and the folders they leave empty; how many there were."""
+    removed = 0
+    for stale in sorted(paths, reverse=True):
+        if not _is_output_path(stale):  # a manifest edited by hand: never remove outside output/
+            continue
+        path = out / stale
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+            removed += 1
+            _remove_empty_parents(path.parent, out)
+    return removed
 
 
 def _swap_in(todo: Sequence[OutputFile], outcomes: Sequence["Outcome"], out: Path, staging: Path) -> int:
@@ -296,13 +309,15 @@ def _append_to_manifest(out: Path, made: Sequence[OutputFile], outcomes: Sequenc
 @dataclass(frozen=True)
 class _ManifestLookup:
     """Some files' lines of the manifest, found without reading every line: its sorted part is
-    searched by bisection, the lines appended since read whole (later lines win)."""
+    searched by bisection, the lines appended since read whole (later lines win). An appended
+    line of size -1 says its file is gone (or about to change: see _forget_in_manifest)."""
 
     recorded: dict[str, tuple[str, int]]  # of the paths asked for that the manifest has
+    inside: dict[str, tuple[str, int]]  # every file it has in the folders asked for
     others: int  # how many other files it has
 
     @classmethod
-    def of(cls, out: Path, paths: Sequence[str]) -> "_ManifestLookup | None":
+    def of(cls, out: Path, paths: Sequence[str], folders: Sequence[str] = ()) -> "_ManifestLookup | None":
         """None when the manifest is best read and written whole: it has no sorted part, or the
         lines appended after it are a quarter of it."""
         text = _read_text(out / MANIFEST)
@@ -320,22 +335,27 @@ class _ManifestLookup:
             return None
         later = _parse_manifest(appended)
         known = text.count("\n", 0, end)  # one line per file in the sorted part
-        known += sum(1 for path in later if _bisect_line(text, end, path) is None)
-        recorded: dict[str, tuple[str, int]] = {}
-        for path in dict.fromkeys(paths):
+        for path, (_, size) in later.items():
+            in_sorted = _bisect_line(text, end, path) is not None
+            known += (size >= 0) - in_sorted
+
+        def current(path: str) -> tuple[str, int] | None:
             found = later.get(path)
             if found is None:
                 line = _bisect_line(text, end, path)
                 found = _parse_manifest(line).get(path) if line is not None else None
-            if found is not None:
-                recorded[path] = found
-        return cls(recorded, known - len(recorded))
+            return found if found is not None and found[1] >= 0 else None
+
+        recorded = {path: found for path in dict.fromkeys(paths) if (found := current(path)) is not None}
+        inside: dict[str, tuple[str, int]] = {}
+        for folder in folders:
+            under = _sorted_paths_under(text, end, folder) + [path for path in later if path.startswith(folder)]
+            inside.update((path, found) for path in under if (found := current(path)) is not None)
+        return cls(recorded, inside, known - len(recorded.keys() | inside.keys()))
 
 
-def _bisect_line(text: str, end: int, path: str) -> str | None:
-    """The line of `path` among the sorted lines text[:end], or None. Lines sort as their paths
-    do: the tab after a path sorts before any character a path holds."""
-    key = path + "\t"
+def _bisect_start(text: str, end: int, key: str) -> int:
+    """Where the first of the sorted lines text[:end] that is not below `key` starts (or end)."""
     low, high = 0, end  # low is always the start of a line
     while low < high:
         middle = (low + high) // 2
@@ -347,7 +367,26 @@ def _bisect_line(text: str, end: int, path: str) -> str | None:
             low = stop + 1
         else:
             high = start
-    return text[low:text.find("\n", low)] if text.startswith(key, low) else None
+    return low
+
+
+def _bisect_line(text: str, end: int, path: str) -> str | None:
+    """The line of `path` among the sorted lines text[:end], or None. Lines sort as their paths
+    do: the tab after a path sorts before any character a path holds."""
+    key = path + "\t"
+    at = _bisect_start(text, end, key)
+    return text[at:text.find("\n", at)] if text.startswith(key, at) else None
+
+
+def _sorted_paths_under(text: str, end: int, folder: str) -> list[str]:
+    """The paths of the sorted lines text[:end] inside `folder` (a path ending in "/"): one run of lines."""
+    paths = []
+    at = _bisect_start(text, end, folder)
+    while at < end and text.startswith(folder, at):
+        stop = text.find("\n", at, end)
+        paths.append(text[at:text.index("\t", at, stop)])
+        at = stop + 1
+    return paths
 
 
 def _forget_in_manifest(out: Path, paths: Sequence[str]) -> None:
