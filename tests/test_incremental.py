@@ -1725,3 +1725,58 @@ def test_a_build_replacing_folders_looks_up_its_lines_and_leaves_what_reading_th
             assert reports[0] == reports[1], (trial, step, replacing)
             assert state(looked_up) == state(whole), (trial, step, replacing)
             assert state(looked_up)[2] == len(state(looked_up)[0])
+
+
+def test_files_added_removed_or_moved_are_found_while_the_folders_listing_is_trusted(site, run, cold, monkeypatch):
+    """A scan lists the content's folders again only when one of them has new times (a file
+    added, removed or renamed in it). Folders count as settled at once here (git's two seconds
+    of "racy" times set to none), so that each build below starts from a listing it trusts."""
+    from generator.read import inputs
+
+    monkeypatch.setattr(inputs, "_RACY_NS", 0)
+    listings = []
+    real_discover = inputs.discover
+    monkeypatch.setattr(inputs, "discover", lambda *args: listings.append(args[0]) or real_discover(*args))
+    content = site / "content"
+
+    def rebuilt() -> Summary:
+        listings.clear()
+        return build(run, site)
+
+    assert rebuilt().rendered == 0 and listings  # the first build since the folders settled lists them
+    assert rebuilt().rendered == 0 and listings == []  # nothing changed: not listed again
+    (content / "2022/foxtrot.md").write_text(article("Foxtrot", "2022-01-06", body("Foxtrot"), tags="[Town]"))
+    assert rebuilt().converted == 1 and listings
+    assert story_headline(site, art("foxtrot", 6)) == "Foxtrot"
+    rebuilt()
+    (content / "2023").mkdir()
+    (content / "2023/golf.md").write_text(article("Golf", "2022-01-07", body("Golf"), tags="[Town]"))
+    rebuilt()
+    assert story_headline(site, art("golf", 7)) == "Golf"
+    rebuilt()
+    (content / "2022/bravo.md").rename(content / "2023/bravo.md")  # moved: only two folders change
+    (content / "2022/delta.md").unlink()
+    assert rebuilt().articles == 6 and listings
+    assert not (site / "output" / D).exists()
+    assert story_headline(site, B) == "Bravo"
+    rebuilt()
+    (content / "2023/golf.md").write_text(article("Golf, edited", "2022-01-07", body("Golf"), tags="[Town]"))
+    assert rebuilt().converted == 1 and listings == []  # an edit in place: the listing still holds
+    assert story_headline(site, art("golf", 7)) == "Golf, edited"
+    assert_same_as_cold(site, cold(site))
+
+
+def test_a_symbolic_link_in_the_content_means_the_folders_are_listed_at_every_scan(site, run, cold, monkeypatch):
+    # Where a link leads can change while every folder keeps its times: no listing is trusted.
+    from generator.read import inputs
+
+    monkeypatch.setattr(inputs, "_RACY_NS", 0)
+    (site / "content/2022/linked-note.txt").symlink_to(site / "content/img/note.txt")
+    listings = []
+    real_discover = inputs.discover
+    monkeypatch.setattr(inputs, "discover", lambda *args: listings.append(args[0]) or real_discover(*args))
+    build(run, site)
+    listings.clear()
+    build(run, site)
+    assert listings
+    assert_same_as_cold(site, cold(site))
