@@ -124,6 +124,8 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     if progress:
         progress(f"{rendered.articles} articles read ({rendered.bodies_rendered} rendered, "
                  f"{rendered.articles + rendered.pages - rendered.bodies_rendered} from the cache)")
+    if rendered.model is not None:
+        cache.settle_bodies()  # before the store is written: it keeps where each body is
     store = _store_in_background(site_dir, *rendered.model, inputs.digest) if rendered.model is not None else None
     try:
         report = write_output(rendered.files, output_dir,

@@ -406,3 +406,20 @@ def test_an_edit_in_a_folder_named_with_uri_characters_is_built_from_the_store(s
     assert (again.converted, again.err) == (1, "")
     assert "Added by the edit." in read(odd, B)
     assert_same_as_cold(odd, cold(odd))
+
+
+def test_an_edit_after_whole_builds_that_made_the_body_file_afresh_is_built_from_the_store(site, run, cold):
+    # Each Markdown setting below renders every body again, appended to bodies.bin; by the second,
+    # most of the file is no longer used and the whole build writes it afresh, every body at a new
+    # place. The store, written beside that build, must know the new places: the next edit is
+    # built from it, with no warning.
+    for extensions in ("[abbr]", "[abbr, def_list]"):
+        edit(site, "config.yaml", CONFIG + f"markdown:\n  extensions: {extensions}\n")
+        assert build(run, site).converted == EVERY_BODY
+    without_content_index(site)
+    edit_bravo(site, " Added by the edit.")
+    again = build(run, site)
+    assert store_warnings(again.err) == []
+    assert again.converted == 1, again
+    assert "Added by the edit." in read(site, B)
+    assert_same_as_cold(site, cold(site))

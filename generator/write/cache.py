@@ -143,6 +143,7 @@ class ContentCache:
         self.entries: dict[str, Entry] = entries or {}
         self.store = store  # the body file the entries point into, if any
         self.changed = True  # set by the build: a cache it learnt nothing from is not written again
+        self._rewritten = False  # the body file written afresh by settle_bodies, to be put in place
         self.read_all = False  # set by the build: every source was read into the entries since loading
         # The inputs digest of the build that saved it, if a build did (not the preview): then its
         # entries are the sources as that build read them, and what changed since can be told.
@@ -250,19 +251,17 @@ class ContentCache:
             for body in bodies:
                 spill(body)
 
-    def save(self, built_from: str = "") -> None:
-        """Put the body file in place (written afresh when most of it is no longer used), then the index.
-        built_from: the inputs digest of the build whose sources the entries now are, if any."""
-        self.built_from = built_from
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def settle_bodies(self) -> None:
+        """Put every body in the body file, written afresh beside the one in place when most of
+        it is no longer used (save() puts it in place). From here on no body moves: the site
+        store, written meanwhile in another process, keeps where each one is."""
         bodies = [e.body for e in self.entries.values() if e.body is not None]
         self.spill(bodies)
         assert self.store is not None
         size = self.store.path.stat().st_size
         live = sum(b.text.location[1] for b in bodies if b.text.location is not None)
-        rewritten = live < size // 2
-        if rewritten:
-            # Rewrite: every body still used, in order (read through the old file).
+        if live < size // 2:
+            # Every body still used, in order (read through the old file).
             temporary = self.bodies_path.with_name("bodies.bin.tmp")
             with temporary.open("wb") as handle:
                 for body in bodies:
@@ -270,10 +269,19 @@ class ContentCache:
                     location = (handle.tell(), len(data))
                     handle.write(data)
                     body.text.location = location
-            os.replace(temporary, self.bodies_path)
-            self.store.path = self.bodies_path
+            self.store.path = temporary
             self.store.forget()
-        elif self.store.path != self.bodies_path:
+            self._rewritten = self.changed = True
+
+    def save(self, built_from: str = "") -> None:
+        """Put the body file in place (written afresh when most of it is no longer used), then the index.
+        built_from: the inputs digest of the build whose sources the entries now are, if any."""
+        self.built_from = built_from
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.settle_bodies()
+        assert self.store is not None
+        rewritten, self._rewritten = self._rewritten, False
+        if self.store.path != self.bodies_path:  # a new body file, or one written afresh
             os.replace(self.store.path, self.bodies_path)
             self.store.path = self.bodies_path
         stored = {name: _stored(e) for name, e in self.entries.items()}
