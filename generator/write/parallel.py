@@ -11,6 +11,8 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
+from ..errors import BuildFailed, SiteError
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -27,11 +29,16 @@ def worth_it(count: int, threshold: int) -> bool:
 def forked_map(work: Callable[[Item], Result], items: Sequence[Item], largest_chunk: int = 50,
                start: Callable[..., None] | None = None, start_args: tuple = ()) -> Iterator[Result]:
     """work(item) for each item, in order, computed by one worker per core (at most 8);
-    start(*start_args) runs once in each worker before its first item."""
+    start(*start_args) runs once in each worker before its first item. A worker that dies (the
+    system, out of memory, kills it) fails the build with BuildFailed instead of leaving it to
+    wait for ever: not multiprocessing.Pool, whose map waits for a lost worker's results."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     global _WORK
     _WORK = (work, items)
+    pool = None
     try:
         workers = min(os.cpu_count() or 2, 8)
         # Chunks small enough that every worker gets several (an even finish), large enough
@@ -39,9 +46,15 @@ def forked_map(work: Callable[[Item], Result], items: Sequence[Item], largest_ch
         chunk = max(1, min(largest_chunk, len(items) // (workers * 8)))
         # Frozen: the workers' collector never walks the objects they inherit (the whole site).
         gc.freeze()
-        with multiprocessing.get_context("fork").Pool(workers, start, start_args) as pool:
-            yield from pool.imap(_do, range(len(items)), chunksize=chunk)
+        pool = ProcessPoolExecutor(workers, multiprocessing.get_context("fork"), start, start_args)
+        yield from pool.map(_do, range(len(items)), chunksize=chunk)
+    except BrokenProcessPool as lost:
+        raise BuildFailed([SiteError(
+            "a worker process of the build stopped before it finished: the system may have run out of memory "
+            "(see `dmesg`); close other programs and build again")]) from lost
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)  # a build stopped early waits for no queued work
         gc.unfreeze()
         _WORK = None
 
