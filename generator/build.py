@@ -87,30 +87,42 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     try:
         config = load_config(site_dir, base_url)
         inputs = scan_inputs(config, options, output_dir)
-    finally:
-        files_as_left = files_left()
+    except BaseException:
+        files_left()
+        raise
     notes = _setting_warnings(config)
     save_known_hashes(site_dir, inputs)
-    # The output is as the last good build left it, and that build is still what the site would be
-    # but for the Markdown files' bytes (no setting, flag, template or file to copy changed, no
-    # scheduled article came out and no article left the news sitemap's 48 hours).
-    as_left = last is not None and last.context == inputs.context and not inputs.problems \
-        and (last.valid_until is None or now < last.valid_until) and files_as_left == last.files
-    if as_left and last.inputs == inputs.digest:
+    # The last good build is still what the site would be but for the Markdown files' bytes (no
+    # setting, flag, template or file to copy changed, no scheduled article came out and no
+    # article left the news sitemap's 48 hours); as_left, and its output is as it left it.
+    same_context = last is not None and last.context == inputs.context and not inputs.problems \
+        and (last.valid_until is None or now < last.valid_until)
+
+    def output_as_left() -> bool:
+        return last is not None and files_left() == last.files
+
+    if same_context and last.inputs == inputs.digest and output_as_left():
         return BuildReport(output_dir, last.articles, last.pages, 0, 0, 0, last.files, 0,
                            time.perf_counter() - started, notes, local_time(last.valid_until, config),
                            last.valid_until_what)
     # The output is about to change: until this build succeeds, the record no longer describes it.
     write_last_build(site_dir, None)
     store_warning = None
-    if as_left:
-        # Only Markdown files changed: the site store has the rest as that build made it.
+    if same_context:
+        # Only Markdown files changed: the site store has the rest as that build made it. The edit
+        # is planned while the check of output/ still runs (at 100,000 articles it is the longer
+        # of the two); only its writing waits for it.
         from .edit import build_edit
 
-        edited, store_warning = build_edit(site_dir, output_dir, options, now, config, inputs, last, started,
-                                           progress)
+        try:
+            edited, store_warning = build_edit(site_dir, output_dir, options, now, config, inputs, last, started,
+                                               progress, output_as_left)
+        except BaseException:
+            files_left()  # reaps the child
+            raise
         if edited is not None:
             return dataclasses.replace(edited, warnings=edited.warnings + notes)
+    as_left = output_as_left() and same_context  # in this order: the child is reaped either way
     cache, warning = (ContentCache.load(cache_file(site_dir), Fields.from_record) if use_cache
                       else (ContentCache(cache_file(site_dir)), None))
     warning = warning or store_warning

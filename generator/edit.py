@@ -23,11 +23,14 @@ from .write.output import write_output
 
 def build_edit(site_dir: Path, output_dir: Path, options: BuildOptions, now: datetime, config: Config,
           inputs: ScannedInputs, last: LastBuild, started: float,
-          progress: Callable[[str], None] | None) -> tuple[BuildReport | None, str | None]:
+          progress: Callable[[str], None] | None,
+          output_as_left: Callable[[], bool]) -> tuple[BuildReport | None, str | None]:
     """The build after an edit of Markdown files, from the site store (write/site_store.py): only
     the edited files are read, and only the articles and lists around them loaded. None when the
     edit needs the whole site (a page, an article moved, a new alias: see content.load_edited),
-    or the store cannot say; and a warning when it was damaged. Raises BuildFailed as build does."""
+    or the store cannot say, or output/ is not as the last build left it (output_as_left, asked
+    once the edit is planned); and a warning when the store was damaged. Raises BuildFailed as
+    build does."""
     from .errors import StoreDamaged
     from .write.site_store import SiteStore
 
@@ -40,7 +43,7 @@ def build_edit(site_dir: Path, output_dir: Path, options: BuildOptions, now: dat
             rendered, sources, edited, entries = _render_edit(store, options, now, config, inputs, last)
         except StoreDamaged:
             return None, damaged
-        if rendered is None:
+        if rendered is None or not output_as_left():
             return None, None
         # The pages are rendered as they are written: they read what they show from the store. A
         # damage seen then leaves output/ as it was (what was staged is cleared by the next write).
