@@ -193,14 +193,13 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
         else:
             todo.append(file)
     unchanged = len(files) - len(todo)
+    planned = set() if fresh else {file.path for file in files}  # a new folder has nothing to keep or remove
     kept: dict[str, tuple[str, int]] = {}  # files not planned again
     stale: list[str] = []  # with the lookup: files of the replaced folders not planned again
     if lookup is not None:
         unchanged += lookup.others
-        planned = {file.path for file in files}
         stale = [path for path in lookup.inside if path not in planned]
     elif only_these:
-        planned = {file.path for file in files}
         # A size of -1 is a file removed (or forgotten) since the manifest was last written whole.
         kept = {path: recorded for path, recorded in previous.items()
                 if path not in planned and not path.startswith(replacing) and recorded[1] >= 0}
@@ -245,7 +244,7 @@ def write_output(files: Sequence[OutputFile], output_dir: Path,
         shutil.rmtree(staging)
         return WriteReport(written=written, unchanged=len(files) + lookup.others - written, removed=removed,
                            rendered=len(todo), notes=notes)
-    removed = _remove_stale(out, previous.keys() - ({f.path for f in files} | kept.keys()))
+    removed = _remove_stale(out, previous.keys() - (planned | kept.keys()))
     written = _swap_in(todo, outcomes, out, staging)
     unchanged += len(todo) - written
     _write_manifest(out, todo, outcomes, manifest)
