@@ -17,7 +17,7 @@ from .read.fields import Fields
 from .read.inputs import LastBuild, ScannedInputs, read_last_build, save_known_hashes, scan_inputs, write_last_build
 from .write.cache import ContentCache, cache_file
 from .write.output import OutputFile, check_output_dir, find_collisions, intact_output, write_output
-from .write.parallel import in_background
+from .write.parallel import in_background, memory_notes
 
 if TYPE_CHECKING:
     from .model.site import Site
@@ -73,6 +73,7 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
 
     use_cache=False builds cold: the cache is not read, only written afresh."""
     started = time.perf_counter()
+    memory_notes()  # only this build's
     now = now or datetime.now(timezone.utc)
     output_dir = output_dir if output_dir is not None else site_dir / "output"
     problem = check_output_dir(site_dir, output_dir)
@@ -155,7 +156,7 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
                                          rendered.next_change_what))
     return BuildReport(output_dir, rendered.articles, rendered.pages, rendered.bodies_rendered, report.rendered,
                        report.written, report.unchanged, report.removed, time.perf_counter() - started,
-                       ((warning,) if warning else ()) + notes, local_time(rendered.next_change, config),
+                       ((warning,) if warning else ()) + notes + memory_notes(), local_time(rendered.next_change, config),
                        rendered.next_change_what, report.count("location-removed"))
 
 

@@ -47,3 +47,42 @@ def test_forked_map_gives_every_result_in_order():
     from generator.write.parallel import forked_map
 
     assert list(forked_map(lambda n: (n, n * n), list(range(1000)), 50)) == [(n, n * n) for n in range(1000)]
+
+
+def test_without_memory_for_a_copy_of_the_build_the_work_is_done_here(monkeypatch):
+    # A forked worker comes to copy most of its parent (reference counts are writes): at a million
+    # articles two writers of 10 GiB each were more than the machine had.
+    from generator.write import parallel
+
+    assert {pid for pid in parallel.forked_map(lambda n: os.getpid(), list(range(400)), 10)} != {os.getpid()}
+    size = parallel._resident_size()
+    monkeypatch.setattr(parallel, "_available_memory", lambda: size + size // 2)
+    assert parallel.affordable_children(2) == 0
+    assert {pid for pid in parallel.forked_map(lambda n: os.getpid(), list(range(400)), 10)} == {os.getpid()}
+    done_later = parallel.in_background(lambda: os.getpid())
+    assert done_later() == os.getpid()
+    assert "too little for each worker's copy" in parallel.memory_notes()[0]
+    assert parallel.memory_notes() == ()  # said once
+
+
+def test_a_build_short_of_memory_writes_the_same_site_in_one_process_and_says_so(make_site, run, monkeypatch, tmp_path):
+    from conftest import article
+
+    from generator.write import parallel
+
+    site = make_site({f"content/posts/story-{n}.md": article(f"Story {n}", f"2024-01-{n % 28 + 1:02d}", tags="[town, courts]")
+                      for n in range(120)})
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    roomy = run("build", "--site", site, "--output", tmp_path / "roomy", "--no-cache")
+    assert roomy.status == 0 and "warning" not in roomy.err
+    assert forks  # the writers, and the store's writer
+    forks.clear()
+    monkeypatch.setattr(parallel, "_available_memory", lambda: parallel._resident_size() * 3 // 2)
+    tight = run("build", "--site", site, "--output", tmp_path / "tight", "--no-cache")
+    assert tight.status == 0
+    assert "part of the build ran in one process" in tight.err
+    assert forks == []
+    from conftest import site_files
+    assert site_files(tmp_path / "tight") == site_files(tmp_path / "roomy")

@@ -31,16 +31,23 @@ def forked_map(work: Callable[[Item], Result], items: Sequence[Item], largest_ch
     """work(item) for each item, in order, computed by one worker per core (at most 8);
     start(*start_args) runs once in each worker before its first item. A worker that dies (the
     system, out of memory, kills it) fails the build with BuildFailed instead of leaving it to
-    wait for ever: not multiprocessing.Pool, whose map waits for a lost worker's results."""
+    wait for ever: not multiprocessing.Pool, whose map waits for a lost worker's results. Where
+    the memory cannot hold a copy of this process per worker (affordable_children), here."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     global _WORK
+    workers = affordable_children(min(os.cpu_count() or 2, 8))
+    if workers < 2:  # one worker would only do what this process can, beside a second copy of it
+        if start is not None:
+            start(*start_args)
+        yield from map(work, items)
+        return
     _WORK = (work, items)
     pool = None
+    reserved = _reserve(workers)
     try:
-        workers = min(os.cpu_count() or 2, 8)
         # Chunks small enough that every worker gets several (an even finish), large enough
         # that handing them out costs little.
         chunk = max(1, min(largest_chunk, len(items) // (workers * 8)))
@@ -57,6 +64,75 @@ def forked_map(work: Callable[[Item], Result], items: Sequence[Item], largest_ch
             pool.shutdown(wait=True, cancel_futures=True)  # a build stopped early waits for no queued work
         gc.unfreeze()
         _WORK = None
+        _release(reserved)
+
+
+# Memory promised to forked children still running: each may come to copy all of this process.
+_RESERVED = 0
+_SHORT_OF_MEMORY: list[tuple[int, int]] = []  # (this process's size, the memory free) each time
+
+
+def affordable_children(wanted: int) -> int:
+    """How many of `wanted` forked children the machine's memory can hold, each counted as a whole
+    copy of this process, with one more copy's worth left free.
+
+    A forked child starts out sharing its parent's memory, but Python writes to every object it
+    touches (reference counts), so a child that renders pages from the whole site model comes to
+    copy most of it: at a million articles, each of two writers grew to the parent's 10 GiB and
+    the kernel killed one. A build that cannot afford them works in one process instead: slower,
+    never out of memory. Where the memory cannot be read (no /proc), every child is affordable."""
+    size, available = _resident_size(), _available_memory()
+    if size is None or available is None:
+        return wanted
+    spare = available - _RESERVED - size  # one copy's worth stays free
+    affordable = max(0, min(wanted, spare // size))
+    if affordable < wanted:
+        _SHORT_OF_MEMORY.append((size, available))
+    return affordable
+
+
+def memory_notes() -> tuple[str, ...]:
+    """A line for the build's report when work was kept in one process for want of memory since
+    the last call (affordable_children), and forget it."""
+    if not _SHORT_OF_MEMORY:
+        return ()
+    size, available = max(_SHORT_OF_MEMORY)
+    _SHORT_OF_MEMORY.clear()
+    return (f"part of the build ran in one process, not one per core: the build holds {size / 2**30:.1f} GiB and "
+            f"{available / 2**30:.1f} GiB of memory was free, too little for each worker's copy of it",)
+
+
+def _reserve(children: int) -> int:
+    global _RESERVED
+    size = _resident_size() or 0
+    _RESERVED += children * size
+    return children * size
+
+
+def _release(amount: int) -> None:
+    global _RESERVED
+    _RESERVED -= amount
+
+
+def _resident_size() -> int | None:
+    """This process's resident memory in bytes (Linux)."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _available_memory() -> int | None:
+    """The memory the kernel can give without swapping (MemAvailable, Linux), in bytes."""
+    try:
+        with open("/proc/meminfo", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def _do(index: int) -> Any:
@@ -68,16 +144,19 @@ def _do(index: int) -> Any:
 def in_background(work: Callable[[], int]) -> Callable[[], int]:
     """Start work() in a forked child, on another core, while this process goes on; the function
     returned waits for its result (a whole number), and must be called, to reap the child.
-    Without fork, work() runs here and now."""
-    child = _start_child(work)
+    Without fork, or without the memory for a copy of this process (affordable_children), work()
+    runs here and now."""
+    child = _start_child(work) if affordable_children(1) else None
     if child is None:
         result = work()
         return lambda: result
     answer: list[int] = []
+    reserved = _reserve(1)
 
     def wait() -> int:
         if not answer:
             succeeded, value = child()
+            _release(reserved)
             # The child failed: as if the work had found nothing.
             answer.append(value if succeeded and isinstance(value, int) else -1)
         return answer[0]
