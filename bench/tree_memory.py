@@ -2,8 +2,11 @@
 
 The benchmark's figures (shared/bench/compare.py) give the largest single process's peak (the
 kernel's ru_maxrss). A build is several processes at once (two forked workers, two Pagefind
-indexers), so this sums the resident memory of every process under CMD, sampled every 50 ms.
-Forked workers share pages with their parent, which the sum counts twice: it overstates.
+indexers), so this sums the memory of every process under CMD, sampled every 50 ms (every
+half second while the tree holds more than 4 GiB: reading a large process's page tables takes
+time). Each process counts its proportional set size (Pss, /proc/PID/smaps_rollup): a page
+shared by a forked worker and its parent counts half in each, so the sum is the memory the
+build really holds. Where there is no Pss, the resident size (which counts shared pages twice).
 
     .venv/bin/python bench/tree_memory.py .venv/bin/broadsheet build --site SITE --no-cache
 """
@@ -35,13 +38,14 @@ def _tree(root: int) -> list[int]:
 
 
 def _resident_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
+    for name, field in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            with open(name) as handle:
+                for line in handle:
+                    if line.startswith(field):
+                        return int(line.split()[1])
+        except OSError:
+            pass
     return 0
 
 
@@ -50,9 +54,10 @@ def main(command: list[str]) -> int:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     peak = 0
     while process.poll() is None:
-        peak = max(peak, sum(map(_resident_kib, _tree(process.pid))))
-        time.sleep(0.05)
-    print(f"{time.perf_counter() - started:.2f} s, peak of the process tree {peak / 1024:.0f} MiB, "
+        now = sum(map(_resident_kib, _tree(process.pid)))
+        peak = max(peak, now)
+        time.sleep(0.5 if now > 4 << 20 else 0.05)
+    print(f"{time.perf_counter() - started:.2f} s, peak of the process tree {peak / 1024:.0f} MiB (Pss), "
           f"exit status {process.returncode}")
     return process.returncode
 
