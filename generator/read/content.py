@@ -241,7 +241,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
             meta, read_fields_or_none, problems = read[key]
             errors.extend(problems)
             learnt = True
-            if meta is None:
+            if meta is None and read_fields_or_none is None:
                 unreadable.append(path)
                 continue
             if read_fields_or_none is None:
@@ -556,8 +556,9 @@ class _Reader:
         self._renderer: MarkdownRenderer | None = None  # made on first use: each worker its own
 
     def __call__(self, found: _Found) -> tuple[dict | None, Fields | None, list[SiteError], tuple | None]:
-        """meta, fields and problems as _read gives them, and the body as bodies.as_values gives
-        it, or None."""
+        """meta, fields and problems as _read gives them (but meta None when the body came too),
+        and the body as bodies.as_values gives it, or None; both meta and fields None: the file
+        could not be read or split."""
         doc, fields, errors = _read_document(self.config, found)
         if doc is None:
             return None, None, errors, None
@@ -567,7 +568,10 @@ class _Reader:
                 self._renderer = renderer_for(self.config.markdown)
             early = render_before_links(self._renderer, doc.body)
             rendered = None if early is None else as_values(early)
-        return doc.meta, fields, errors, rendered
+        # The front matter as parsed is kept only where it may be needed again: to keep a file
+        # whose fields are wrong, or to render the body later without parsing it twice. A cold
+        # build of a million articles would otherwise hold a million dicts it never reads.
+        return (doc.meta if fields is None or rendered is None else None), fields, errors, rendered
 
 
 def _left_out(fields: Fields, options: BuildOptions, now: datetime) -> str:
