@@ -82,16 +82,31 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         text = str(path)
         return text[len(site_root) + 1:] if text.startswith(site_root + os.sep) else text
 
+    # The pages made by the thousand take their context from a function of a few values, not from
+    # a closure each (see _Page): a function and its cells cost some 400 bytes a page.
+    def index_context(list_page: ListPage) -> dict[str, Any]:
+        return dict(
+            meta=views.meta(list_page.path, None if list_page.number == 1 else
+                            loc.gettext("Page %(number)s") % {"number": list_page.number}, config.description),
+            articles=[views.teaser(a) for a in list_page.articles],
+            pagination=views.pagination(list_page),
+            structured_data=structured.front_page() if list_page.number == 1 else None)
+
     def index_page(list_page: ListPage) -> OutputFile:
         return renderer.page(
             "index.html", list_page.path, "front page",
-            (list_page.number, list_page.count, *map(teaser, list_page.articles)),
-            lambda: dict(
-                meta=views.meta(list_page.path, None if list_page.number == 1 else
-                                loc.gettext("Page %(number)s") % {"number": list_page.number}, config.description),
-                articles=[views.teaser(a) for a in list_page.articles],
-                pagination=views.pagination(list_page),
-                structured_data=structured.front_page() if list_page.number == 1 else None))
+            (list_page.number, list_page.count, *map(teaser, list_page.articles)), index_context, list_page)
+
+    def article_context(article: Article, newer: Article | None, older: Article | None,
+                        related: tuple[Article, ...]) -> dict[str, Any]:
+        return dict(
+            meta=views.meta(article.path, article.title, article.summary_text, "article", article.image,
+                            image_alt=article.image_alt, card=article.share_cards),
+            article=views.article(article),
+            newer=views.teaser(newer) if newer else None,
+            older=views.teaser(older) if older else None,
+            related=[views.teaser(a) for a in related],
+            structured_data=structured.article(article))
 
     def article_page(i: int) -> OutputFile:
         article = articles[i]
@@ -102,29 +117,25 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
             "article.html", article.path, shown(article.source),
             (digests.article(article), teaser(newer) if newer else "-", teaser(older) if older else "-",
              *map(teaser, related)),
-            lambda: dict(
-                meta=views.meta(article.path, article.title, article.summary_text, "article", article.image,
-                                image_alt=article.image_alt, card=article.share_cards),
-                article=views.article(article),
-                newer=views.teaser(newer) if newer else None,
-                older=views.teaser(older) if older else None,
-                related=[views.teaser(a) for a in related],
-                structured_data=structured.article(article)))
+            article_context, article, newer, older, related)
+
+    def list_context(kind: ListKind, term: Term, list_page: ListPage) -> dict[str, Any]:
+        title = term.name if list_page.number == 1 else \
+            loc.gettext("%(name)s, page %(number)s") % {"name": term.name, "number": list_page.number}
+        return {
+            "meta": views.meta(list_page.path, title, loc.gettext(kind.describe) % {"name": term.name},
+                               extra_feeds=views.term_feeds(term)),
+            kind.variable: getattr(views, kind.view)(term),
+            "articles": [views.teaser(a) for a in list_page.articles],
+            "pagination": views.pagination(list_page),
+            "structured_data": structured.author_page(term) if kind.view == "author" else None}
 
     def list_page(kind: ListKind, term: Term, list_page: ListPage) -> OutputFile:
         """A page of a tag, a section, an author, a year, a month or a day."""
-        title = term.name if list_page.number == 1 else \
-            loc.gettext("%(name)s, page %(number)s") % {"name": term.name, "number": list_page.number}
         return renderer.page(
             kind.template, list_page.path, f"{kind.variable} {term.name!r}",
             (digests.term(kind, term), list_page.number, list_page.count, *map(teaser, list_page.articles)),
-            lambda: {
-                "meta": views.meta(list_page.path, title, loc.gettext(kind.describe) % {"name": term.name},
-                                   extra_feeds=views.term_feeds(term)),
-                kind.variable: getattr(views, kind.view)(term),
-                "articles": [views.teaser(a) for a in list_page.articles],
-                "pagination": views.pagination(list_page),
-                "structured_data": structured.author_page(term) if kind.view == "author" else None})
+            list_context, kind, term, list_page)
 
     def list_index(kind: ListKind) -> OutputFile:
         """The page listing every list of a kind: /tags/, /authors/, /archive/."""
@@ -557,22 +568,34 @@ class _PageRenderer:
         return hashlib.sha256("\0".join((self.global_key, *parts)).encode()).hexdigest()
 
     def page(self, template: str, path: str, source: str, depends_on: tuple,
-             context: Callable[[], dict[str, Any]]) -> OutputFile:
-        """A page of the theme. depends_on must cover everything context() gives the template
-        besides what every page shares (settings, theme, site header), which the global key covers."""
+             context: Callable[..., dict[str, Any]], *args: Any) -> OutputFile:
+        """A page of the theme, its template given context(*args). depends_on must cover
+        everything that gives the template besides what every page shares (settings, theme, site
+        header), which the global key covers."""
         key = hashlib.sha256("\0".join((self.global_key, template, path, *map(str, depends_on))).encode()).hexdigest()
-
-        def produce() -> bytes:
-            try:
-                return self.env.get_template(template).render(**context()).encode("utf-8")
-            except jinja2.TemplateNotFound as exc:
-                raise RenderFailed(SiteError(f"the theme has no template {exc.name!r}, needed for {source}")) from exc
-            except StoreDamaged:
-                raise  # not the theme's: the build is made again from the whole site
-            except Exception as exc:  # noqa: BLE001 - anything a template raises is the theme's error
-                raise RenderFailed(template_error(exc, template)) from exc
-
-        return OutputFile(urls.file_for(path), source, key, produce=produce)
+        return OutputFile(urls.file_for(path), source, key, produce=_Page(self.env, template, source, context, args))
 
     def made(self, output_path: str, source: str, depends_on: tuple, produce: Callable[[], bytes]) -> OutputFile:
         return OutputFile(output_path, source, self.fingerprint(output_path, *map(str, depends_on)), produce=produce)
+
+
+class _Page:
+    """How a page of the theme is made: its template rendered with context(*args). An object
+    with five slots rather than a closure: a plan holds one for each of a site's pages, two
+    million at a million articles."""
+
+    __slots__ = ("env", "template", "source", "context", "args")
+
+    def __init__(self, env: jinja2.Environment, template: str, source: str,
+                 context: Callable[..., dict[str, Any]], args: tuple):
+        self.env, self.template, self.source, self.context, self.args = env, template, source, context, args
+
+    def __call__(self) -> bytes:
+        try:
+            return self.env.get_template(self.template).render(**self.context(*self.args)).encode("utf-8")
+        except jinja2.TemplateNotFound as exc:
+            raise RenderFailed(SiteError(f"the theme has no template {exc.name!r}, needed for {self.source}")) from exc
+        except StoreDamaged:
+            raise  # not the theme's: the build is made again from the whole site
+        except Exception as exc:  # noqa: BLE001 - anything a template raises is the theme's error
+            raise RenderFailed(template_error(exc, self.template)) from exc
