@@ -9,6 +9,8 @@ shared by a forked worker and its parent counts half in each, so the sum is the 
 build really holds. Where there is no Pss, the resident size (which counts shared pages twice).
 
     .venv/bin/python bench/tree_memory.py .venv/bin/broadsheet build --site SITE --no-cache
+
+With TREE_MEMORY_LOG=FILE, each process's Pss (MiB) every second goes to FILE.
 """
 
 from __future__ import annotations
@@ -53,12 +55,21 @@ def main(command: list[str]) -> int:
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     peak = 0
+    at, shares = 0.0, []
+    log = open(os.environ["TREE_MEMORY_LOG"], "w") if os.environ.get("TREE_MEMORY_LOG") else None
+    logged = 0.0
     while process.poll() is None:
-        now = sum(map(_resident_kib, _tree(process.pid)))
-        peak = max(peak, now)
-        time.sleep(0.5 if now > 4 << 20 else 0.05)
+        pids = _tree(process.pid)
+        sizes = [_resident_kib(pid) for pid in pids]
+        if log and time.perf_counter() - logged >= 1:  # TREE_MEMORY_LOG=FILE: each process's Pss every second
+            logged = time.perf_counter()
+            log.write(f"{logged - started:.0f} s " + " ".join(f"{pid}:{size // 1024}" for pid, size in zip(pids, sizes)) + "\n")
+        if sum(sizes) > peak:
+            peak, at, shares = sum(sizes), time.perf_counter() - started, sizes
+        time.sleep(0.5 if peak > 4 << 20 else 0.05)
     print(f"{time.perf_counter() - started:.2f} s, peak of the process tree {peak / 1024:.0f} MiB (Pss), "
-          f"exit status {process.returncode}")
+          f"exit status {process.returncode}; at {at:.1f} s, by process: "
+          f"{', '.join(f'{size / 1024:.0f}' for size in shares)} MiB")
     return process.returncode
 
 
