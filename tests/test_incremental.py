@@ -1766,6 +1766,26 @@ def test_files_added_removed_or_moved_are_found_while_the_folders_listing_is_tru
     assert_same_as_cold(site, cold(site))
 
 
+def test_a_site_built_by_its_full_path_then_from_inside_it_builds_from_a_listing_of_its_own(
+        site, run, cold, monkeypatch):
+    # The listing a scan keeps holds its paths as that build spelled them: built as
+    # `--site /path/to/site` and then as `.` from inside it, the second build must not take the
+    # first one's absolute paths for its own (it stopped with an internal error).
+    from generator.read import inputs
+
+    monkeypatch.setattr(inputs, "_RACY_NS", 0)
+    build(run, site.resolve())
+    build(run, site.resolve())  # from a listing it trusts
+    monkeypatch.chdir(site)
+    result = run("build")
+    assert result.status == 0, result.err
+    assert "internal error" not in result.err
+    assert run("build").status == 0
+    monkeypatch.chdir(site.parent)
+    assert build(run, site.resolve()).rendered == 0
+    assert_same_as_cold(site, cold(site))
+
+
 def test_a_symbolic_link_in_the_content_means_the_folders_are_listed_at_every_scan(site, run, cold, monkeypatch):
     # Where a link leads can change while every folder keeps its times: no listing is trusted.
     from generator.read import inputs

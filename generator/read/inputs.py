@@ -107,7 +107,7 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
     they were), so its hash is not kept for the next scan to trust."""
     problems: list[SiteError] = []
     known = _read_known_hashes(config.site_dir)
-    listed = _listing_if_unchanged(known)
+    listed = _listing_if_unchanged(known, config.content_dir)
     if listed is not None:
         markdown_files, other_files = listed
         listing = (known.folders, known.folder_stamps, known.other_files)
@@ -226,12 +226,17 @@ def _trusted_next(paths: tuple[str, ...], stamps: array, hashes: tuple[str, ...]
     return KnownHashes(paths, kept, hashes)
 
 
-def _listing_if_unchanged(known: KnownHashes) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+def _listing_if_unchanged(known: KnownHashes, content_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """The Markdown and other files of the last scan, if it kept its listing and every folder it
     listed still has its stamp: a file added, removed or renamed changes its folder's times (a
     folder added or removed, its parent's). A stat per folder, not a look at every file: at
-    100,000 files in one folder, listing and sorting them is a third of a scan."""
-    if not known.folders:
+    100,000 files in one folder, listing and sorting them is a third of a scan.
+
+    Only a listing of the content folder spelled as this scan spells it (the first folder
+    listed): its paths are this build's paths. The same site built as `--site /path/to/site`,
+    then as `.` from inside it, would otherwise be given absolute paths under a relative
+    content folder."""
+    if not known.folders or known.folders[0] != str(content_dir):
         return None
     stamps = array("q")
     try:
