@@ -69,7 +69,7 @@ def forked_map(work: Callable[[Item], Result], items: Sequence[Item], largest_ch
 
 # Memory promised to forked children still running: each may come to copy all of this process.
 _RESERVED = 0
-_SHORT_OF_MEMORY: list[tuple[int, int]] = []  # (this process's size, the memory free) each time
+_SHORT_OF_MEMORY: list[tuple[int, int]] = []  # (this process's size, the memory free) at the largest
 
 
 def affordable_children(wanted: int) -> int:
@@ -86,8 +86,8 @@ def affordable_children(wanted: int) -> int:
         return wanted
     spare = available - _RESERVED - size  # one copy's worth stays free
     affordable = max(0, min(wanted, spare // size))
-    if affordable < wanted:
-        _SHORT_OF_MEMORY.append((size, available))
+    if affordable < wanted:  # the largest case only: the preview, which never asks, keeps one
+        _SHORT_OF_MEMORY[:] = [max(_SHORT_OF_MEMORY + [(size, available)])]
     return affordable
 
 
@@ -96,8 +96,7 @@ def memory_notes() -> tuple[str, ...]:
     the last call (affordable_children), and forget it."""
     if not _SHORT_OF_MEMORY:
         return ()
-    size, available = max(_SHORT_OF_MEMORY)
-    _SHORT_OF_MEMORY.clear()
+    size, available = _SHORT_OF_MEMORY.pop()
     return (f"part of the build ran in one process, not one per core: the build holds {size / 2**30:.1f} GiB and "
             f"{available / 2**30:.1f} GiB of memory was free, too little for each worker's copy of it",)
 
