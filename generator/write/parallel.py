@@ -38,7 +38,7 @@ def forked_map(work: Callable[[Item], Result], items: Sequence[Item], largest_ch
     from concurrent.futures.process import BrokenProcessPool
 
     global _WORK
-    workers = affordable_children(min(os.cpu_count() or 2, 8))
+    workers, size = _affordable(min(os.cpu_count() or 2, 8))
     if workers < 2:  # one worker would only do what this process can, beside a second copy of it
         if start is not None:
             start(*start_args)
@@ -46,7 +46,7 @@ def forked_map(work: Callable[[Item], Result], items: Sequence[Item], largest_ch
         return
     _WORK = (work, items)
     pool = None
-    reserved = _reserve(workers)
+    reserved = _reserve(workers * size)
     try:
         # Chunks small enough that every worker gets several (an even finish), large enough
         # that handing them out costs little.
@@ -81,14 +81,20 @@ def affordable_children(wanted: int) -> int:
     copy most of it: at a million articles, each of two writers grew to the parent's 10 GiB and
     the kernel killed one. A build that cannot afford them works in one process instead: slower,
     never out of memory. Where the memory cannot be read (no /proc), every child is affordable."""
+    return _affordable(wanted)[0]
+
+
+def _affordable(wanted: int) -> tuple[int, int]:
+    """affordable_children(wanted), and the size of this process it was worked out from (0 when
+    unknown): what each child started is then reserved, without reading /proc again."""
     size, available = _resident_size(), _available_memory()
     if size is None or available is None:
-        return wanted
+        return wanted, 0
     spare = available - _RESERVED - size  # one copy's worth stays free
     affordable = max(0, min(wanted, spare // size))
     if affordable < wanted:  # the largest case only: the preview, which never asks, keeps one
         _SHORT_OF_MEMORY[:] = [max(_SHORT_OF_MEMORY + [(size, available)])]
-    return affordable
+    return affordable, size
 
 
 def memory_notes() -> tuple[str, ...]:
@@ -101,11 +107,10 @@ def memory_notes() -> tuple[str, ...]:
             f"{available / 2**30:.1f} GiB of memory was free, too little for each worker's copy of it",)
 
 
-def _reserve(children: int) -> int:
+def _reserve(amount: int) -> int:
     global _RESERVED
-    size = _resident_size() or 0
-    _RESERVED += children * size
-    return children * size
+    _RESERVED += amount
+    return amount
 
 
 def _release(amount: int) -> None:
@@ -145,12 +150,13 @@ def in_background(work: Callable[[], int]) -> Callable[[], int]:
     returned waits for its result (a whole number), and must be called, to reap the child.
     Without fork, or without the memory for a copy of this process (affordable_children), work()
     runs here and now."""
-    child = _start_child(work) if affordable_children(1) else None
+    affordable, size = _affordable(1)
+    child = _start_child(work) if affordable else None
     if child is None:
         result = work()
         return lambda: result
     answer: list[int] = []
-    reserved = _reserve(1)
+    reserved = _reserve(size)
 
     def wait() -> int:
         if not answer:
