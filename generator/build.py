@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from .config import BuildOptions, Config, load_config
 from .errors import BuildFailed, SiteError
 from .read.fields import Fields
-from .read.inputs import LastBuild, ScannedInputs, read_last_build, save_known_hashes, scan_inputs, write_last_build
+from .read.inputs import (LastBuild, ScannedInputs, read_last_build, save_built_hashes, save_known_hashes, scan_inputs,
+                          write_last_build)
 from .write.cache import ContentCache, cache_file
 from .write.output import OutputFile, check_output_dir, find_collisions, intact_output, write_output
 from .write.parallel import in_background, memory_notes
@@ -151,6 +152,7 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     saved = _save(cache, inputs.digest)
     if store is not None:
         store(cache if saved else None)
+    save_built_hashes(site_dir, inputs)
     write_last_build(site_dir, LastBuild(inputs.digest, inputs.context, rendered.plan_key, rendered.next_change,
                                          rendered.articles, rendered.pages, report.written + report.unchanged,
                                          rendered.next_change_what))

@@ -16,12 +16,14 @@ removes it, so that the summary's count says which build ran.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
 from pathlib import Path
 
 from conftest import article, snapshot
+from generator.read.inputs import built_hashes_file
 from generator.write.cache import cache_file
 from generator.write.site_store import store_file
 # Fixtures (cold, site) and helpers only: a test function imported here would be collected and
@@ -422,4 +424,61 @@ def test_an_edit_after_whole_builds_that_made_the_body_file_afresh_is_built_from
     assert store_warnings(again.err) == []
     assert again.converted == 1, again
     assert "Added by the edit." in read(site, B)
+    assert_same_as_cold(site, cold(site))
+
+
+# --- the last good build's hashes (last-build-hashes.bin): which files an edit changed ---------------
+
+def bravo_hash(site: Path) -> bytes:
+    return hashlib.sha256((site / "content/2022/bravo.md").read_bytes()).hexdigest().encode()
+
+
+def test_an_edit_is_found_the_same_with_and_without_the_record_of_the_last_builds_hashes(site, run, cold):
+    record = built_hashes_file(site)
+    assert record.is_file(), "a good build records the hashes it read"
+    edit_bravo(site, " First edit.")
+    first = build(run, site)
+    assert (first.converted, first.err) == (1, "")
+    assert_same_as_cold(site, cold(site))
+
+    # Without the record, the edit is found from the store's digests instead: the same build.
+    record.unlink()
+    age(site / "output")
+    edit_bravo(site, " Second edit.")
+    second = build(run, site)
+    assert (second.converted, second.err) == (1, "")
+    assert written(site / "output") == BRAVO_BODY_SHOWN
+    assert "Second edit." in read(site, B)
+    assert_same_as_cold(site, cold(site))
+    assert record.is_file(), "and that build recorded its hashes again"
+
+
+def test_a_record_of_hashes_altered_to_hide_an_edit_is_not_trusted(site, run, cold):
+    # Damage that would hide the edit: Bravo's hash in the record becomes the hash of its new
+    # bytes. Trusted, the build would see nothing changed in Bravo and leave its page stale; the
+    # checksum sees the damage and the store's digests find the edit.
+    old_hash = bravo_hash(site)
+    edit_bravo(site, " Added by the edit.")
+    new_hash = bravo_hash(site)
+    record = built_hashes_file(site)
+    header, _, hashes = record.read_bytes().partition(b"\n")
+    at = hashes.index(old_hash)  # one hash of 64 characters per Markdown file (5 articles, 1 page)
+    assert len(hashes) == 64 * 6 and at % 64 == 0
+    record.write_bytes(header + b"\n" + hashes[:at] + new_hash + hashes[at + 64:])
+    again = build(run, site)
+    assert (again.converted, again.err) == (1, "")
+    assert "Added by the edit." in read(site, B)
+    assert_same_as_cold(site, cold(site))
+
+
+def test_an_edit_before_a_failed_build_is_still_built_after_it(site, run, cold):
+    # The failed build's scan keeps the hashes it read (its known hashes); the record stays that
+    # of the last good build, so the next build still sees Bravo's edit as well as the fix.
+    edit_bravo(site, " Added before the failure.")
+    edit(site, "content/2022/delta.md", "---\ntitle: [unclosed\n---\nBody.\n")
+    assert run("build", "--site", site).status == 1
+    edit(site, "content/2022/delta.md", source("delta", text=body("Delta", " Fixed.")))
+    again = build(run, site)
+    assert (again.converted, again.err) == (2, "")
+    assert "Added before the failure." in read(site, B) and "Fixed." in read(site, D)
     assert_same_as_cold(site, cold(site))

@@ -19,6 +19,7 @@ import marshal
 import os
 import sys
 import time
+import zlib
 from array import array
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,8 @@ _LIBRARIES = ("markdown", "jinja2", "markupsafe", "yaml", "babel", "PIL", "pagef
 # A file changed less than this before a scan may change again with the same times (see scan_inputs).
 _RACY_NS = 2_000_000_000
 _HASHES_FORMAT = "broadsheet source hashes 3"
+_BUILT_FORMAT = "broadsheet built hashes 1"
+_HASH_WIDTH = len(digest_of(b""))  # characters of each Markdown file's hash
 
 
 @dataclass(frozen=True)
@@ -196,17 +199,19 @@ def _hashes(paths: tuple[str, ...], stamps: array, known: KnownHashes) -> tuple[
     return tuple(hashes), again
 
 
-def _differing(stamps: array, known: array, start: int, end: int, found: list[int]) -> list[int]:
-    """found, with the positions from start to end whose stamps differ from the known ones: halves
-    compared whole (in C), down to the files that differ, so that an edit of one file among
-    100,000 costs a few milliseconds, not a loop over all of them."""
-    if stamps[4 * start:4 * end] != known[4 * start:4 * end]:
+def _differing(now: array | bytes, then: array | bytes, start: int, end: int, found: list[int],
+               width: int = 4) -> list[int]:
+    """found, with the positions from start to end whose entries (`width` items each: a stamp's
+    four numbers, a hash's characters) differ between now and then: halves compared whole (in C),
+    down to the entries that differ, so that an edit of one file among 100,000 costs a few
+    milliseconds, not a loop over all of them."""
+    if now[width * start:width * end] != then[width * start:width * end]:
         if end - start == 1:
             found.append(start)
         else:
             middle = (start + end) // 2
-            _differing(stamps, known, start, middle, found)
-            _differing(stamps, known, middle, end, found)
+            _differing(now, then, start, middle, found, width)
+            _differing(now, then, middle, end, found, width)
     return found
 
 
@@ -432,3 +437,50 @@ def write_last_build(site_dir: Path, finished: LastBuild | None) -> None:
         os.replace(temporary, path)
     except OSError:
         pass  # without it the next build only does its work again
+
+
+def built_hashes_file(site_dir: Path) -> Path:
+    return site_dir / ".cache" / "broadsheet" / "last-build-hashes.bin"
+
+
+def save_built_hashes(site_dir: Path, inputs: ScannedInputs) -> None:
+    """The hash of each Markdown file as this good build read it, in the scan's order, for
+    changed_since_built; written before the build's record (write_last_build), so that a record
+    never names hashes that were not written. Scans between two good builds (a failed build,
+    the preview) rewrite the known hashes, not these."""
+    path = built_hashes_file(site_dir)
+    hashes = inputs.known_hashes.hashes
+    body = "".join(hashes).encode("ascii", "replace")
+    try:
+        if len(body) != _HASH_WIDTH * len(hashes):
+            path.unlink(missing_ok=True)  # a file with no hash: such a build is no good build anyway
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_bytes(f"{_BUILT_FORMAT}\0{inputs.digest}\0{zlib.crc32(body)}\n".encode() + body)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # the next edit compares with the site store's digests instead
+
+
+def changed_since_built(site_dir: Path, last: LastBuild, inputs: ScannedInputs) -> list[int] | None:
+    """The positions (in inputs.markdown_files) of the files whose bytes are not those the last
+    good build read, found by comparing this scan's hashes with that build's whole (in C), not
+    file by file: at a million files, reading the site store's digests and comparing them one by
+    one took 3.3 s. Only for a build whose context is the last one's (the same files, in the same
+    order: their names are in it). None when that build's hashes cannot be had or are damaged
+    (a checksum guards them: a change missed would leave a page stale)."""
+    try:
+        with open(built_hashes_file(site_dir), "rb") as handle:
+            header = handle.readline()
+            body = handle.read()
+        name, built_from, checksum = header.decode("ascii").rstrip("\n").split("\0")
+        if name != _BUILT_FORMAT or built_from != last.inputs or int(checksum) != zlib.crc32(body):
+            return None
+    except (OSError, ValueError):
+        return None
+    now = "".join(inputs.known_hashes.hashes).encode("ascii", "replace")
+    count = len(inputs.known_hashes.paths)  # the scan's Markdown files, in the same order
+    if not len(now) == len(body) == _HASH_WIDTH * count:
+        return None
+    return _differing(now, body, 0, count, [], _HASH_WIDTH)
