@@ -1800,3 +1800,56 @@ def test_a_symbolic_link_in_the_content_means_the_folders_are_listed_at_every_sc
     build(run, site)
     assert listings
     assert_same_as_cold(site, cold(site))
+
+
+def test_the_known_hashes_of_files_edited_in_place_are_kept_in_a_journal_the_next_scan_trusts(
+        site, run, cold, monkeypatch):
+    # A scan that read some files again adds their hashes to a journal beside the known hashes
+    # (.cache/broadsheet/source-hashes.journal) instead of writing all of them again; the next
+    # scan trusts them as it trusts the rest. A journal cut short loses only its last entries:
+    # those files are read again. Times count as settled at once here (no "racy" two seconds).
+    from generator.read import inputs
+
+    monkeypatch.setattr(inputs, "_RACY_NS", 0)
+    hashed = []
+    real_digest = inputs.digest_of
+    monkeypatch.setattr(inputs, "digest_of", lambda data: hashed.append(data) or real_digest(data))
+    known = site / ".cache/broadsheet/source-hashes.marshal"
+    journal = known.with_name("source-hashes.journal")
+
+    def files_read() -> int:
+        hashed.clear()
+        build(run, site)
+        return len(hashed)
+
+    files_read()
+    assert files_read() == 0
+    inode = known.stat().st_ino
+    edit(site, "content/2022/bravo.md", source("bravo", text=body("Bravo", " First edit.")))
+    assert files_read() == 1
+    assert known.stat().st_ino == inode and journal.is_file()  # added to the journal, not written whole
+    assert files_read() == 0  # the journal's hash is trusted
+    edit(site, "content/2022/delta.md", source("delta", text=body("Delta", " Second edit.")))
+    assert files_read() == 1
+    assert files_read() == 0
+    assert known.stat().st_ino == inode
+    assert "First edit." in read(site, B) and "Second edit." in read(site, D)
+    assert_same_as_cold(site, cold(site))
+
+    # Cut short in its last entry (a crash while it was written): Delta is read again, and the
+    # known hashes are written whole, the journal gone.
+    journal.write_bytes(journal.read_bytes()[:-3])
+    assert files_read() == 1
+    assert known.stat().st_ino != inode and not journal.exists()
+    assert files_read() == 0
+
+    # A journal at its length limit: the next scan's hashes are written whole.
+    monkeypatch.setattr(inputs, "_JOURNAL_LIMIT", 1)
+    inode = known.stat().st_ino
+    edit(site, "content/2022/bravo.md", source("bravo", text=body("Bravo", " Third edit.")))
+    assert files_read() == 1 and journal.is_file() and known.stat().st_ino == inode
+    edit(site, "content/2022/delta.md", source("delta", text=body("Delta", " Fourth edit.")))
+    assert files_read() == 1 and not journal.exists() and known.stat().st_ino != inode
+    assert files_read() == 0
+    assert "Third edit." in read(site, B) and "Fourth edit." in read(site, D)
+    assert_same_as_cold(site, cold(site))
