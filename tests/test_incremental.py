@@ -432,7 +432,8 @@ def test_an_output_file_damaged_by_hand_is_made_again_when_nothing_else_changed(
 def test_an_output_file_deleted_by_hand_is_made_again_when_the_manifest_has_a_line_of_another_shape(
         site, run, cold, line):
     # The check that output/ is as left reads the manifest in one step when every line has its
-    # two tabs and a size, and line by line otherwise: both must see the file that is gone.
+    # two tabs and a size; a line of another shape (no build writes one) means it cannot vouch
+    # for output/, and the build looks at every file: it must still see the file that is gone.
     with (site / "output" / MANIFEST).open("a", encoding="utf-8") as manifest:
         manifest.write(line + "\n")
     damage_by_hand(site / "output" / "tags/roads/index.html", "deleted")
