@@ -132,12 +132,7 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     # sources as that build read them (the preview saves it too, from other sources).
     plan_key = last.plan_key if as_left and last is not None and cache.built_from == last.inputs else None
     rendered = render(site_dir, options, base_url, now, cache, inputs=inputs, config=config, last_plan_key=plan_key,
-                      trust_cache=use_cache,
-                      indexing=(lambda done, of: progress(f"indexing for search: {done} of {of} shards")) if progress
-                      else None)
-    if progress:
-        progress(f"{rendered.articles} articles read ({rendered.bodies_rendered} rendered, "
-                 f"{rendered.articles + rendered.pages - rendered.bodies_rendered} from the cache)")
+                      trust_cache=use_cache, progress=progress)
     if rendered.model is not None:
         cache.settle_bodies()  # before the store is written: it keeps where each body is
     store = _store_in_background(site_dir, *rendered.model, inputs.digest) if rendered.model is not None else None
@@ -167,7 +162,7 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
            unchanged: Callable[[str], bool] | None = None, inputs: ScannedInputs | None = None,
            config: Config | None = None, last_plan_key: str | None = None, trust_cache: bool = True,
            search_cache: ShardCache | None = None,
-           indexing: Callable[[int, int], None] | None = None) -> RenderedSite:
+           progress: Callable[[str], None] | None = None) -> RenderedSite:
     """Every stage but the write: what `build` would write, or BuildFailed with every problem.
     unchanged, inputs: see content.load_content. config: as already loaded from site_dir and
     base_url (build has read it to scan the inputs). last_plan_key: the global key of the last
@@ -175,7 +170,8 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     around the articles changed since are planned, if nothing else changed. trust_cache=False:
     the search index is made afresh too (build --no-cache). search_cache: the search index's
     shards as the preview keeps them between builds (else they are read from the site's cache).
-    indexing(done, of): told as the search index's shards are indexed."""
+    progress(message): told what the build is doing, as it reads the files, plans the pages and
+    indexes them for search (a cold build of a million articles reads for minutes)."""
     # Imported here, not above: a build with nothing to do (see inputs.py) needs neither
     # Markdown nor Jinja, and loading them would be a fifth of its time.
     from .read.authors import load_authors
@@ -196,7 +192,8 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     try:
         if search.enabled(config, options):
             search_cache = kept_shards or ShardCache(cache_file(site_dir).parent / "search", trusted=trust_cache)
-            search_cache.progress = indexing
+            search_cache.progress = (lambda done, of: progress(f"indexing for search: {done} of {of} shards")) \
+                if progress else None
     except BuildFailed as failed:
         errors.extend(failed.errors)
     try:
@@ -204,7 +201,9 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     except BuildFailed as failed:
         errors.extend(failed.errors)
     try:
-        content = load_content(config, options, now, cache, unchanged, inputs)
+        content = load_content(config, options, now, cache, unchanged, inputs,
+                               (lambda done, of: progress(f"reading: {done} of {of} Markdown files")) if progress
+                               else None)
     except BuildFailed as failed:
         errors.extend(failed.errors)
     try:
@@ -217,6 +216,10 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
         raise BuildFailed(errors)
     assert content is not None and theme is not None and env is not None and authors is not None
 
+    if progress:
+        read = len(content.articles) + len(content.pages)
+        progress(f"{len(content.articles)} articles read ({content.rendered} rendered, {read - content.rendered} "
+                 "from the cache); planning the pages")
     site = build_site(config, content, authors)
     around = Around(content.changed, last_plan_key) if last_plan_key and content.changed is not None else None
     plan = render_site(site, theme, env, options, around, now, search_cache)

@@ -1051,3 +1051,55 @@ def test_files_under_content_and_the_theme_css_are_copied(sample_site, run, tmp_
         sheets = [link.attrs["href"] for link in parse_html(file.read_text(encoding="utf-8")).find_all("link")
                   if "stylesheet" in (link.attrs.get("rel") or "").split()]
         assert "/theme/css/site.css" in sheets, file
+
+
+# --- what a build shows on a terminal while it works -------------------------------------------------
+
+def _build_on(site: Path, terminal: bool) -> tuple[int, str]:
+    """`broadsheet build` with its stderr on a pseudo-terminal (as in a shell) or a pipe: its
+    exit status and everything it wrote there."""
+    import pty
+    import sys
+
+    command = [sys.executable, "-m", "generator", "build", "--site", str(site), "--no-search"]
+    if not terminal:
+        done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+        return done.returncode, done.stderr
+    controller, follower = pty.openpty()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower, cwd=REPO)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the build has closed its end
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    return process.wait(), shown.decode()
+
+
+def test_a_build_shows_on_a_terminal_what_it_is_doing_and_nothing_in_a_pipe(tmp_path):
+    # A thousand articles: the reading is told every thousand files, the writing every 500.
+    site = tmp_path / "site"
+    (site / "content/posts").mkdir(parents=True)
+    (site / "config.yaml").write_text(MINIMAL_CONFIG)
+    for number in range(1000):
+        (site / f"content/posts/story-{number:04}.md").write_text(
+            article(f"Story {number}", f"2022-03-{number % 28 + 1:02}", f"Text of story {number}."))
+    status, shown = _build_on(site, terminal=True)
+    assert status == 0, shown
+    lines = shown.split("\r\033[K")
+    assert "reading: 1000 of 1000 Markdown files" in lines
+    planning = "1000 articles read (1000 rendered, 0 from the cache); planning the pages"
+    assert planning in lines
+    assert "500 of " in shown and " files made" in shown
+    assert lines.index("reading: 1000 of 1000 Markdown files") < lines.index(planning)
+    assert shown.endswith("\r\033[K")  # the line taken away before the summary (on stdout)
+
+    shutil.rmtree(site / ".cache")
+    shutil.rmtree(site / "output")
+    status, piped = _build_on(site, terminal=False)
+    assert (status, piped) == (0, "")

@@ -178,7 +178,8 @@ class _Source:
 
 def load_content(config: Config, options: BuildOptions, now: datetime,
                  cache: ContentCache | None = None, unchanged: Callable[[str], bool] | None = None,
-                 inputs: ScannedInputs | None = None) -> Content:
+                 inputs: ScannedInputs | None = None,
+                 reading: Callable[[int, int], None] | None = None) -> Content:
     """Read and render everything under content/. Raises BuildFailed with every problem.
 
     With a cache, a file whose bytes are unchanged is not parsed again, and a body
@@ -187,7 +188,8 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
 
     unchanged(path) says a file is known not to have changed since the cache's entry for it
     was made (the preview's watcher knows): such a file is not even read. inputs: the content
-    as already found and hashed by inputs.scan_inputs, so that it is not read twice."""
+    as already found and hashed by inputs.scan_inputs, so that it is not read twice.
+    reading(done, of): told as the files whose front matter is read come in, every thousand."""
     content_dir = config.content_dir
     errors: list[SiteError] = []
     if inputs is None:
@@ -225,7 +227,7 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
         known = same_bytes and entry.fields is not None and entry.fields_key == key_for_fields
         found.append(_Found(key, path, entry, raw, source_digest, same_bytes, known, path.startswith(pages_dir)))
     with _keeper(cache) as keep:
-        read, rendered_early = _read_sources(config, options, now, [f for f in found if not f.known], keep)
+        read, rendered_early = _read_sources(config, options, now, [f for f in found if not f.known], keep, reading)
 
     sources: list[_Source] = []
     unreadable: list[str] = []  # sources with errors of their own: a link to one is not to a missing file
@@ -509,16 +511,19 @@ def _keeper(cache: ContentCache | None) -> contextlib.AbstractContextManager[Cal
 
 
 def _read_sources(config: Config, options: BuildOptions, now: datetime, to_read: Sequence[_Found],
-                  keep: Callable[[BodyResult], None]) -> tuple[dict[str, tuple], dict[str, Rendered]]:
+                  keep: Callable[[BodyResult], None],
+                  reading: Callable[[int, int], None] | None = None) -> tuple[dict[str, tuple], dict[str, Rendered]]:
     """Each file's (meta, fields, problems) by key, and the bodies rendered with them (see
-    _Reader), each kept as it comes."""
+    _Reader), each kept as it comes; reading(done, of) told every thousand files."""
     reader = _Reader(config, options, now)
     results = (forked_map(reader, to_read, 200) if worth_it(len(to_read), PARALLEL_READ_FROM)
                else map(reader, to_read))
     read: dict[str, tuple] = {}
     early: dict[str, Rendered] = {}
-    for found, (meta, fields, problems, body) in zip(to_read, results, strict=True):
+    for done, (found, (meta, fields, problems, body)) in enumerate(zip(to_read, results, strict=True), start=1):
         read[found.key] = (meta, fields, problems)
+        if reading is not None and done % 1000 == 0:
+            reading(done, len(to_read))
         if body is not None:
             early[found.key] = from_values(body)
             keep(early[found.key].result)
