@@ -16,6 +16,7 @@ from .build import build
 from .config import BuildOptions, load_config
 from .errors import BuildFailed, SiteError
 from .newpost import new_article
+from .terminal import ProgressLine
 
 EXIT_OK, EXIT_SITE_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -109,11 +110,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     _collect_less()
-    progress = _Progress() if sys.stderr.isatty() else None
+    progress = ProgressLine(sys.stderr)  # every message: the build says each step once, or every thousand files
     report = build(args.site, args.output, BuildOptions(drafts=args.drafts, future=args.future, search=not args.no_search), args.base_url,
-                   use_cache=not args.no_cache, progress=progress)
-    if progress:
-        progress.clear()
+                   use_cache=not args.no_cache, progress=progress if progress.shown else None)
+    progress.clear()
     for warning in report.warnings:
         print(f"broadsheet: warning: {warning}", file=sys.stderr)
     print(f"built {_count(report.articles, 'article')} and {_count(report.pages, 'page')} into "
@@ -140,16 +140,6 @@ def _moment(when: datetime) -> str:
         day = "" if when.date() == utc.date() else f"{when:%Y-%m-%d} "
         text += f" ({day}{clock(when)} {zone})"
     return text
-
-
-class _Progress:
-    """One line on a terminal, rewritten as the build goes."""
-
-    def __call__(self, message: str) -> None:
-        print(f"\r\033[K{message}", end="", file=sys.stderr, flush=True)
-
-    def clear(self) -> None:
-        print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
 def _collect_less() -> None:

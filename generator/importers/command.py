@@ -22,6 +22,7 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from ..config import Config
+from ..terminal import ProgressLine
 from . import blogger, feed, hugo, jekyll, wordpress
 from .model import Copied, Found, Item, Notice
 from .writer import ImportReport, Writer
@@ -73,28 +74,17 @@ def url_of(source: Path | str) -> str | None:
 
 
 class Progress:
-    """`importing… 1200 items`, rewritten in place on a terminal; nothing on anything else (a
-    pipe, a log file). Called for each item; it writes at most every PROGRESS_EVERY seconds."""
+    """`importing… 1200 items` on a terminal's progress line (terminal.ProgressLine), at most
+    every PROGRESS_EVERY seconds. Called with the number of items seen so far."""
 
     def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
-        self.stream, self.clock = stream, clock
-        self.shown = stream.isatty()
-        self._next = clock() + PROGRESS_EVERY  # a small import finishes before anything is shown
-        self._written = False
+        self.line = ProgressLine(stream, PROGRESS_EVERY, clock)
 
     def __call__(self, seen: int) -> None:
-        if not self.shown or self.clock() < self._next:
-            return
-        self._next = self.clock() + PROGRESS_EVERY
-        self._written = True
-        self.stream.write(f"\r\033[Kimporting… {seen} item{'' if seen == 1 else 's'}")
-        self.stream.flush()
+        self.line(f"importing… {seen} item{'' if seen == 1 else 's'}")
 
     def clear(self) -> None:
-        """Take the line away, so that the messages and the summary start on a clean one."""
-        if self._written:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
+        self.line.clear()
 
 
 def import_to(source: Path | str, config: Config, fmt: str | None, dry_run: bool, stream: TextIO,
