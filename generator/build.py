@@ -107,8 +107,6 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
         return BuildReport(output_dir, last.articles, last.pages, 0, 0, 0, last.files, 0,
                            time.perf_counter() - started, notes, local_time(last.valid_until, config),
                            last.valid_until_what)
-    # The output is about to change: until this build succeeds, the record no longer describes it.
-    write_last_build(site_dir, None)
     store_warning = None
     if same_context:
         # Only Markdown files changed: the site store has the rest as that build made it. The edit
@@ -133,6 +131,7 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     plan_key = last.plan_key if as_left and last is not None and cache.built_from == last.inputs else None
     rendered = render(site_dir, options, base_url, now, cache, inputs=inputs, config=config, last_plan_key=plan_key,
                       trust_cache=use_cache, progress=progress)
+    about_to_change(site_dir)
     if rendered.model is not None:
         cache.settle_bodies()  # before the store is written: it keeps where each body is
     store = _store_in_background(site_dir, *rendered.model, inputs.digest) if rendered.model is not None else None
@@ -155,6 +154,15 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
                        report.written, report.unchanged, report.removed, time.perf_counter() - started,
                        ((warning,) if warning else ()) + notes + memory_notes(), local_time(rendered.next_change, config),
                        rendered.next_change_what, report.count("location-removed"))
+
+
+def about_to_change(site_dir: Path) -> None:
+    """Forget the record of the last good build: what this one writes from here on (output/, the
+    body file, the site store) is no longer what it describes, until this build succeeds. Not
+    before: a build that fails while reading or planning (a typo in front matter, a broken
+    link) has changed none of it, and the build after the fix is then still an edit's build
+    from that record, not a whole one (21 s instead of 0.8 s at 100,000 articles)."""
+    write_last_build(site_dir, None)
 
 
 def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str | None = None,

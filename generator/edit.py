@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from .build import BuildReport, RenderedSite, local_time, planned
+from .build import BuildReport, RenderedSite, about_to_change, local_time, planned
 from .config import BuildOptions, Config
 from .errors import BuildFailed, SiteError
 from .read.inputs import LastBuild, ScannedInputs, changed_since_built, save_built_hashes, write_last_build
@@ -45,6 +45,7 @@ def build_edit(site_dir: Path, output_dir: Path, options: BuildOptions, now: dat
             return None, damaged
         if rendered is None or not output_as_left():
             return None, None
+        about_to_change(site_dir)
         # The pages are rendered as they are written: they read what they show from the store. A
         # damage seen then leaves output/ as it was (what was staged is cleared by the next write).
         try:

@@ -6,7 +6,9 @@ id, by name and unknown, tags spelt several ways, drafts, scheduled articles, `u
 corrections, links between articles, pages, authors.yaml) is built, then edited round after
 round: one to three edits a round (retitle, retag, a new date, time or offset, a new section,
 new authors, draft and publish, delete, add, a file moved or given a new slug, body and summary
-edits, a correction, authors.yaml edits, per_page, a file touched without a change of bytes). After each round the site is built
+edits, a correction, authors.yaml edits, per_page, a file touched without a change of bytes),
+and in about a third of the rounds a build that fails first (an article's front matter broken,
+then put back as the round has it). After each round the site is built
 incrementally into its output/, and a copy of its sources (not its .cache/, not its output/) is
 built with `--no-cache` into another folder; the two must hold the same files with the same
 bytes, and the manifest the same fingerprint for every rendered file, as in
@@ -50,6 +52,31 @@ ARTICLES = int(os.environ.get("BROADSHEET_STALE_ARTICLES", "100"))
 SEEDS = [int(os.environ["BROADSHEET_STALE_SEED"])] if os.environ.get("BROADSHEET_STALE_SEED") else [20]
 MANIFEST = ".broadsheet-manifest"
 SUMMARY = re.compile(r"built (\d+) articles? and (\d+) pages? into .+?: .*\((\d+) Markdown converted")
+
+
+# The share of rounds in which the editor first saves one of the round's articles with its front
+# matter broken, builds (which fails, leaving output/ as it was), then saves it as the round has
+# it: the build after the fix starts from the state a failed build left. Drawn from the seed and
+# the round alone, so that a seed's edits are the same as without them.
+FAILED_BUILDS = 0.3
+
+
+def failed_build(site: Path, rng: random.Random, run) -> str:
+    """A failed build in the middle of a round: what it did, or a line starting with "!" when
+    the build did not fail as it should (it succeeded, or changed output/)."""
+    sources = sorted(p for p in (site / "content").rglob("*.md") if "pages" not in p.parts)
+    chosen = rng.choice(sources)
+    text = chosen.read_bytes()
+    manifest = (site / "output" / MANIFEST).read_bytes()
+    chosen.write_bytes(b"---\ntitle: [unclosed\n" + text.split(b"\n", 1)[1])
+    result = run("build", "--site", site)
+    chosen.write_bytes(text)
+    name = chosen.relative_to(site).as_posix()
+    if result.status != 1:
+        return f"! the build with {name}'s front matter broken did not fail:\n{result.out}{result.err}"
+    if (site / "output" / MANIFEST).read_bytes() != manifest:
+        return f"! the failed build with {name}'s front matter broken changed output/"
+    return f"(a failed build: {name}'s front matter broken, then put back)"
 
 
 def copy_sources(site: Path, to: Path) -> Path:
@@ -129,6 +156,11 @@ def test_an_incremental_build_equals_a_cold_build_after_every_round_of_random_ed
         # "racy" times set to none): the scan then trusts the hashes and the folders' listing it
         # kept, which rounds a few milliseconds apart would otherwise never do.
         monkeypatch.setattr(inputs, "_RACY_NS", 0 if round_ % 2 else racy_ns)
+        if round_ and random.Random(f"{seed} {round_}").random() < FAILED_BUILDS:
+            broken = failed_build(site, random.Random(f"{seed} {round_} file"), run)
+            edits.append(broken)
+            if broken.startswith("!"):
+                pytest.fail(failure(broken), pytrace=False)
         incremental = run("build", "--site", site)
         if incremental.status != 0:
             pytest.fail(failure(f"the incremental build failed:\n{incremental.err}"), pytrace=False)

@@ -471,14 +471,36 @@ def test_a_record_of_hashes_altered_to_hide_an_edit_is_not_trusted(site, run, co
     assert_same_as_cold(site, cold(site))
 
 
-def test_an_edit_before_a_failed_build_is_still_built_after_it(site, run, cold):
-    # The failed build's scan keeps the hashes it read (its known hashes); the record stays that
-    # of the last good build, so the next build still sees Bravo's edit as well as the fix.
+def test_an_edit_before_a_failed_build_is_still_built_after_it_from_the_store(site, run, cold):
+    # A build that fails while reading (a typo in front matter) changes nothing the record of the
+    # last good build describes: the build after the fix is still an edit's build from the store
+    # (not a whole one: 21 s against 0.8 s at 100,000 articles). The failed build's scan keeps the
+    # hashes it read (its known hashes); the record of hashes stays that of the last good build,
+    # so the next build sees Bravo's edit as well as the fix.
+    inode = store_inode(site)
+    without_content_index(site)
     edit_bravo(site, " Added before the failure.")
     edit(site, "content/2022/delta.md", "---\ntitle: [unclosed\n---\nBody.\n")
-    assert run("build", "--site", site).status == 1
+    failed = run("build", "--site", site)
+    assert failed.status == 1 and "content/2022/delta.md:2" in failed.err
     edit(site, "content/2022/delta.md", source("delta", text=body("Delta", " Fixed.")))
     again = build(run, site)
-    assert (again.converted, again.err) == (2, "")
+    assert (again.converted, again.err) == (2, "")  # a whole build without the index converts all 6
+    assert store_inode(site) == inode, "the build after the fix was not built from the store"
     assert "Added before the failure." in read(site, B) and "Fixed." in read(site, D)
     assert_same_as_cold(site, cold(site))
+
+
+def test_a_failed_build_undone_leaves_nothing_to_do(site, run):
+    # The failed build left output/ and the record as they were: with the sources back as they
+    # were, the next build stops at the record, without even opening the content cache (damaged
+    # here: a build that read it would say so, and convert every body again).
+    before = snapshot(site / "output")
+    delta = (site / "content/2022/delta.md").read_text()
+    edit(site, "content/2022/delta.md", "---\ntitle: [unclosed\n---\nBody.\n")
+    assert run("build", "--site", site).status == 1
+    edit(site, "content/2022/delta.md", delta)
+    cache_file(site).write_bytes(b"not a cache")
+    again = build(run, site)
+    assert (again.converted, again.rendered, again.written, again.err) == (0, 0, 0, "")
+    assert snapshot(site / "output") == before
