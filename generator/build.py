@@ -18,6 +18,7 @@ from .read.inputs import (LastBuild, ScannedInputs, read_last_build, save_built_
                           write_last_build)
 from .write.cache import ContentCache, cache_file
 from .write.output import OutputFile, check_output_dir, find_collisions, intact_output, write_output
+from .write.site_lock import site_lock
 from .write.parallel import in_background, memory_notes
 
 if TYPE_CHECKING:
@@ -69,17 +70,26 @@ class RenderedSite:
 
 def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions = BuildOptions(),
           base_url: str | None = None, now: datetime | None = None, use_cache: bool = True,
-          progress: Callable[[str], None] | None = None) -> BuildReport:
+          progress: Callable[[str], None] | None = None,
+          waiting: Callable[[str], None] | None = None) -> BuildReport:
     """Build the site; raises BuildFailed with every problem found, leaving output/ as it was.
 
-    use_cache=False builds cold: the cache is not read, only written afresh."""
-    started = time.perf_counter()
-    memory_notes()  # only this build's
-    now = now or datetime.now(timezone.utc)
+    use_cache=False builds cold: the cache is not read, only written afresh. One build of a site
+    at a time (write/site_lock.py): waiting(holder) is told when another holds the site's lock,
+    before this one waits for it."""
     output_dir = output_dir if output_dir is not None else site_dir / "output"
     problem = check_output_dir(site_dir, output_dir)
     if problem:
         raise BuildFailed([problem])
+    with site_lock(site_dir, waiting):
+        return _build(site_dir, output_dir, options, base_url, now, use_cache, progress)
+
+
+def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, now: datetime | None,
+           use_cache: bool, progress: Callable[[str], None] | None) -> BuildReport:
+    started = time.perf_counter()
+    memory_notes()  # only this build's
+    now = now or datetime.now(timezone.utc)
     last = read_last_build(site_dir) if use_cache else None
     # Whether every file the last build wrote is still there, with its size: looked at by another
     # process while this one scans the inputs (at 10,000 articles both take a tenth of a second,

@@ -112,7 +112,8 @@ def _build(args: argparse.Namespace) -> int:
     _collect_less()
     progress = ProgressLine(sys.stderr)  # every message: the build says each step once, or every thousand files
     report = build(args.site, args.output, BuildOptions(drafts=args.drafts, future=args.future, search=not args.no_search), args.base_url,
-                   use_cache=not args.no_cache, progress=progress if progress.shown else None)
+                   use_cache=not args.no_cache, progress=progress if progress.shown else None,
+                   waiting=_waiting)
     progress.clear()
     for warning in report.warnings:
         print(f"broadsheet: warning: {warning}", file=sys.stderr)
@@ -125,6 +126,11 @@ def _build(args: argparse.Namespace) -> int:
     if report.next_change is not None:
         print(f"{report.next_change_what or 'the site changes'} at {_moment(report.next_change)}: build again then")
     return EXIT_OK
+
+
+def _waiting(holder: str) -> None:
+    print(f"broadsheet: waiting for another build of this site to finish"
+          f"{f' (process {holder})' if holder else ''}", file=sys.stderr, flush=True)
 
 
 def _moment(when: datetime) -> str:

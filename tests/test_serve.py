@@ -858,3 +858,31 @@ def test_double_slash_paths_neither_redirect_elsewhere_nor_reveal_folders(make_s
         reply = raw_get(server, path)
         assert reply.status == 404, f"{path}: {reply.status} {reply.headers.get('location')}"
         assert "location" not in reply.headers
+
+
+def test_the_preview_waits_for_a_build_of_the_same_site_then_builds(make_site, page):
+    # `broadsheet build` (a cron job, a terminal) holds the site's lock while it works; the
+    # preview's build waits for it, says so, and serves once that build is done.
+    import fcntl
+
+    site = make_site(ARTICLES, config=CONFIG)
+    lock = site / ".cache/broadsheet/build.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.write("4242\n")
+        handle.flush()
+        server = start_server(site)
+        try:
+            server.wait_for(lambda line: line == "waiting for another build of this site to finish (process 4242)")
+            time.sleep(0.5)
+            assert server.builds() == 0 and not any(line.startswith("serving ") for line in server.lines)
+        except BaseException:
+            server.stop()
+            raise
+    try:
+        server.url = re.match(r"serving (\S+)", server.wait_for(lambda line: line.startswith("serving "))).group(1)
+        page.goto(server.url + BUDGET_PATH)
+        expect(page.locator("h1.story__headline")).to_have_text(re.compile(r"\S"))
+    finally:
+        server.stop()

@@ -49,6 +49,7 @@ from ..read.fields import Fields
 from ..search.cache import ShardCache
 from ..write.cache import ContentCache, cache_file
 from ..write.output import write_output
+from ..write.site_lock import site_lock
 from .watch import Change, Watcher
 
 log = logging.getLogger("broadsheet.serve")
@@ -178,7 +179,8 @@ class Preview:
         content = str(self.site_dir / "content") + os.sep
         articles_only = changed is not None and all(
             path.startswith(content) and path.endswith((".md", ".markdown")) for path in changed)
-        with self.build_lock:
+        # One build of the site at a time: a `build` run meanwhile waits for this one, or this for it.
+        with self.build_lock, site_lock(self.site_dir, _waiting):
             return self._rebuild(address, started, unchanged, changed if articles_only else None, search_only)
 
     def _rebuild(self, address: str, started: float, unchanged: Callable[[str], bool] | None,
@@ -401,6 +403,10 @@ def reload_browsers(change: Change, swap_styles: bool = True) -> None:
             LiveReloadHandler.waiters.discard(waiter)
 
 
+def _waiting(holder: str) -> None:
+    log.info("waiting for another build of this site to finish%s", f" (process {holder})" if holder else "")
+
+
 def serve(options: ServeOptions) -> int:
     """Run until Ctrl-C (or SIGTERM). Raises PortInUse when the port is taken."""
     try:
@@ -426,7 +432,8 @@ def serve(options: ServeOptions) -> int:
         shutil.rmtree(scratch, ignore_errors=True)
         if preview.built_once and preview.cache.changed:
             try:
-                preview.cache.save()
+                with site_lock(options.site_dir, _waiting):
+                    preview.cache.save()
             except OSError:
                 pass  # only the next start is slower
 
