@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import http.server
 import shutil
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,3 +178,16 @@ def pytest_collection_modifyitems(items):
         return _LONG_FILES.index(name) if name in _LONG_FILES else len(_LONG_FILES)
 
     items.sort(key=rank)  # a stable sort: each file's own order is kept
+
+
+@contextmanager
+def another_build_holding_the_lock(site: Path, pid: str = "4242") -> Iterator[None]:
+    """Hold the site's build lock as a build does (generator/write/site_lock.py: flock on
+    .cache/broadsheet/build.lock, the holder's process id written in it) until the block ends."""
+    lock = site / ".cache/broadsheet/build.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.write(f"{pid}\n")
+        handle.flush()
+        yield

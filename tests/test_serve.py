@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect, sync_playwright  # pip: the test extra of pyproject.toml
 
-from conftest import article, site_files, snapshot
+from conftest import another_build_holding_the_lock, article, site_files, snapshot
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -863,15 +863,8 @@ def test_double_slash_paths_neither_redirect_elsewhere_nor_reveal_folders(make_s
 def test_the_preview_waits_for_a_build_of_the_same_site_then_builds(make_site, page):
     # `broadsheet build` (a cron job, a terminal) holds the site's lock while it works; the
     # preview's build waits for it, says so, and serves once that build is done.
-    import fcntl
-
     site = make_site(ARTICLES, config=CONFIG)
-    lock = site / ".cache/broadsheet/build.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        handle.write("4242\n")
-        handle.flush()
+    with another_build_holding_the_lock(site):
         server = start_server(site)
         try:
             server.wait_for(lambda line: line == "waiting for another build of this site to finish (process 4242)")

@@ -5,28 +5,13 @@ lock as a build does: flock on .cache/broadsheet/build.lock, its process id writ
 
 from __future__ import annotations
 
-import fcntl
-import os
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
-from pathlib import Path
 
-from conftest import REPO, article
+from conftest import REPO, another_build_holding_the_lock, article
 
 WAITING = "broadsheet: waiting for another build of this site to finish (process 4242)\n"
-
-
-@contextmanager
-def another_build_holding_the_lock(site: Path):
-    lock = site / ".cache/broadsheet/build.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        handle.write("4242\n")
-        handle.flush()
-        yield
 
 
 def test_a_build_waits_for_another_build_of_the_same_site_and_then_builds(make_site):
