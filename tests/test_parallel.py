@@ -86,3 +86,28 @@ def test_a_build_short_of_memory_writes_the_same_site_in_one_process_and_says_so
     assert forks == []
     from conftest import site_files
     assert site_files(tmp_path / "tight") == site_files(tmp_path / "roomy")
+
+
+def test_the_preview_says_so_too_when_a_rebuild_ran_in_one_process(make_site, monkeypatch, tmp_path, caplog):
+    # `serve` rebuilds through the same stages: short of memory, its log says what `build` says.
+    import logging
+    import shutil
+
+    from conftest import article
+    from generator.serve.server import Preview
+    from generator.write import parallel
+
+    site = make_site({f"content/posts/story-{n}.md": article(f"Story {n}", f"2024-01-{n % 28 + 1:02d}", tags="[town, courts]")
+                      for n in range(120)})
+
+    def warnings_of_a_first_rebuild(folder: str) -> list[str]:
+        shutil.rmtree(site / ".cache", ignore_errors=True)  # from nothing: enough work to fork for
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="broadsheet.serve"):
+            assert Preview(site, tmp_path / folder).rebuild("http://127.0.0.1:8000")
+        return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+    assert warnings_of_a_first_rebuild("roomy") == []
+    monkeypatch.setattr(parallel, "_available_memory", lambda: parallel._resident_size() * 3 // 2)
+    warnings = warnings_of_a_first_rebuild("tight")
+    assert len(warnings) == 1 and warnings[0].startswith("part of the build ran in one process"), warnings

@@ -49,6 +49,7 @@ from ..read.fields import Fields
 from ..search.cache import ShardCache
 from ..write.cache import ContentCache, cache_file
 from ..write.output import write_output
+from ..write.parallel import memory_notes
 from ..write.site_lock import site_lock
 from .watch import Change, Watcher
 
@@ -215,6 +216,8 @@ class Preview:
             else:
                 log.info("built %d articles and %d pages in %.2f s", rendered.articles, rendered.pages,
                          time.perf_counter() - started)
+            for note in memory_notes():  # as `build` ends with it: why a rebuild was slower than it could be
+                log.warning("%s", note)
             return True
         with self.lock:
             self.errors = errors
