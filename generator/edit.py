@@ -6,7 +6,6 @@ changing what its articles show (a page, a moved article, a new alias) gets the 
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -99,12 +98,10 @@ def _render_edit(store, options: BuildOptions, now: datetime, config: Config, in
 def _changed_files(store, config: Config, inputs: ScannedInputs, last: LastBuild) -> list[tuple[str, str]] | None:
     """(path, store key) of each Markdown file edited since the last good build, whose site the
     store holds; None when the store does not hold the same files."""
-    prefix = len(str(config.content_dir)) + 1
+    from .read.content import source_keys
+
     paths = inputs.markdown_files
-
-    def key(path: str) -> str:
-        return "content/" + path[prefix:].replace(os.sep, "/")
-
+    key = source_keys(config.content_dir)
     positions = changed_since_built(config.site_dir, last, inputs)
     if positions is not None:
         return [(paths[position], key(paths[position])) for position in positions]

@@ -176,6 +176,18 @@ class _Source:
         return doc
 
 
+def source_keys(content_dir: Path) -> Callable[[str], str]:
+    """key(path): the key of a file found under content_dir, its path relative to the site folder
+    with "/" ("content/2022/a.md"). content_dir is site_dir/content, and every path found starts
+    with it, however the site folder was named (".", relative or absolute)."""
+    prefix = len(str(content_dir)) + 1
+
+    def key(path: str) -> str:
+        return "content/" + path[prefix:].replace(os.sep, "/")
+
+    return key
+
+
 def load_content(config: Config, options: BuildOptions, now: datetime,
                  cache: ContentCache | None = None, unchanged: Callable[[str], bool] | None = None,
                  inputs: ScannedInputs | None = None,
@@ -203,14 +215,12 @@ def load_content(config: Config, options: BuildOptions, now: datetime,
     new_entries: dict[str, Entry] = {}
     key_for_fields = fields_key(config)
     pages_dir = str(content_dir / "pages") + os.sep
-    # Keys are paths relative to the site folder: content_dir is site_dir/content, and every path
-    # found starts with it (however the site folder was named: ".", relative or absolute).
-    content_prefix = len(str(content_dir)) + 1
+    key_of = source_keys(content_dir)
 
     # Which files changed, and which of them need their front matter read.
     found: list[_Found] = []
     for path in markdown_files:
-        key = "content/" + path[content_prefix:].replace(os.sep, "/")
+        key = key_of(path)
         entry = old_entries.get(key)
         if entry is not None and unchanged is not None and unchanged(path):
             raw, source_digest = b"", entry.source_digest

@@ -44,7 +44,7 @@ from ..errors import BuildFailed, SiteError
 from ..model.stored import MemoryRecords
 from ..plan import search
 from ..plan.theme import installed_themes_dir
-from ..read.content import LinkTargets, SourceState
+from ..read.content import LinkTargets, SourceState, source_keys
 from ..read.fields import Fields
 from ..search.cache import ShardCache
 from ..write.cache import ContentCache, cache_file
@@ -232,8 +232,8 @@ class Preview:
         """The rebuild after an edit of articles, planned from the last rebuild's model; None when
         it needs the whole site (a new, removed or moved article, a page)."""
         config = load_config(self.site_dir, base_url)
-        prefix = len(str(config.content_dir)) + 1
-        edited = [(path, "content/" + path[prefix:].replace(os.sep, "/")) for path in sorted(changed)]
+        key = source_keys(config.content_dir)
+        edited = [(path, key(path)) for path in sorted(changed)]
         if not all(os.path.isfile(path) and key in model.known for path, key in edited):
             return None
         options = BuildOptions(drafts=True, future=True)
