@@ -471,6 +471,11 @@ def test_deleted_added_and_retagged_articles_everywhere_they_show(make_site, ser
     out = tmp_path / "expected"
     result = run("build", "--site", site, "--output", out, "--drafts", "--future", "--base-url", server.url)
     assert result.status == 0, result.err
+    # The preview indexes the last edit's search shard in the background; that rebuild waits while
+    # the build above holds the site's lock (one build of a site at a time), and may end after it.
+    with server._cond:
+        last_build = max(n for n, line in enumerate(server.lines) if line.startswith("built "))
+    server.wait_for(lambda line: line.startswith("search index up to date"), start=last_build + 1)
     files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != ".broadsheet-manifest")
     assert len(files) > 10
     for path in files:
