@@ -129,8 +129,9 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _waiting(holder: str) -> None:
-    print(f"broadsheet: waiting for another build of this site to finish"
-          f"{f' (process {holder})' if holder else ''}", file=sys.stderr, flush=True)
+    from .write.site_lock import waiting_message
+
+    print(f"broadsheet: {waiting_message(holder)}", file=sys.stderr, flush=True)
 
 
 def _moment(when: datetime) -> str:

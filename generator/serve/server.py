@@ -50,7 +50,7 @@ from ..search.cache import ShardCache
 from ..write.cache import ContentCache, cache_file
 from ..write.output import write_output
 from ..write.parallel import memory_notes
-from ..write.site_lock import site_lock
+from ..write.site_lock import site_lock, waiting_message
 from .watch import Change, Watcher
 
 log = logging.getLogger("broadsheet.serve")
@@ -407,7 +407,7 @@ def reload_browsers(change: Change, swap_styles: bool = True) -> None:
 
 
 def _waiting(holder: str) -> None:
-    log.info("waiting for another build of this site to finish%s", f" (process {holder})" if holder else "")
+    log.info("%s", waiting_message(holder))
 
 
 def serve(options: ServeOptions) -> int:

@@ -45,6 +45,11 @@ def site_lock(site_dir: Path, waiting: Callable[[str], None] | None = None) -> I
         os.close(handle)  # releases the lock
 
 
+def waiting_message(holder: str) -> str:
+    """What a build that waits says (on stderr for `build`, in the preview's log)."""
+    return f"waiting for another build of this site to finish{f' (process {holder})' if holder else ''}"
+
+
 def _holder(handle: int) -> str:
     try:
         return os.pread(handle, 32, 0).decode("ascii", "replace").strip()
