@@ -129,8 +129,7 @@ def _recorded_sizes(manifest: str) -> tuple[list[str], list[str], dict[str, int]
     fields = _manifest_fields(manifest)  # split whole: a copy of each part would be 240 MB more at a million
     if fields is None:
         return None
-    at = manifest.rfind("\n" + _SORTED_END)
-    end = at + 1 if at != -1 else 0 if manifest.startswith(_SORTED_END) else -1
+    end = _sorted_end(manifest)
     sorted_fields = 3 * manifest.count("\n", 0, end) if end > 0 else 0  # the sorted part's lines, 3 fields each
     appended = sorted_fields + 3 if end >= 0 else 0  # after the line that ends the sorted part
     try:
@@ -298,6 +297,12 @@ def _swap_in(todo: Sequence[OutputFile], outcomes: Sequence["Outcome"], out: Pat
 _SORTED_END = "\t\t0\n"
 
 
+def _sorted_end(manifest: str) -> int:
+    """Where the line that ends the manifest's sorted part starts; -1 when it has none."""
+    at = manifest.rfind("\n" + _SORTED_END)
+    return at + 1 if at != -1 else 0 if manifest.startswith(_SORTED_END) else -1
+
+
 def _write_manifest(out: Path, made: Sequence[OutputFile], outcomes: Sequence["Outcome"],
                     known: dict[str, tuple[str, int]]) -> None:
     manifest = dict(known)
@@ -335,12 +340,8 @@ class _ManifestLookup:
         text = _read_text(out / MANIFEST)
         if text is None:
             return None
-        at = text.rfind("\n" + _SORTED_END)
-        if at != -1:
-            end = at + 1
-        elif text.startswith(_SORTED_END):
-            end = 0
-        else:
+        end = _sorted_end(text)
+        if end < 0:
             return None  # written by an older version: read whole, then written with its end
         appended = text[end + len(_SORTED_END):]
         if len(appended) > max(len(text) // 4, 1 << 16):
