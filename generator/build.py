@@ -139,12 +139,25 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     # Then only the files that show an edited article need planning, if the cache holds the
     # sources as that build read them (the preview saves it too, from other sources).
     plan_key = last.plan_key if as_left and last is not None and cache.built_from == last.inputs else None
-    rendered = render(site_dir, options, base_url, now, cache, inputs=inputs, config=config, last_plan_key=plan_key,
-                      trust_cache=use_cache, progress=progress)
-    about_to_change(site_dir)
-    if rendered.model is not None:
+    # The site store is written by another process while this one plans the pages (one core
+    # each), not while it writes them: the writers want both cores, and the writing makes this
+    # process grow (at a million articles from 7 to 10 GiB), with the store's child beside it.
+    # It is put in place only when the build has succeeded.
+    stores: list[_StoreWriting] = []
+
+    def start_store(site: Site, content: Content) -> None:
         cache.settle_bodies()  # before the store is written: it keeps where each body is
-    store = _store_in_background(site_dir, *rendered.model, inputs.digest) if rendered.model is not None else None
+        stores.append(_store_in_background(site_dir, site, content, inputs.digest))
+
+    try:
+        rendered = render(site_dir, options, base_url, now, cache, inputs=inputs, config=config,
+                          last_plan_key=plan_key, trust_cache=use_cache, progress=progress, modelled=start_store)
+    except BaseException:
+        for writing in stores:
+            writing.abandon()  # the store in place is still the last good build's
+        raise
+    about_to_change(site_dir)
+    store = stores[0].finish if stores else None
     try:
         report = write_output(rendered.files, output_dir,
                               (lambda done, total: progress(f"{done} of {total} files made")) if progress else None,
@@ -180,7 +193,8 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
            unchanged: Callable[[str], bool] | None = None, inputs: ScannedInputs | None = None,
            config: Config | None = None, last_plan_key: str | None = None, trust_cache: bool = True,
            search_cache: ShardCache | None = None,
-           progress: Callable[[str], None] | None = None) -> RenderedSite:
+           progress: Callable[[str], None] | None = None,
+           modelled: Callable[[Site, Content], None] | None = None) -> RenderedSite:
     """Every stage but the write: what `build` would write, or BuildFailed with every problem.
     unchanged, inputs: see content.load_content. config: as already loaded from site_dir and
     base_url (build has read it to scan the inputs). last_plan_key: the global key of the last
@@ -189,7 +203,8 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
     the search index is made afresh too (build --no-cache). search_cache: the search index's
     shards as the preview keeps them between builds (else they are read from the site's cache).
     progress(message): told what the build is doing, as it reads the files, plans the pages and
-    indexes them for search (a cold build of a million articles reads for minutes)."""
+    indexes them for search (a cold build of a million articles reads for minutes).
+    modelled(site, content): called with the site model before its pages are planned."""
     # Imported here, not above: a build with nothing to do (see inputs.py) needs neither
     # Markdown nor Jinja, and loading them would be a fifth of its time.
     from .read.authors import load_authors
@@ -239,6 +254,8 @@ def render(site_dir: Path, options: BuildOptions = BuildOptions(), base_url: str
         progress(f"{len(content.articles)} articles read ({content.rendered} rendered, {read - content.rendered} "
                  "from the cache); planning the pages")
     site = build_site(config, content, authors)
+    if modelled is not None:
+        modelled(site, content)
     around = Around(content.changed, last_plan_key) if last_plan_key and content.changed is not None else None
     plan = render_site(site, theme, env, options, around, now, search_cache)
     assert plan is not None
@@ -289,13 +306,19 @@ def _save(cache: ContentCache, built_from: str) -> bool:
     return True
 
 
-def _store_in_background(site_dir: Path, site: Site, content: Content,
-                         built_from: str) -> Callable[[ContentCache | None], None]:
+@dataclass(frozen=True)
+class _StoreWriting:
+    """The site store being written by another process (see _store_in_background)."""
+
+    finish: Callable[[ContentCache | None], None]  # put in place with the cache saved; None: the build failed
+    abandon: Callable[[], None]  # the build stopped before it changed anything: the store in place stays
+
+
+def _store_in_background(site_dir: Path, site: Site, content: Content, built_from: str) -> _StoreWriting:
     """Start writing the site store, for the next edit's build (see edit.py), in another process:
-    a second at 10,000 articles, beside the writing of the output. The function returned waits for
-    it and puts it in place, sealed with the content cache's state; given None (the build failed,
-    or the cache could not be saved), it throws it away. Without a store the next edit's build is
-    a whole one."""
+    a second at 10,000 articles. finish waits for it and puts it in place, sealed with the content
+    cache's state; given None (the writing failed, or the cache could not be saved), it throws it
+    away with the store in place. Without a store the next edit's build is a whole one."""
     from .write.cache import journal_state
     from .write.site_store import SiteStore, store_file
 
@@ -320,4 +343,8 @@ def _store_in_background(site_dir: Path, site: Site, content: Content,
         SiteStore.throw_away(site_dir)
         store_file(site_dir).unlink(missing_ok=True)
 
-    return finish
+    def abandon() -> None:
+        written()  # reaps the child
+        SiteStore.throw_away(site_dir)
+
+    return _StoreWriting(finish, abandon)

@@ -504,3 +504,26 @@ def test_a_failed_build_undone_leaves_nothing_to_do(site, run):
     again = build(run, site)
     assert (again.converted, again.rendered, again.written, again.err) == (0, 0, 0, "")
     assert snapshot(site / "output") == before
+
+
+def test_a_build_that_fails_while_planning_keeps_the_store_in_place(site, run, cold):
+    # The whole build writes the site store in another process while it plans the pages. A build
+    # that fails then (a file added under content/ where an article's page goes: two files for one
+    # path, found when the plan is checked) puts no new store in place and leaves the last good
+    # build's: after the fix, Bravo's edit is still built from it.
+    inode = store_inode(site)
+    clash = site / "content" / B
+    clash.parent.mkdir(parents=True)
+    clash.write_text("<p>a page written by hand</p>\n")
+    failed = run("build", "--site", site)
+    assert failed.status == 1 and f"would both be written to /{B}" in failed.err, failed.err
+    assert store_inode(site) == inode
+    assert not store_file(site).with_name(store_file(site).name + ".new").exists()
+    shutil.rmtree(clash.parent)
+    without_content_index(site)
+    edit_bravo(site, " Added after the failure.")
+    again = build(run, site)
+    assert (again.converted, again.err) == (1, "")  # a whole build without the index converts all 6
+    assert store_inode(site) == inode, "the edit after the failed build was not built from the store"
+    assert "Added after the failure." in read(site, B)
+    assert_same_as_cold(site, cold(site))
