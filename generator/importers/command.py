@@ -120,15 +120,12 @@ def run_import(source: Path | str, config: Config, fmt: str | None, dry_run: boo
         return Refused(f"--uploads {uploads} is not a folder; give a copy of the old site's wp-content/uploads/")
     writer = Writer(config.site_dir, config.content_dir, dry_run, uploads=uploads)
     seen = 0
-    # Said at most every PROGRESS_EVERY seconds, whoever listens: a terminal is slower than an import.
-    next_report = time.monotonic() + PROGRESS_EVERY
     try:
         for found in reader(source, config.tz):
             writer.add(found)
             if isinstance(found, (Item, Copied)):
                 seen += 1
-                if progress and time.monotonic() >= next_report:
-                    next_report = time.monotonic() + PROGRESS_EVERY
+                if progress:  # told of every item; Progress shows one every PROGRESS_EVERY seconds
                     progress(seen)
     except OSError as exc:
         writer.add(Notice(f"cannot read {source}: {exc.strerror}", skipped=True))
