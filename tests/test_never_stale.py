@@ -8,7 +8,8 @@ round: one to three edits a round (retitle, retag, a new date, time or offset, a
 new authors, draft and publish, delete, add, a file moved or given a new slug, body and summary
 edits, a correction, authors.yaml edits, per_page, a file touched without a change of bytes),
 and in about a third of the rounds a build that fails first (an article's front matter broken,
-then put back as the round has it). After each round the site is built
+found while reading, or a file put under content/ where a page goes, found while planning; then
+taken back). After each round the site is built
 incrementally into its output/, and a copy of its sources (not its .cache/, not its output/) is
 built with `--no-cache` into another folder; the two must hold the same files with the same
 bytes, and the manifest the same fingerprint for every rendered file, as in
@@ -63,20 +64,36 @@ FAILED_BUILDS = 0.3
 
 def failed_build(site: Path, rng: random.Random, run) -> str:
     """A failed build in the middle of a round: what it did, or a line starting with "!" when
-    the build did not fail as it should (it succeeded, or changed output/)."""
-    sources = sorted(p for p in (site / "content").rglob("*.md") if "pages" not in p.parts)
-    chosen = rng.choice(sources)
-    text = chosen.read_bytes()
+    the build did not fail as it should (it succeeded, or changed output/). Half fail while
+    reading (an article's front matter broken), half while planning (a file put under content/
+    where a page of the site goes: two files for one path)."""
     manifest = (site / "output" / MANIFEST).read_bytes()
-    chosen.write_bytes(b"---\ntitle: [unclosed\n" + text.split(b"\n", 1)[1])
-    result = run("build", "--site", site)
-    chosen.write_bytes(text)
-    name = chosen.relative_to(site).as_posix()
+    if rng.random() < 0.5:
+        sources = sorted(p for p in (site / "content").rglob("*.md") if "pages" not in p.parts)
+        chosen = rng.choice(sources)
+        text = chosen.read_bytes()
+        chosen.write_bytes(b"---\ntitle: [unclosed\n" + text.split(b"\n", 1)[1])
+        result = run("build", "--site", site)
+        chosen.write_bytes(text)
+        what = f"{chosen.relative_to(site).as_posix()}'s front matter broken"
+    else:
+        pages = sorted(line.split("\t", 1)[0] for line in manifest.decode().splitlines()
+                       if line.split("\t", 1)[0].endswith("index.html"))
+        page = rng.choice(pages)
+        clash = site / "content" / page
+        made = [folder for folder in clash.parents if not folder.exists()]  # deepest first
+        clash.parent.mkdir(parents=True, exist_ok=True)
+        clash.write_text("<p>written by hand</p>\n")
+        result = run("build", "--site", site)
+        clash.unlink()
+        for folder in made:
+            folder.rmdir()
+        what = f"a file put at content/{page}"
     if result.status != 1:
-        return f"! the build with {name}'s front matter broken did not fail:\n{result.out}{result.err}"
+        return f"! the build with {what} did not fail:\n{result.out}{result.err}"
     if (site / "output" / MANIFEST).read_bytes() != manifest:
-        return f"! the failed build with {name}'s front matter broken changed output/"
-    return f"(a failed build: {name}'s front matter broken, then put back)"
+        return f"! the failed build with {what} changed output/"
+    return f"(a failed build: {what}, then taken back)"
 
 
 def copy_sources(site: Path, to: Path) -> Path:
