@@ -335,7 +335,8 @@ def _store_in_background(site_dir: Path, site: Site, content: Content, built_fro
 
     def finish(cache: ContentCache | None) -> None:
         try:
-            if written() == 0 and cache is not None:
+            # A build that failed does not wait for a store it will throw away (minutes, at a million).
+            if written(stop=cache is None) == 0 and cache is not None:
                 SiteStore.put_in_place(site_dir, (cache.index_id, *journal_state(cache.path)))
                 return
         except Exception:  # noqa: BLE001 - a store that cannot be written only makes the next edit slower
@@ -344,7 +345,7 @@ def _store_in_background(site_dir: Path, site: Site, content: Content, built_fro
         store_file(site_dir).unlink(missing_ok=True)
 
     def abandon() -> None:
-        written()  # reaps the child
+        written(stop=True)  # reaps the child
         SiteStore.throw_away(site_dir)
 
     return _StoreWriting(finish, abandon)

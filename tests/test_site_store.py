@@ -527,3 +527,29 @@ def test_a_build_that_fails_while_planning_keeps_the_store_in_place(site, run, c
     assert store_inode(site) == inode, "the edit after the failed build was not built from the store"
     assert "Added after the failure." in read(site, B)
     assert_same_as_cold(site, cold(site))
+
+
+def test_a_build_that_fails_while_planning_does_not_wait_for_the_store(site, monkeypatch):
+    # The store's child of a very large site takes minutes; a build that fails while planning
+    # ends it instead of waiting for a store it throws away. The child is forked from this test's
+    # process, so it runs this slow write: the build must fail long before the minute is up.
+    import time
+
+    import pytest
+
+    from generator.build import build as build_site
+    from generator.errors import BuildFailed
+    from generator.write.site_store import SiteStore
+
+    monkeypatch.setattr(SiteStore, "write", staticmethod(lambda *args: time.sleep(60)))
+    inode = store_inode(site)
+    clash = site / "content" / B
+    clash.parent.mkdir(parents=True)
+    clash.write_text("<p>a page written by hand</p>\n")
+    started = time.monotonic()
+    with pytest.raises(BuildFailed) as failed:
+        build_site(site)
+    assert time.monotonic() - started < 30, "the failed build waited for the store's child"
+    assert f"would both be written to /{B}" in failed.value.errors[0].message
+    assert store_inode(site) == inode
+    assert not store_file(site).with_name(store_file(site).name + ".new").exists()

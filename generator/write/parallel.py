@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -145,22 +146,24 @@ def _do(index: int) -> Any:
     return work(items[index])
 
 
-def in_background(work: Callable[[], int]) -> Callable[[], int]:
+def in_background(work: Callable[[], int]) -> Callable[..., int]:
     """Start work() in a forked child, on another core, while this process goes on; the function
-    returned waits for its result (a whole number), and must be called, to reap the child.
+    returned waits for its result (a whole number), and must be called, to reap the child; called
+    with stop=True, it ends the child first (its result is then -1, unless it had finished): for
+    work no longer wanted, which would otherwise hold up a build that has failed.
     Without fork, or without the memory for a copy of this process (affordable_children), work()
     runs here and now."""
     affordable, size = _affordable(1)
     child = _start_child(work) if affordable else None
     if child is None:
         result = work()
-        return lambda: result
+        return lambda stop=False: result
     answer: list[int] = []
     reserved = _reserve(size)
 
-    def wait() -> int:
+    def wait(stop: bool = False) -> int:
         if not answer:
-            succeeded, value = child()
+            succeeded, value = child(stop)
             _release(reserved)
             # The child failed: as if the work had found nothing.
             answer.append(value if succeeded and isinstance(value, int) else -1)
@@ -182,10 +185,11 @@ def forked_call(work: Callable[[], Result]) -> Result:
     return value
 
 
-def _start_child(work: Callable[[], Any]) -> Callable[[], tuple[bool, Any]] | None:
+def _start_child(work: Callable[[], Any]) -> Callable[..., tuple[bool, Any]] | None:
     """Fork a child that runs work() and sends back (True, its result) or (False, its exception),
     pickled; the function returned waits for that answer and reaps the child (a child that died
-    without answering: (False, ChildProcessError)). None when this system cannot fork."""
+    without answering: (False, ChildProcessError)); with stop=True it ends the child first.
+    None when this system cannot fork."""
     import pickle
 
     try:
@@ -213,7 +217,12 @@ def _start_child(work: Callable[[], Any]) -> Callable[[], tuple[bool, Any]] | No
             os._exit(status)
     os.close(write_end)
 
-    def answer() -> tuple[bool, Any]:
+    def answer(stop: bool = False) -> tuple[bool, Any]:
+        if stop:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:  # gone already (a zombie is still there: then it had finished)
+                pass
         with os.fdopen(read_end, "rb") as handle:
             data = handle.read()
         os.waitpid(pid, 0)
