@@ -143,21 +143,22 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     # each), not while it writes them: the writers want both cores, and the writing makes this
     # process grow (at a million articles from 7 to 10 GiB), with the store's child beside it.
     # It is put in place only when the build has succeeded.
-    stores: list[_StoreWriting] = []
+    writing: _StoreWriting | None = None
 
     def start_store(site: Site, content: Content) -> None:
+        nonlocal writing
         cache.settle_bodies()  # before the store is written: it keeps where each body is
-        stores.append(_store_in_background(site_dir, site, content, inputs.digest))
+        writing = _store_in_background(site_dir, site, content, inputs.digest)
 
     try:
         rendered = render(site_dir, options, base_url, now, cache, inputs=inputs, config=config,
                           last_plan_key=plan_key, trust_cache=use_cache, progress=progress, modelled=start_store)
     except BaseException:
-        for writing in stores:
+        if writing is not None:
             writing.abandon()  # the store in place is still the last good build's
         raise
     about_to_change(site_dir)
-    store = stores[0].finish if stores else None
+    store = writing.finish if writing is not None else None
     try:
         report = write_output(rendered.files, output_dir,
                               (lambda done, total: progress(f"{done} of {total} files made")) if progress else None,

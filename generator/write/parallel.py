@@ -221,7 +221,7 @@ def _start_child(work: Callable[[], Any]) -> Callable[..., tuple[bool, Any]] | N
         if stop:
             try:
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:  # gone already (a zombie is still there: then it had finished)
+            except ProcessLookupError:  # not while unreaped (a finished child stays a zombie): in case
                 pass
         with os.fdopen(read_end, "rb") as handle:
             data = handle.read()
