@@ -877,6 +877,59 @@ def test_a_cached_macro_is_called_once_per_object_never_for_an_equal_one():
     assert made == [(utc, 2), (paris, 2), (utc, 3)]
 
 
+def test_a_recent_cache_keeps_the_last_entries_put_or_found_and_drops_older_ones():
+    from generator.plan.recent import Recent
+
+    kept = Recent(2)
+    kept.put("a", 1)
+    kept.put("b", 2)
+    kept.put("c", 3)  # the young half was full: a and b are now the old half
+    assert kept.get("a") == 1  # found in the old half: young again
+    kept.put("d", 4)  # c and a become the old half, b is dropped
+    assert (kept.get("b"), kept.get("c"), kept.get("a"), kept.get("d")) == (None, 3, 1, 4)
+    assert len(kept) <= 4
+    kept.clear()
+    assert (len(kept), kept.get("d")) == (0, None)
+
+
+def test_pages_are_planned_in_the_order_of_the_newest_article_they_show():
+    # What lets a worker keep only its recent cards (plan/recent.py): an article's card is asked
+    # for again within the next few pages, whichever list they belong to.
+    from generator.plan.render import _by_newest_shown
+
+    class Shown:
+        def __init__(self, path):
+            self.path = path
+
+    newest, middle, oldest = Shown("c/"), Shown("b/"), Shown("a/")
+    pages = [((newest, middle), "front page 1"), ((oldest,), "front page 2"), ((), "empty list"),
+             ((newest,), "article c"), ((middle,), "article b"), ((oldest,), "article a"),
+             ((middle, oldest), "tag page 1"), ((newest,), "section page 1")]
+    assert _by_newest_shown((newest, middle, oldest), pages) == [
+        "front page 1", "article c", "section page 1", "article b", "tag page 1",
+        "front page 2", "article a", "empty list"]
+
+
+def test_a_build_that_keeps_only_two_cards_at_a_time_writes_the_same_pages(sample_site, run, tmp_path, monkeypatch):
+    """The cards, teasers and related cards a worker keeps are the last few thousand (recent.py):
+    past that, one dropped is made again when a page shows it, and must be the same."""
+    from generator.plan import recent
+
+    puts = []
+    put = recent.Recent.put
+    monkeypatch.setattr(recent.Recent, "put", lambda self, key, value: (puts.append(key), put(self, key, value))[1])
+    build(run, sample_site, tmp_path / "all", "--no-cache")
+    made_keeping_all = len(puts)
+    puts.clear()
+    monkeypatch.setattr(recent, "PER_ARTICLE", 2)
+    build(run, sample_site, tmp_path / "two", "--no-cache")
+
+    assert len(puts) > made_keeping_all  # cards and teasers dropped, and made again
+    kept_all, kept_two = snapshot(tmp_path / "all"), snapshot(tmp_path / "two")
+    assert sorted(kept_all) == sorted(kept_two)
+    assert [path for path in kept_all if kept_all[path][0] != kept_two[path][0]] == []
+
+
 def test_a_theme_importing_the_cached_cards_with_context_gets_the_same_pages(make_site, run, tmp_path):
     """Imported `with context`, _macros.html is made again for every page, its cached card with
     it: the pages are those of the default theme all the same."""

@@ -20,6 +20,7 @@ from .. import __version__
 from ..model.site import Site
 from ..read.content import Article
 from ..urls import CORRECTIONS_PATH, Urls, slugify
+from .recent import Recent
 
 ATOM = "http://www.w3.org/2005/Atom"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
@@ -138,8 +139,7 @@ def _atom_head(article: Article, u: Urls, origin: str) -> tuple[str, str]:
 # kept with it so that the id is not reused) and the settings they show it with: the same in the
 # site's feeds and in those of each list it is on (its tags', its section's, its authors'). Without
 # the body (kept apart, see _feed_body) each is a few hundred bytes: a worker can keep thousands.
-_FEED_HEADS: dict[tuple[str, int], tuple[Article, tuple[str, str], tuple[str, str]]] = {}
-_FEED_HEADS_KEPT = 8192
+_FEED_HEADS: Recent[tuple[str, int], tuple[Article, tuple[str, str], tuple[str, str]]] = Recent(4096)
 
 
 def _kept_head(kind: str, article: Article, settings: tuple[str, str],
@@ -149,9 +149,7 @@ def _kept_head(kind: str, article: Article, settings: tuple[str, str],
     if kept is not None and kept[0] is article and kept[1] == settings:
         return kept[2]
     made = make(article, u, origin)
-    if len(_FEED_HEADS) >= _FEED_HEADS_KEPT:
-        del _FEED_HEADS[next(iter(_FEED_HEADS))]  # the oldest
-    _FEED_HEADS[key] = (article, settings, made)
+    _FEED_HEADS.put(key, (article, settings, made))
     return made
 
 
@@ -367,8 +365,7 @@ def _escaped_leaf(indent: str, tag: str, escaped: str, attributes: str = "") -> 
 # same in its RSS and Atom items and in the feed of each list it is on, which a worker renders
 # close together in plan order. The last few hundred of this build are kept (see forget_bodies);
 # a worker never holds every body.
-_FEED_BODIES: dict[tuple[str, str, str], str] = {}
-_FEED_BODIES_KEPT = 256
+_FEED_BODIES: Recent[tuple[str, str, str], str] = Recent(128)
 
 
 def forget_bodies() -> None:
@@ -384,9 +381,7 @@ def _feed_body(article: Article, origin: str, page_url: str) -> str:
     body = _FEED_BODIES.get(key) if article.content_digest else None
     if body is None:
         body = _text(_absolute_links(article.content_html, origin, page_url))
-        if len(_FEED_BODIES) >= _FEED_BODIES_KEPT:
-            del _FEED_BODIES[next(iter(_FEED_BODIES))]  # the oldest
-        _FEED_BODIES[key] = body
+        _FEED_BODIES.put(key, body)
     return body
 
 

@@ -223,8 +223,11 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     if around_only:
         return None
 
-    files = [index_page(page) for page in site.index]
-    files.extend(article_page(i) for i in range(len(articles)))
+    files = _by_newest_shown(articles, [
+        *((page.articles, index_page(page)) for page in site.index),
+        *(((article,), article_page(i)) for i, article in enumerate(articles)),
+        *((page.articles, list_page(kind, term, page))
+          for kind in site.kinds for term in site.lists[kind.name] for page in term.pages)])
     for page in site.pages:
         files.append(renderer.page(
             "page.html", page.path, shown(page.source),
@@ -234,7 +237,6 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         if kind.index is not None:
             files.append(list_index(kind))
         for term in site.lists[kind.name]:
-            files.extend(list_page(kind, term, page) for page in term.pages)
             if term.feeds:
                 files.extend(list_feeds(term))
     files.append(corrections_page())
@@ -262,6 +264,20 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         files.append(search_page(searching))  # after the shards: it says whether some are behind
         searching.cache.prune(searching.cache.used)
     return Plan(tuple(files), plan_key, complete=True)
+
+
+def _by_newest_shown(articles: tuple[Article, ...],
+                     pages: list[tuple[tuple[Article, ...], OutputFile]]) -> list[OutputFile]:
+    """The pages, each given with the articles it shows (newest first), in the order of the newest
+    article each shows: the front page's, the lists' and the articles' own pages merged by date.
+    An article is then shown again a few hundred pages after it was first, not a whole site later,
+    so the workers need keep only what they rendered lately (plan/recent.py) to render each
+    article's teaser and card once. Stable: pages showing the same newest article stay in the
+    order given."""
+    position = {article.path: i for i, article in enumerate(articles)}
+    last = len(articles)  # a page with no article (an empty front page) after the others
+    pages.sort(key=lambda page: position[page[0][0].path] if page[0] else last)
+    return [file for _, file in pages]
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from ..dates import isoformat
 from ..errors import BuildFailed, SiteError
 from ..i18n import Localization, load_localization
 from ..read.inputs import code_key
+from . import recent
 
 
 def installed_themes_dir() -> Path:
@@ -264,7 +265,8 @@ class TranslatedConstants(Extension):
 
 class Cached:
     """The template global `cached(macro)`: a macro that gives what `macro` gave before whenever it
-    is called with the very same objects, and calls it only the first time.
+    is called with the very same objects, and calls it only the first time (or again, once
+    what it made then is no longer among what it made lately).
 
     For a macro whose output depends on nothing but its arguments (a macro in a template imported
     without context), shown many times with the same ones: the default theme's
@@ -273,20 +275,21 @@ class Cached:
     per build. Arguments are matched by identity, never by equality: equal datetimes can be in
     different time zones, and 1 == True.
 
-    What it made lives as long as it does: in the template module that set it, which Jinja keeps
-    for the build's environment (each worker process has its own copy), or makes again for every
-    page when the template is imported `with context`."""
+    It keeps what it made lately (see recent.py), in the template module that set it, which
+    Jinja keeps for the build's environment (each worker process has its own copy), or makes
+    again for every page when the template is imported `with context`."""
 
     def __init__(self, macro: Callable[..., Any]):
         self.macro = macro
-        self._made: dict[tuple, tuple[tuple, tuple, Any]] = {}
+        self._made: recent.Recent[tuple, tuple[tuple, tuple, Any]] = recent.Recent(recent.PER_ARTICLE)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         key = (*map(id, args), *kwargs, *map(id, kwargs.values()))
         made = self._made.get(key)
         if made is None:
             # The arguments stay referenced by their entry, so that no id is reused while it is here.
-            made = self._made[key] = (args, tuple(kwargs.values()), self.macro(*args, **kwargs))
+            made = (args, tuple(kwargs.values()), self.macro(*args, **kwargs))
+            self._made.put(key, made)
         return made[2]
 
 

@@ -15,6 +15,7 @@ from ..model.site import ListPage, Site, Term
 from ..read.content import Article, Page
 from ..read.markup import MarkdownRenderer, renderer_for
 from ..urls import CORRECTIONS_PATH, Urls, slugify
+from . import recent
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,9 @@ class Views:
         # Then an absolute URL is the origin and the link, which is already percent-encoded.
         self._origin_and_root = site.config.base_url == self.origin + site.config.root
         self.tags = {tag.key: self.term(tag) for tag in site.tags}
-        self._teasers: dict[str, ArticleTeaser] = {}
+        # By the article's path; the last few thousand (see recent.py): what the lists and the
+        # cached cards of a worker ask for again.
+        self._teasers: recent.Recent[str, ArticleTeaser] = recent.Recent(recent.PER_ARTICLE)
         # Bylines and kickers by the name as the article spells it: a few dozen names on thousands of cards.
         self._author_refs: dict[str, AuthorRef] = {}
         # And each byline's refs as one tuple, shared by the articles that name the same authors:
@@ -407,7 +410,7 @@ class Views:
                 image_height=article.image_size[1] if article.image_size else None,
                 reading_minutes=article.reading_minutes, draft=article.draft, scheduled=article.scheduled,
             )
-            self._teasers[article.path] = teaser
+            self._teasers.put(article.path, teaser)
         return teaser
 
     def article(self, article: Article) -> ArticleView:
