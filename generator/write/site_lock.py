@@ -3,7 +3,12 @@
 store, output/). Two at once would interleave their writes: a cron build started while the last
 one still runs (a cold build of a million articles takes half an hour), or a `build` while the
 preview rebuilds. The second waits for the first. The lock is the kernel's (flock): a build that
-is killed leaves none behind."""
+is killed leaves none behind.
+
+The build's forked children (its writers, the site store's writer) inherit the lock's descriptor,
+and with it the lock (O_CLOEXEC closes it only on exec): a build killed while one of them still
+runs keeps the next build waiting until that child ends. On purpose: the child may still be
+writing into output/'s staging folder or the store's new file, which the next build would use."""
 
 from __future__ import annotations
 
