@@ -65,6 +65,37 @@ def test_without_memory_for_a_copy_of_the_build_the_work_is_done_here(monkeypatc
     assert parallel.memory_notes() == ()  # said once
 
 
+def test_a_background_child_that_has_finished_no_longer_counts_against_the_memory(monkeypatch):
+    # The site store's child ends during the planning; the build waits for it only after the
+    # writing. Until it is reaped its memory was still counted, and the writers could be refused.
+    import time
+
+    from generator.write import parallel
+
+    size = parallel._resident_size()
+    monkeypatch.setattr(parallel, "_available_memory", lambda: size * 5 // 2)  # room for one copy
+    assert parallel.affordable_children(2) == 1
+    done_later = parallel.in_background(lambda: 42)
+    assert parallel._RESERVED > 0
+    time.sleep(0.5)  # the child answers at once
+    assert parallel.affordable_children(2) == 1
+    assert parallel._RESERVED == 0
+    assert done_later() == 42
+
+
+def test_a_background_child_still_running_counts_against_the_memory(monkeypatch):
+    import time
+
+    from generator.write import parallel
+
+    size = parallel._resident_size()
+    monkeypatch.setattr(parallel, "_available_memory", lambda: size * 5 // 2)
+    done_later = parallel.in_background(lambda: time.sleep(1) or 7)
+    assert parallel.affordable_children(2) == 0
+    assert done_later() == 7
+    assert parallel.affordable_children(2) == 1
+
+
 def test_a_build_short_of_memory_writes_the_same_site_in_one_process_and_says_so(make_site, run, monkeypatch, tmp_path):
     from conftest import article
 

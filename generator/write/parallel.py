@@ -70,6 +70,10 @@ def forked_map(work: Callable[[Item], Result], items: Sequence[Item], largest_ch
 
 # Memory promised to forked children still running: each may come to copy all of this process.
 _RESERVED = 0
+# in_background's children not yet waited for: each settles (reaps it, releases its memory) if it
+# has finished, and says whether it has. Asked before counting memory: the site store's child
+# ends during the planning, long before the build waits for it after the writing.
+_BACKGROUND: list[Callable[[], bool]] = []
 _SHORT_OF_MEMORY: list[tuple[int, int]] = []  # (this process's size, the memory free) at the largest
 
 
@@ -88,6 +92,7 @@ def affordable_children(wanted: int) -> int:
 def _affordable(wanted: int) -> tuple[int, int]:
     """affordable_children(wanted), and the size of this process it was worked out from (0 when
     unknown): what each child started is then reserved, without reading /proc again."""
+    _BACKGROUND[:] = [settled for settled in _BACKGROUND if not settled()]
     size, available = _resident_size(), _available_memory()
     if size is None or available is None:
         return wanted, 0
@@ -161,14 +166,23 @@ def in_background(work: Callable[[], int]) -> Callable[..., int]:
     answer: list[int] = []
     reserved = _reserve(size)
 
-    def wait(stop: bool = False) -> int:
+    def settle(stop: bool = False, block: bool = True) -> bool:
         if not answer:
-            succeeded, value = child(stop)
+            outcome = child(stop, block)
+            if outcome is None:
+                return False
+            succeeded, value = outcome
             _release(reserved)
             # The child failed: as if the work had found nothing.
             answer.append(value if succeeded and isinstance(value, int) else -1)
+        return True
+
+    def wait(stop: bool = False) -> int:
+        settle(stop)
         return answer[0]
 
+    owner = os.getpid()  # a child forked meanwhile inherits the list, but not this child to reap
+    _BACKGROUND.append(lambda: os.getpid() != owner or settle(block=False))
     return wait
 
 
@@ -185,11 +199,12 @@ def forked_call(work: Callable[[], Result]) -> Result:
     return value
 
 
-def _start_child(work: Callable[[], Any]) -> Callable[..., tuple[bool, Any]] | None:
+def _start_child(work: Callable[[], Any]) -> Callable[..., tuple[bool, Any] | None] | None:
     """Fork a child that runs work() and sends back (True, its result) or (False, its exception),
     pickled; the function returned waits for that answer and reaps the child (a child that died
-    without answering: (False, ChildProcessError)); with stop=True it ends the child first.
-    None when this system cannot fork."""
+    without answering: (False, ChildProcessError)); with stop=True it ends the child first; with
+    block=False it gives None at once if the child has not finished. None when this system cannot
+    fork."""
     import pickle
 
     try:
@@ -217,15 +232,19 @@ def _start_child(work: Callable[[], Any]) -> Callable[..., tuple[bool, Any]] | N
             os._exit(status)
     os.close(write_end)
 
-    def answer(stop: bool = False) -> tuple[bool, Any]:
+    def answer(stop: bool = False, block: bool = True) -> tuple[bool, Any] | None:
         if stop:
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:  # not while unreaped (a finished child stays a zombie): in case
                 pass
+        # Not finished: a child still writing an answer larger than the pipe holds is not either.
+        if not block and os.waitpid(pid, os.WNOHANG) == (0, 0):
+            return None
         with os.fdopen(read_end, "rb") as handle:
             data = handle.read()
-        os.waitpid(pid, 0)
+        if block:
+            os.waitpid(pid, 0)
         try:
             return pickle.loads(data)
         except Exception:  # noqa: BLE001 - the child died before answering
