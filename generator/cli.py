@@ -17,6 +17,7 @@ from .config import BuildOptions, load_config
 from .errors import BuildFailed, SiteError
 from .newpost import new_article
 from .terminal import ProgressLine
+from .write.parallel import limit_memory
 
 EXIT_OK, EXIT_SITE_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -37,6 +38,9 @@ def parser() -> argparse.ArgumentParser:
                               help="build everything afresh, ignoring the cache in .cache/broadsheet/")
     build_parser.add_argument("--no-search", action="store_true",
                               help="build the site without search, as with `search: false` in config.yaml")
+    build_parser.add_argument("--memory-limit", metavar="SIZE", type=_memory_size,
+                              help="what the build's processes may hold together, e.g. 1G or 800M: a worker "
+                                   "process is started only within it (default: the memory free)")
     build_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
 
     serve_parser = commands.add_parser("serve", help="preview the site with live reload while you write")
@@ -65,6 +69,18 @@ def parser() -> argparse.ArgumentParser:
     import_parser.add_argument("--dry-run", action="store_true", help="write nothing; say what would be imported")
     import_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
     return main_parser
+
+
+def _memory_size(text: str) -> int:
+    """A size in bytes from "1G", "1.5G", "800M" or "800" (MiB)."""
+    number, unit = (text[:-1], text[-1].upper()) if text[-1:].isalpha() else (text, "M")
+    try:
+        size = float(number) * {"M": 2**20, "G": 2**30}[unit]
+    except (ValueError, KeyError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size: give one such as 1G, 1.5G or 800M") from None
+    if size < 2**20:
+        raise argparse.ArgumentTypeError(f"{text!r} is too small: give at least 1M, such as 1G or 800M")
+    return int(size)
 
 
 def _site_option(sub: argparse.ArgumentParser) -> None:
@@ -111,9 +127,13 @@ def main(argv: list[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     _collect_less()
     progress = ProgressLine(sys.stderr)  # every message: the build says each step once, or every thousand files
-    report = build(args.site, args.output, BuildOptions(drafts=args.drafts, future=args.future, search=not args.no_search), args.base_url,
-                   use_cache=not args.no_cache, progress=progress if progress.shown else None,
-                   waiting=_waiting)
+    limit_memory(args.memory_limit)
+    try:
+        report = build(args.site, args.output, BuildOptions(drafts=args.drafts, future=args.future, search=not args.no_search),
+                       args.base_url, use_cache=not args.no_cache, progress=progress if progress.shown else None,
+                       waiting=_waiting)
+    finally:
+        limit_memory(None)
     progress.clear()
     for warning in report.warnings:
         print(f"broadsheet: warning: {warning}", file=sys.stderr)

@@ -119,6 +119,39 @@ def test_a_build_short_of_memory_writes_the_same_site_in_one_process_and_says_so
     assert site_files(tmp_path / "tight") == site_files(tmp_path / "roomy")
 
 
+def test_a_build_given_a_memory_limit_starts_no_worker_beyond_it_and_writes_the_same_site(make_site, run, monkeypatch, tmp_path):
+    # `--memory-limit`: each worker counted as a whole copy of the build, as when memory is short;
+    # asked for, so not warned about.
+    from conftest import article, site_files
+
+    site = make_site({f"content/posts/story-{n}.md": article(f"Story {n}", f"2024-01-{n % 28 + 1:02d}", tags="[town, courts]")
+                      for n in range(120)})
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    roomy = run("build", "--site", site, "--output", tmp_path / "roomy", "--no-cache", "--memory-limit", "64G")
+    assert roomy.status == 0 and roomy.err == ""
+    assert forks
+    forks.clear()
+    limited = run("build", "--site", site, "--output", tmp_path / "limited", "--no-cache", "--memory-limit", "10M")
+    assert (limited.status, limited.err) == (0, "")
+    assert forks == []
+    assert site_files(tmp_path / "limited") == site_files(tmp_path / "roomy")
+    forks.clear()
+    after = run("build", "--site", site, "--output", tmp_path / "after", "--no-cache")  # the limit was this build's
+    assert after.status == 0 and forks
+
+
+@pytest.mark.parametrize("size", ["1X", "many", "0", "0.5M"])
+def test_a_memory_limit_that_is_not_a_size_is_refused_with_what_would_be_right(make_site, run, size):
+    site = make_site({"content/a.md": "---\ntitle: A\ndate: 2024-01-02\n---\nText.\n"})
+    refused = run("build", "--site", site, "--memory-limit", size)
+    assert refused.status == 2
+    assert f"--memory-limit: '{size}' is" in refused.err
+    assert "such as 1G" in refused.err and "Traceback" not in refused.err
+    assert not (site / "output").exists()
+
+
 def test_the_preview_says_so_too_when_a_rebuild_ran_in_one_process(make_site, monkeypatch, tmp_path, caplog):
     # `serve` rebuilds through the same stages: short of memory, its log says what `build` says.
     import logging

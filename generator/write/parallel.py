@@ -74,6 +74,16 @@ _RESERVED = 0
 # has finished, and says whether it has. Asked before counting memory: the site store's child
 # ends during the planning, long before the build waits for it after the writing.
 _BACKGROUND: list[Callable[[], bool]] = []
+# What all the build's processes together may hold (`build --memory-limit`), in bytes; None: as
+# much as the machine has free.
+_LIMIT: int | None = None
+
+
+def limit_memory(limit: int | None) -> None:
+    """Fork a child only while this process, the children running and the new one, each counted
+    as a whole copy of this process, stay within `limit` bytes (None: no limit but the machine's)."""
+    global _LIMIT
+    _LIMIT = limit
 _SHORT_OF_MEMORY: list[tuple[int, int]] = []  # (this process's size, the memory free) at the largest
 
 
@@ -100,6 +110,8 @@ def _affordable(wanted: int) -> tuple[int, int]:
     affordable = max(0, min(wanted, spare // size))
     if affordable < wanted:  # the largest case only: the preview, which never asks, keeps one
         _SHORT_OF_MEMORY[:] = [max(_SHORT_OF_MEMORY + [(size, available)])]
+    if _LIMIT is not None:  # asked for: not worth a warning
+        affordable = max(0, min(affordable, (_LIMIT - _RESERVED - size) // size))
     return affordable, size
 
 
