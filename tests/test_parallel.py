@@ -96,16 +96,26 @@ def test_a_background_child_still_running_counts_against_the_memory(monkeypatch)
     assert parallel.affordable_children(2) == 1
 
 
-def test_a_build_short_of_memory_writes_the_same_site_in_one_process_and_says_so(make_site, run, monkeypatch, tmp_path):
+def _site(make_site):
+    """A site of 120 articles: enough work for a build to fork its workers."""
     from conftest import article
 
-    from generator.write import parallel
-
-    site = make_site({f"content/posts/story-{n}.md": article(f"Story {n}", f"2024-01-{n % 28 + 1:02d}", tags="[town, courts]")
+    return make_site({f"content/posts/story-{n}.md": article(f"Story {n}", f"2024-01-{n % 28 + 1:02d}", tags="[town, courts]")
                       for n in range(120)})
-    forks = []
+
+
+def _site_counting_forks(make_site, monkeypatch):
+    """That site, and a list that grows by one at each fork."""
+    forks: list[int] = []
     real_fork = os.fork
     monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    return _site(make_site), forks
+
+
+def test_a_build_short_of_memory_writes_the_same_site_in_one_process_and_says_so(make_site, run, monkeypatch, tmp_path):
+    from generator.write import parallel
+
+    site, forks = _site_counting_forks(make_site, monkeypatch)
     roomy = run("build", "--site", site, "--output", tmp_path / "roomy", "--no-cache")
     assert roomy.status == 0 and "warning" not in roomy.err
     assert forks  # the writers, and the store's writer
@@ -122,13 +132,9 @@ def test_a_build_short_of_memory_writes_the_same_site_in_one_process_and_says_so
 def test_a_build_given_a_memory_limit_starts_no_worker_beyond_it_and_writes_the_same_site(make_site, run, monkeypatch, tmp_path):
     # `--memory-limit`: each worker counted as a whole copy of the build, as when memory is short;
     # asked for, so not warned about.
-    from conftest import article, site_files
+    from conftest import site_files
 
-    site = make_site({f"content/posts/story-{n}.md": article(f"Story {n}", f"2024-01-{n % 28 + 1:02d}", tags="[town, courts]")
-                      for n in range(120)})
-    forks = []
-    real_fork = os.fork
-    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    site, forks = _site_counting_forks(make_site, monkeypatch)
     roomy = run("build", "--site", site, "--output", tmp_path / "roomy", "--no-cache", "--memory-limit", "64G")
     assert roomy.status == 0 and roomy.err == ""
     assert forks
@@ -157,12 +163,10 @@ def test_the_preview_says_so_too_when_a_rebuild_ran_in_one_process(make_site, mo
     import logging
     import shutil
 
-    from conftest import article
     from generator.serve.server import Preview
     from generator.write import parallel
 
-    site = make_site({f"content/posts/story-{n}.md": article(f"Story {n}", f"2024-01-{n % 28 + 1:02d}", tags="[town, courts]")
-                      for n in range(120)})
+    site = _site(make_site)
 
     def warnings_of_a_first_rebuild(folder: str) -> list[str]:
         shutil.rmtree(site / ".cache", ignore_errors=True)  # from nothing: enough work to fork for
