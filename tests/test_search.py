@@ -156,6 +156,9 @@ def _dates(tab) -> list[str]:
 
 def test_a_word_in_one_article_finds_it_first_with_a_working_link(site_url, tab):
     _search(tab, site_url, ONLY)
+    # The whole word searched for: its first letters already find the one article, and the
+    # status says "1 result" while the rest is still being typed.
+    expect(tab).to_have_url(re.compile(rf"[?&]q={ONLY}$"), timeout=MS)
     expect(_status(tab)).to_have_text("1 result", timeout=MS)
     assert _headlines(tab) == [UNIQUE_TITLE]
     # The box keeps the focus while results come in; the query is in the address, to be shared.
