@@ -77,6 +77,7 @@ _BACKGROUND: list[Callable[[], bool]] = []
 # What all the build's processes together may hold (`build --memory-limit`), in bytes; None: as
 # much as the machine has free.
 _LIMIT: int | None = None
+_SHORT_OF_MEMORY: list[tuple[int, int]] = []  # (this process's size, the memory free) at the largest
 
 
 def limit_memory(limit: int | None) -> None:
@@ -84,7 +85,6 @@ def limit_memory(limit: int | None) -> None:
     as a whole copy of this process, stay within `limit` bytes (None: no limit but the machine's)."""
     global _LIMIT
     _LIMIT = limit
-_SHORT_OF_MEMORY: list[tuple[int, int]] = []  # (this process's size, the memory free) at the largest
 
 
 def affordable_children(wanted: int) -> int:
