@@ -19,7 +19,7 @@ from .read.inputs import (LastBuild, ScannedInputs, read_last_build, save_built_
 from .write.cache import ContentCache, cache_file
 from .write.output import OutputFile, check_output_dir, find_collisions, intact_output, write_output
 from .write.site_lock import site_lock
-from .write.parallel import in_background, memory_notes
+from .write.parallel import in_background, limit_site_memory, memory_notes
 
 if TYPE_CHECKING:
     from .model.site import Site
@@ -82,7 +82,11 @@ def build(site_dir: Path, output_dir: Path | None = None, options: BuildOptions 
     if problem:
         raise BuildFailed([problem])
     with site_lock(site_dir, waiting):
-        return _build(site_dir, output_dir, options, base_url, now, use_cache, progress)
+        limit_site_memory(None)  # until this site's settings are read (a preview in this process set its own)
+        try:
+            return _build(site_dir, output_dir, options, base_url, now, use_cache, progress)
+        finally:
+            limit_site_memory(None)  # the next build reads its own settings
 
 
 def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, now: datetime | None,
@@ -98,6 +102,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
         else (lambda: -1)
     try:
         config = load_config(site_dir, base_url)
+        limit_site_memory(config.memory_limit)
         inputs = scan_inputs(config, options, output_dir)
     except BaseException:
         files_left()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .build import build
-from .config import BuildOptions, load_config
+from .config import BuildOptions, load_config, memory_size
 from .errors import BuildFailed, SiteError
 from .newpost import new_article
 from .terminal import ProgressLine
@@ -40,7 +40,8 @@ def parser() -> argparse.ArgumentParser:
                               help="build the site without search, as with `search: false` in config.yaml")
     build_parser.add_argument("--memory-limit", metavar="SIZE", type=_memory_size,
                               help="what the build's processes may hold together, e.g. 1G or 800M: a worker "
-                                   "process is started only within it (default: the memory free)")
+                                   "process is started only within it (default: config.yaml's memory_limit, "
+                                   "else the memory free)")
     build_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
 
     serve_parser = commands.add_parser("serve", help="preview the site with live reload while you write")
@@ -72,15 +73,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _memory_size(text: str) -> int:
-    """A size in bytes from "1G", "1.5G", "800M" or "800" (MiB)."""
-    number, unit = (text[:-1], text[-1].upper()) if text[-1:].isalpha() else (text, "M")
+    """--memory-limit's value in bytes (config.memory_size), or argparse's error."""
     try:
-        size = float(number) * {"M": 2**20, "G": 2**30}[unit]
-    except (ValueError, KeyError):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size: give one such as 1G, 1.5G or 800M") from None
-    if size < 2**20:
-        raise argparse.ArgumentTypeError(f"{text!r} is too small: give at least 1M, such as 1G or 800M")
-    return int(size)
+        return memory_size(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
 
 
 def _site_option(sub: argparse.ArgumentParser) -> None:

@@ -103,6 +103,10 @@ class Config:
     # The site's own wording over the theme's: English msgid -> text, or for a text with plural
     # forms a text or a mapping of the language's plural categories (one, few, many, other) to texts.
     strings: dict[str, Any] = field(default_factory=dict, hash=False)
+    # What the build's processes may hold together, in bytes (None: the memory free). Left out of
+    # repr and comparison, so out of every digest of the settings: it changes no file of the site,
+    # and a build after changing it is an incremental one like any other.
+    memory_limit: int | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Typography writes the quotation marks of the site's language, in bodies, corrections and
@@ -152,6 +156,7 @@ _TOP_LEVEL: dict[str, tuple[type | tuple[type, ...], str]] = {
     "share_image": (str, "a PNG, JPEG, WebP or GIF file under content/, such as images/share.png"),
     "images": (dict, "a mapping with strip_metadata, keep_copyright, widths, formats and quality"),
     "search": ((bool, dict), "true, false or a mapping with shard_size"),
+    "memory_limit": ((str, int), "a size such as 1G, 1.5G or 800M (a number alone is MiB)"),
     "strings": (dict, 'a mapping of the theme\'s English texts to your own, such as {"Updated": "Last updated"}'),
 }
 _FEED_KEYS = {"items": (int, "a whole number of at least 1"), "content": (str, "full or summary")}
@@ -311,6 +316,11 @@ def load_config(site_dir: Path, base_url_override: str | None = None) -> Config:
             if problem:
                 err(problem, "logo", publisher_lines)
         values["publisher"] = PublisherSettings(publisher.get("name", "").strip(), logo, kind)
+    if "memory_limit" in values:
+        try:
+            values["memory_limit"] = memory_size(str(values["memory_limit"]))
+        except ValueError as problem:
+            err(f"`memory_limit`: {problem}", "memory_limit")
     if "section_types" in values:
         type_lines = yamlutil.nested_key_lines(text, "section_types")
         pairs = []
@@ -327,6 +337,19 @@ def load_config(site_dir: Path, base_url_override: str | None = None) -> Config:
     if errors:
         raise BuildFailed(errors)
     return Config(site_dir=site_dir, config_path=path, **values)
+
+
+def memory_size(text: str) -> int:
+    """A size in bytes from "1G", "1.5G", "800M" or "800" (MiB); ValueError saying what is wrong."""
+    text = text.strip()
+    number, unit = (text[:-1], text[-1].upper()) if text[-1:].isalpha() else (text, "M")
+    try:
+        size = float(number) * {"M": 2**20, "G": 2**30}[unit]
+    except (ValueError, KeyError):
+        raise ValueError(f"{text!r} is not a size: give one such as 1G, 1.5G or 800M") from None
+    if not size >= 2**20:  # also refuses nan
+        raise ValueError(f"{text!r} is too small: give at least 1M, such as 1G or 800M")
+    return int(size)
 
 
 def _check_keys(data: dict, schema: dict, prefix: str, err) -> dict[str, Any]:

@@ -158,6 +158,66 @@ def test_a_memory_limit_that_is_not_a_size_is_refused_with_what_would_be_right(m
     assert not (site / "output").exists()
 
 
+def _set_memory_limit(site, value: str) -> None:
+    config = site / "config.yaml"
+    kept = [line for line in config.read_text().splitlines() if not line.startswith("memory_limit:")]
+    config.write_text("\n".join(kept + [f"memory_limit: {value}"]) + "\n")
+
+
+def test_the_sites_memory_limit_in_config_yaml_is_kept_unless_the_command_line_gives_one(make_site, run, monkeypatch, tmp_path):
+    from conftest import site_files
+
+    site, forks = _site_counting_forks(make_site, monkeypatch)
+    roomy = run("build", "--site", site, "--output", tmp_path / "roomy", "--no-cache")
+    assert roomy.status == 0 and forks
+    _set_memory_limit(site, "10M")
+    forks.clear()
+    limited = run("build", "--site", site, "--output", tmp_path / "limited", "--no-cache")
+    assert (limited.status, limited.err) == (0, "")
+    assert forks == []
+    assert site_files(tmp_path / "limited") == site_files(tmp_path / "roomy")
+    forks.clear()
+    flag = run("build", "--site", site, "--output", tmp_path / "flag", "--no-cache", "--memory-limit", "64G")
+    assert flag.status == 0 and forks  # the command line's limit over the site's
+
+
+def test_a_change_of_memory_limit_alone_rebuilds_nothing(make_site, run, tmp_path):
+    # It changes no file of the site, so it is no setting an incremental build compares.
+    site = make_site({"content/a.md": "---\ntitle: A\ndate: 2024-01-02\n---\nText.\n"})
+    assert run("build", "--site", site).status == 0
+    _set_memory_limit(site, "1.5G")
+    again = run("build", "--site", site)
+    assert again.status == 0
+    assert " 0 files written, " in again.out and "(0 Markdown converted, 0 files rendered)" in again.out, again.out
+
+
+@pytest.mark.parametrize("value", ["lots", "0.5M", "yes", "[1G]"])
+def test_a_memory_limit_in_config_yaml_that_is_not_a_size_is_an_error_at_its_line(make_site, run, value):
+    site = make_site({"content/a.md": "---\ntitle: A\ndate: 2024-01-02\n---\nText.\n"})
+    _set_memory_limit(site, value)
+    line = len((site / "config.yaml").read_text().splitlines())
+    refused = run("build", "--site", site)
+    assert refused.status == 1
+    assert f"config.yaml:{line}: error: `memory_limit`" in refused.err, refused.err
+    assert "such as 1G" in refused.err and "Traceback" not in refused.err
+    assert not (site / "output").exists()
+
+
+def test_the_preview_keeps_the_sites_memory_limit(make_site, monkeypatch, tmp_path):
+    import shutil
+
+    from generator.serve.server import Preview
+
+    site, forks = _site_counting_forks(make_site, monkeypatch)
+    _set_memory_limit(site, "10M")
+    assert Preview(site, tmp_path / "preview").rebuild("http://127.0.0.1:8000")
+    assert forks == []
+    shutil.rmtree(site / ".cache")  # from nothing again: enough work to fork for
+    _set_memory_limit(site, "64G")
+    assert Preview(site, tmp_path / "preview2").rebuild("http://127.0.0.1:8000")
+    assert forks
+
+
 def test_the_preview_says_so_too_when_a_rebuild_ran_in_one_process(make_site, monkeypatch, tmp_path, caplog):
     # `serve` rebuilds through the same stages: short of memory, its log says what `build` says.
     import logging

@@ -49,7 +49,7 @@ from ..read.fields import Fields
 from ..search.cache import ShardCache
 from ..write.cache import ContentCache, cache_file
 from ..write.output import write_output
-from ..write.parallel import memory_notes
+from ..write.parallel import limit_site_memory, memory_notes
 from ..write.site_lock import site_lock, waiting_message
 from .watch import Change, Watcher
 
@@ -190,7 +190,9 @@ class Preview:
         plan_key, self.plan_key = self.plan_key if articles is not None else None, None
         model, self.model = self.model if plan_key else None, None
         try:
-            root = load_config(self.site_dir).root
+            config = load_config(self.site_dir)
+            root = config.root
+            limit_site_memory(config.memory_limit)
             rendered = self._edit(address + root, articles, model, plan_key) \
                 if model is not None and articles is not None and plan_key else None
             if rendered is None:

@@ -74,9 +74,10 @@ _RESERVED = 0
 # has finished, and says whether it has. Asked before counting memory: the site store's child
 # ends during the planning, long before the build waits for it after the writing.
 _BACKGROUND: list[Callable[[], bool]] = []
-# What all the build's processes together may hold (`build --memory-limit`), in bytes; None: as
-# much as the machine has free.
+# What all the build's processes together may hold, in bytes: `build --memory-limit`, else the
+# site's config.yaml `memory_limit`; None: as much as the machine has free.
 _LIMIT: int | None = None
+_SITE_LIMIT: int | None = None
 _SHORT_OF_MEMORY: list[tuple[int, int]] = []  # (this process's size, the memory free) at the largest
 
 
@@ -85,6 +86,13 @@ def limit_memory(limit: int | None) -> None:
     as a whole copy of this process, stay within `limit` bytes (None: no limit but the machine's)."""
     global _LIMIT
     _LIMIT = limit
+
+
+def limit_site_memory(limit: int | None) -> None:
+    """The site's own limit (config.yaml `memory_limit`), for when limit_memory gave none: set by
+    each build once it has read the settings, and set back to None when it ends."""
+    global _SITE_LIMIT
+    _SITE_LIMIT = limit
 
 
 def affordable_children(wanted: int) -> int:
@@ -110,8 +118,9 @@ def _affordable(wanted: int) -> tuple[int, int]:
     affordable = max(0, min(wanted, spare // size))
     if affordable < wanted:  # the largest case only: the preview, which never asks, keeps one
         _SHORT_OF_MEMORY[:] = [max(_SHORT_OF_MEMORY + [(size, available)])]
-    if _LIMIT is not None:  # asked for: not worth a warning
-        affordable = max(0, min(affordable, (_LIMIT - _RESERVED - size) // size))
+    limit = _LIMIT if _LIMIT is not None else _SITE_LIMIT
+    if limit is not None:  # asked for: not worth a warning
+        affordable = max(0, min(affordable, (limit - _RESERVED - size) // size))
     return affordable, size
 
 
