@@ -5,17 +5,21 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# The generator byte-compiled and the installed themes' templates compiled (generator/plan/precompiled.py),
+# again whenever the code, a template or a catalog changes: a build trusts neither from older code.
+COMPILED := $(VENV)/.compiled
+COMPILED_FROM := $(wildcard generator/*.py generator/*/*.py themes/*/templates/*.html themes/*/locale/*/LC_MESSAGES/*.po)
 VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
 
 .PHONY: build test serve messages check-python java chromium clean
 
-build: $(INSTALLED)
+build: $(COMPILED)
 	$(BIN)/broadsheet build
 
-test: $(INSTALLED) $(VNU_JAR) java chromium
+test: $(COMPILED) $(VNU_JAR) java chromium
 	$(BIN)/python -m pytest
 
-serve: $(INSTALLED)
+serve: $(COMPILED)
 	$(BIN)/broadsheet serve
 
 # The default theme's texts (see babel.cfg): into locale/messages.pot, then into every language's
@@ -33,9 +37,14 @@ $(INSTALLED): pyproject.toml | check-python
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[search,test]"
+	touch $@
+
+$(COMPILED): $(INSTALLED) $(COMPILED_FROM)
 	@# Byte-compiled, as a regular install leaves a package: an editable one leaves it to the
 	@# first run, and where PYTHONDONTWRITEBYTECODE is set every run would compile it again.
 	$(BIN)/python -m compileall -q generator
+	@# The installed themes' templates, which every build without a cache would otherwise compile.
+	$(BIN)/python -m generator.plan.precompiled
 	touch $@
 
 # The Nu Html Checker, from the npm registry (versions pinned in package-lock.json).

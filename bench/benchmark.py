@@ -76,6 +76,8 @@ def main() -> None:
     # Measure the code as installed would run it, byte-compiled (see the Makefile), not the cost
     # of compiling it afresh in every run where PYTHONDONTWRITEBYTECODE is set.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "generator")], check=True)
+    # And the installed theme's templates, as `make` leaves them (generator/plan/precompiled.py).
+    subprocess.run([sys.executable, "-m", "generator.plan.precompiled"], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     sizes, tools, modes = args.sizes, args.tools, "cold,nochange,edit"
     if args.growth:
         sizes, tools, modes = [1000, 10000, 100000], "broadsheet", "cold,edit"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 import shutil
 import traceback
@@ -22,8 +21,7 @@ from ..config import Config
 from ..dates import isoformat
 from ..errors import BuildFailed, SiteError
 from ..i18n import Localization, load_localization
-from ..read.inputs import code_key
-from . import recent
+from . import precompiled, recent
 
 
 def installed_themes_dir() -> Path:
@@ -54,15 +52,7 @@ def theme_localization(config: Config, theme: Theme) -> Localization:
 
 
 def load_theme(config: Config) -> Theme:
-    chain: list[tuple[str, Path]] = []
-    name: str | None = config.theme
-    while name is not None:
-        if any(seen == name for seen, _ in chain):
-            raise BuildFailed([SiteError(f"theme {name!r} is its own parent: "
-                                         + " -> ".join([n for n, _ in chain] + [name]), chain[-1][1] / "theme.yaml", 1)])
-        folder = _find_theme(name, config)
-        chain.append((name, folder))
-        name = _parent_of(folder)
+    chain = theme_chain(config.theme, lambda name: _find_theme(name, config))
     static: dict[str, Path] = {}
     for _, folder in reversed(chain):  # parents first, so children override
         static_dir = folder / "static"
@@ -71,7 +61,21 @@ def load_theme(config: Config) -> Theme:
             for filename in sorted(filenames):
                 path = Path(root) / filename
                 static[path.relative_to(static_dir).as_posix()] = path
-    return Theme(config.theme, tuple(chain), dict(sorted(static.items())))
+    return Theme(config.theme, chain, dict(sorted(static.items())))
+
+
+def theme_chain(name: str, find: Callable[[str], Path]) -> tuple[tuple[str, Path], ...]:
+    """(name, folder) of the theme and of each of its parents in turn; find(name) is a theme's folder."""
+    chain: list[tuple[str, Path]] = []
+    here: str | None = name
+    while here is not None:
+        if any(seen == here for seen, _ in chain):
+            raise BuildFailed([SiteError(f"theme {here!r} is its own parent: "
+                                         + " -> ".join([n for n, _ in chain] + [here]), chain[-1][1] / "theme.yaml", 1)])
+        folder = find(here)
+        chain.append((here, folder))
+        here = _parent_of(folder)
+    return tuple(chain)
 
 
 def _find_theme(name: str, config: Config) -> Path:
@@ -102,10 +106,14 @@ def _parent_of(folder: Path) -> str | None:
     return parent
 
 
-def make_environment(theme: Theme, bytecode_dir: Path | None = None,
-                     localization: Localization | None = None) -> jinja2.Environment:
+def make_environment(theme: Theme, bytecode_dir: Path | None = None, localization: Localization | None = None,
+                     bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     """Autoescape on, undefined names are errors, every template compiled now so that
     a syntax error anywhere in the theme is reported before anything is rendered.
+
+    Compiled templates are kept in bytecode_dir (the site's cache) and read from there, else
+    from those compiled when Broadsheet was installed (precompiled.py); bytecode: another
+    place for them instead (the one precompiled.py fills).
 
     The templates speak the localization's language (English without one): `_()`, `gettext`,
     `ngettext` and `{% trans %}` (Jinja's i18n extension, new style: `_("%(n)s ...", n=...)`),
@@ -116,27 +124,28 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None,
         jinja2.PrefixLoader({name: jinja2.FileSystemLoader(str(folder / "templates"))
                              for name, folder in theme.chain}, delimiter=":"),
     ])
-    bytecode_cache = None
-    if bytecode_dir is not None:
+    site_cache = None
+    if bytecode_dir is not None and bytecode is None:
         # Compiled templates, checked by Jinja against the source's checksum: compiling is a tenth of a
         # build in which nothing changed.
         try:
-            # A template's translated texts are compiled into it (TranslatedConstants): one folder
-            # of compiled templates per language, catalogs and generator code.
-            folder = hashlib.sha256(f"{localization.key}\0{code_key()}".encode()).hexdigest()[:16]
+            folder = precompiled.folder_name(localization)
             _keep_only(bytecode_dir, folder)
             bytecode_dir = bytecode_dir / folder
             bytecode_dir.mkdir(parents=True, exist_ok=True)
-            bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+            site_cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
         except OSError:
-            bytecode_cache = None
+            site_cache = None
+    if bytecode is None:
+        shipped = precompiled.shipped_folder(localization)
+        bytecode = precompiled.SiteThenShipped(site_cache, shipped) if shipped is not None else site_cache
     # Not auto_reload: a build makes its own environment and compiles every template first (below);
     # checking each template's mtime again on every page cost three stat calls a page. Its templates
     # kept in a plain dict (cache_size=-1), not Jinja's locked LRU cache: a page looks up three or
     # four (extends, imports), and a theme has a few dozen.
     env = _Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                       bytecode_cache=bytecode_cache, auto_reload=False, cache_size=-1,
+                       bytecode_cache=bytecode, auto_reload=False, cache_size=-1,
                        extensions=["jinja2.ext.i18n", TranslatedConstants])
     env.localization = localization  # type: ignore[attr-defined] - for render.py and TranslatedConstants
     env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks as one line, as pybabel extracts them
