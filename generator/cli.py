@@ -41,7 +41,7 @@ def parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--memory-limit", metavar="SIZE", type=_memory_size,
                               help="what the build's processes may hold together, e.g. 1G or 800M: a worker "
                                    "process is started only within it (default: config.yaml's memory_limit, "
-                                   "else the memory free)")
+                                   "else the memory free, within a container's limit)")
     build_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
 
     serve_parser = commands.add_parser("serve", help="preview the site with live reload while you write")

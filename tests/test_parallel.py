@@ -112,7 +112,10 @@ def _site_counting_forks(make_site, monkeypatch):
     return _site(make_site), forks
 
 
-def test_a_build_short_of_memory_writes_the_same_site_in_one_process_and_says_so(make_site, run, monkeypatch, tmp_path):
+@pytest.mark.parametrize("short", ["machine", "container"])
+def test_a_build_short_of_memory_writes_the_same_site_in_one_process_and_says_so(short, make_site, run, monkeypatch, tmp_path):
+    # A container's limit (its control group) counts as the machine's free memory does: the
+    # machine may have plenty free that the container cannot take.
     from generator.write import parallel
 
     site, forks = _site_counting_forks(make_site, monkeypatch)
@@ -120,10 +123,16 @@ def test_a_build_short_of_memory_writes_the_same_site_in_one_process_and_says_so
     assert roomy.status == 0 and "warning" not in roomy.err
     assert forks  # the writers, and the store's writer
     forks.clear()
-    monkeypatch.setattr(parallel, "_available_memory", lambda: parallel._resident_size() * 3 // 2)
+    room = parallel._resident_size() * 3 // 2  # half a copy of the build to spare: no worker
+    if short == "machine":
+        monkeypatch.setattr(parallel, "_meminfo_available", lambda: room)
+    else:
+        _control_groups(monkeypatch, tmp_path / "sys-fs-cgroup", "0::/ci/job-7\n",
+                        {"ci": ("max", 0, 0), "ci/job-7": (room + 2**20, 2**20, 0)})
     tight = run("build", "--site", site, "--output", tmp_path / "tight", "--no-cache")
     assert tight.status == 0
     assert "part of the build ran in one process" in tight.err
+    assert f"and {room / 2**20:.0f} MiB of memory was free" in tight.err  # what it was given
     assert forks == []
     from conftest import site_files
     assert site_files(tmp_path / "tight") == site_files(tmp_path / "roomy")
@@ -239,3 +248,55 @@ def test_the_preview_says_so_too_when_a_rebuild_ran_in_one_process(make_site, mo
     monkeypatch.setattr(parallel, "_available_memory", lambda: parallel._resident_size() * 3 // 2)
     warnings = warnings_of_a_first_rebuild("tight")
     assert len(warnings) == 1 and warnings[0].startswith("part of the build ran in one process"), warnings
+
+
+def _control_groups(monkeypatch, root, membership: str, groups: dict) -> None:
+    """A cgroup file system under root as the kernel shows it, and this process's line(s) of
+    /proc/self/cgroup: groups maps a folder (relative to root) to (limit, usage, inactive file
+    cache), each written in cgroup v2's names, or v1's under root/memory/."""
+    from generator.write import cgroup_memory
+
+    for folder, (limit, usage, inactive) in groups.items():
+        v1 = folder.split("/")[0] == "memory"
+        path = root / folder
+        path.mkdir(parents=True, exist_ok=True)
+        (path / ("memory.limit_in_bytes" if v1 else "memory.max")).write_text(f"{limit}\n")
+        (path / ("memory.usage_in_bytes" if v1 else "memory.current")).write_text(f"{usage}\n")
+        inactive_name = "total_inactive_file" if v1 else "inactive_file"
+        (path / "memory.stat").write_text(f"anon 1000\n{inactive_name} {inactive}\nactive_file 5\n")
+    (root.parent / "self-cgroup").write_text(membership)
+    monkeypatch.setattr(cgroup_memory, "CGROUP_ROOT", root)
+    monkeypatch.setattr(cgroup_memory, "MEMBERSHIP", root.parent / "self-cgroup")
+
+
+GiB = 2**30
+
+
+@pytest.mark.parametrize("membership, groups, room", [
+    # cgroup v2: the limit less what the group holds, less its inactive file cache (the kernel
+    # drops that cache before it kills)
+    ("0::/ci/job-7\n", {"ci": ("max", 5 * GiB, 0), "ci/job-7": (3 * GiB, 2 * GiB, GiB // 2)}, 3 * GiB // 2),
+    # a group above with less room wins
+    ("0::/ci/job-7\n", {"ci": (2 * GiB, GiB + GiB // 2, 0), "ci/job-7": (3 * GiB, GiB, 0)}, GiB // 2),
+    # inside a container, the path names the host's group: the container's root group is its own
+    ("0::/kubepods/pod-1/box\n", {".": (GiB, GiB // 4, 0)}, 3 * GiB // 4),
+    # cgroup v1 (a hierarchy per controller), as on this project's machine
+    ("5:devices:/\n4:memory:/docker/abc\n1:cpu:/\n0::/\n",
+     {"memory": ("9223372036854771712", GiB, 0), "memory/docker/abc": (4 * GiB, 3 * GiB, GiB)}, 2 * GiB),
+    # no limit anywhere, in either version
+    ("4:memory:/docker/abc\n0::/\n", {"memory/docker/abc": ("9223372036854771712", GiB, 0), ".": ("max", GiB, 0)}, None),
+])
+def test_a_containers_memory_limit_is_read_from_its_control_groups(membership, groups, room, monkeypatch, tmp_path):
+    from generator.write import cgroup_memory
+
+    _control_groups(monkeypatch, tmp_path / "sys-fs-cgroup", membership, groups)
+    assert cgroup_memory.cgroup_room() == room
+
+
+def test_without_control_groups_to_read_there_is_no_containers_limit(monkeypatch, tmp_path):
+    from generator.write import cgroup_memory
+
+    monkeypatch.setattr(cgroup_memory, "MEMBERSHIP", tmp_path / "no-proc-self-cgroup")
+    assert cgroup_memory.cgroup_room() is None
+    _control_groups(monkeypatch, tmp_path / "empty", "0::/\n", {})  # a membership, no files
+    assert cgroup_memory.cgroup_room() is None

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from ..errors import BuildFailed, SiteError
+from .cgroup_memory import cgroup_room
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -130,8 +131,13 @@ def memory_notes() -> tuple[str, ...]:
     if not _SHORT_OF_MEMORY:
         return ()
     size, available = _SHORT_OF_MEMORY.pop()
-    return (f"part of the build ran in one process, not one per core: the build holds {size / 2**30:.1f} GiB and "
-            f"{available / 2**30:.1f} GiB of memory was free, too little for each worker's copy of it",)
+    return (f"part of the build ran in one process, not one per core: the build holds {_readable(size)} and "
+            f"{_readable(max(0, available))} of memory was free, too little for each worker's copy of it",)
+
+
+def _readable(size: int) -> str:
+    """A size in MiB under a GiB (a container's limit is often a few hundred), else in GiB."""
+    return f"{size / 2**20:.0f} MiB" if size < 2**30 else f"{size / 2**30:.1f} GiB"
 
 
 def _reserve(amount: int) -> int:
@@ -155,6 +161,13 @@ def _resident_size() -> int | None:
 
 
 def _available_memory() -> int | None:
+    """The memory the build may still take, in bytes: the machine's free memory, or less within
+    a container's limit (its control group's)."""
+    known = [room for room in (_meminfo_available(), cgroup_room()) if room is not None]
+    return min(known) if known else None
+
+
+def _meminfo_available() -> int | None:
     """The memory the kernel can give without swapping (MemAvailable, Linux), in bytes."""
     try:
         with open("/proc/meminfo", "rb") as handle:
