@@ -29,6 +29,7 @@ from ..search import pagefind
 from ..search.bundle import clean
 from ..search.cache import IndexedFile, ShardCache
 from ..write.output import OutputFile, RenderFailed
+from .recent import Recent
 from .views import Views
 
 SEARCH_PATH = "/search/"
@@ -218,10 +219,12 @@ class SearchIndex:
                 for article, meta, filters, sort in self._records(shard)]
 
 
-# The text of the articles whose records this process made, by path: the preview makes a changed
-# shard's records at each rebuild (see ShardCache.defer), and all but the edited article's are
-# as they were (a tenth of a second for 500 bodies, at each save).
-_TEXTS: dict[str, tuple[tuple[str, str, str], str]] = {}
+# The text of the articles whose records this process made lately, by path: the preview makes a
+# changed shard's records at each rebuild (see ShardCache.defer), and all but the edited article's
+# are as they were (a tenth of a second for 500 bodies, at each save). Only the last few shards'
+# are kept: every article's text, kept by a build indexing in one process or by a preview that
+# has indexed the whole site, is the site's text (about 500 MB at 100,000 articles).
+_TEXTS: Recent[str, tuple[tuple[str, str, str], str]] = Recent(4096)
 
 
 def _text(article: Article) -> str:
@@ -236,7 +239,7 @@ def _text(article: Article) -> str:
         parts.append(article.summary_text)
     parts.append(plain_text(article.body.get()))
     text = clean("\n\n".join(parts))
-    _TEXTS[article.path] = (key, text)
+    _TEXTS.put(article.path, (key, text))
     return text
 
 
