@@ -221,10 +221,11 @@ class SearchIndex:
 
 # The text of the articles whose records this process made lately, by path: the preview makes a
 # changed shard's records at each rebuild (see ShardCache.defer), and all but the edited article's
-# are as they were (a tenth of a second for 500 bodies, at each save). Only the last few shards'
-# are kept: every article's text, kept by a build indexing in one process or by a preview that
-# has indexed the whole site, is the site's text (about 500 MB at 100,000 articles).
-_TEXTS: Recent[str, tuple[tuple[str, str, str], str]] = Recent(4096)
+# are as they were (a tenth of a second for 500 bodies, at each save). Only the last thousand or
+# two are kept, two shards of the default size (a text is about 11 KB): every article's text,
+# kept by a build indexing in one process or by a preview that has indexed the whole site, is the
+# site's whole text (about a GB at 100,000 articles), and a cold build never asks twice.
+_TEXTS: Recent[str, tuple[tuple[str, str, str], str]] = Recent(1024)
 
 
 def _text(article: Article) -> str:
