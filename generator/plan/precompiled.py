@@ -1,7 +1,7 @@
 """The installed themes' templates compiled once, when Broadsheet is installed, not by every cold build.
 
 Compiling a theme's templates is a tenth of a second that every build without a cache pays
-(at 1,000 articles, about 8% of a cold build). `make` runs this module after installing, as
+(at 1,000 articles, about 6% of a cold build). `make` runs this module after installing, as
 it byte-compiles the generator: each installed theme, in each language it has a catalog for,
 is compiled into SHIPPED (in the virtual environment, never in a site). A build reads from
 there, after its own cache, and writes only to its own cache (theme.make_environment).
