@@ -20,7 +20,7 @@ SHARDS = Path("output/pagefind/shards")
 def records(site: Path, output: str = "output") -> dict[str, list[dict]]:
     """Each shard's records, as Pagefind's fragment files hold them, by shard folder name."""
     found = {}
-    for shard in sorted((site / output / "pagefind/shards").iterdir()):
+    for shard in sorted((site / output / SHARDS.relative_to("output")).iterdir()):
         found[shard.name] = sorted(
             (json.loads(gzip.decompress(f.read_bytes())[len(b"pagefind_dcd"):]) for f in shard.glob("fragment/*")),
             key=lambda r: r["url"])
@@ -162,8 +162,8 @@ def test_the_cache_keeps_one_pack_per_shard_and_drops_what_it_no_longer_uses(mak
 
 def test_a_build_keeps_only_the_texts_it_indexed_lately_and_indexes_every_article_right(make_site, run, monkeypatch):
     # Each article's searchable text is kept to spare the preview re-reading a shard's bodies at
-    # each save; kept for every article it would be the whole site's text in memory (about 500 MB
-    # at 100,000 articles, in a build indexing in one process). Here the cache keeps 2 to 4.
+    # each save; kept for every article it would be the whole site's text in memory (about a GB at
+    # 100,000 articles, in a build indexing in one process). Here the cache keeps 2 to 4.
     from generator.plan import recent, search
 
     site = newsroom_site(make_site, shard_size=1)
@@ -176,4 +176,3 @@ def test_a_build_keeps_only_the_texts_it_indexed_lately_and_indexes_every_articl
     assert run("build", "--site", site).status == 0
     assert "quokkas" in records(site)["2022-03-03"][0]["content"]
     assert len(search._TEXTS) <= 4
-
