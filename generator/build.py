@@ -17,7 +17,9 @@ from .read.fields import Fields
 from .read.inputs import (LastBuild, ScannedInputs, read_last_build, save_built_hashes, save_known_hashes, scan_inputs,
                           write_last_build)
 from .write.cache import ContentCache, cache_file
-from .write.output import OutputFile, check_output_dir, find_collisions, intact_output, write_output
+from .read.watched import Heard, ask
+from .write.output import (OutputFile, check_output_dir, find_collisions, intact_output, intact_where_reported,
+                           manifest_stamp, write_output)
 from .write.site_lock import site_lock
 from .write.parallel import in_background, limit_site_memory, memory_notes
 
@@ -95,11 +97,11 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     memory_notes()  # only this build's
     now = now or datetime.now(timezone.utc)
     last = read_last_build(site_dir) if use_cache else None
-    # Whether every file the last build wrote is still there, with its size: looked at by another
-    # process while this one scans the inputs (at 10,000 articles both take a tenth of a second,
-    # most of it the kernel's, walking paths).
-    files_left = in_background(functools.partial(intact_output, output_dir)) if last is not None \
-        else (lambda: -1)
+    # What changed in output/ since the last build began, if a watch daemon heard it; its token
+    # from now, before this build writes anything, is kept with this build's record.
+    heard = ask(site_dir, output_dir, last.heard if last is not None else "")
+    manifest_before = manifest_stamp(output_dir) if heard is not None else ""  # before output/ is looked at
+    files_left = _files_left(output_dir, last, heard)
     try:
         config = load_config(site_dir, base_url)
         limit_site_memory(config.memory_limit)
@@ -119,6 +121,10 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
         return last is not None and files_left() == last.files
 
     if same_context and last.inputs == inputs.digest and output_as_left():
+        if heard is not None and heard.token != last.heard:
+            # output/ was seen as it was left, all of it or where it changed, after the token: the
+            # next build need look only at what changes from now.
+            write_last_build(site_dir, dataclasses.replace(last, heard=heard.token, manifest=manifest_before))
         return BuildReport(output_dir, last.articles, last.pages, 0, 0, 0, last.files, 0,
                            time.perf_counter() - started, notes, local_time(last.valid_until, config),
                            last.valid_until_what)
@@ -131,7 +137,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
 
         try:
             edited, store_warning = build_edit(site_dir, output_dir, options, now, config, inputs, last, started,
-                                               progress, output_as_left)
+                                               progress, output_as_left, heard.token if heard else "")
         except BaseException:
             files_left()  # reaps the child
             raise
@@ -181,11 +187,25 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     save_built_hashes(site_dir, inputs)
     write_last_build(site_dir, LastBuild(inputs.digest, inputs.context, rendered.plan_key, rendered.next_change,
                                          rendered.articles, rendered.pages, report.written + report.unchanged,
-                                         rendered.next_change_what))
+                                         rendered.next_change_what, heard.token if heard else "",
+                                         manifest_stamp(output_dir)))
     return BuildReport(output_dir, rendered.articles, rendered.pages, rendered.bodies_rendered, report.rendered,
                        report.written, report.unchanged, report.removed, time.perf_counter() - started,
                        ((warning,) if warning else ()) + notes + memory_notes(), local_time(rendered.next_change, config),
                        rendered.next_change_what, report.count("location-removed"))
+
+
+def _files_left(output_dir: Path, last: LastBuild | None, heard: Heard | None) -> Callable[[], int]:
+    """How many files the last build left in output/ if all are as it left them, else -1 (see
+    intact_output): from what the watch daemon heard change there, or looked at by another
+    process while this one scans the inputs (at 10,000 articles both take a tenth of a second,
+    most of it the kernel's, walking paths)."""
+    if last is None:
+        return lambda: -1
+    if heard is not None and heard.changed is not None and last.heard:
+        files = last.files if intact_where_reported(output_dir, heard.changed, last.manifest) else -1
+        return lambda: files
+    return in_background(functools.partial(intact_output, output_dir))
 
 
 def about_to_change(site_dir: Path) -> None:

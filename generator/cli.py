@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import logging
 import os
+import signal
 import sys
+import threading
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,6 +54,13 @@ def parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     serve_parser.add_argument("--open", action="store_true", help="open the site in a web browser")
     serve_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
+
+    watch_parser = commands.add_parser(
+        "watch", help="hear the site's files change, so that each build looks only at what changed (Linux)")
+    _site_option(watch_parser)
+    watch_parser.add_argument("--output", metavar="DIR", type=Path,
+                              help="the output folder the builds write (default: output/ in the site folder)")
+    watch_parser.add_argument("--verbose", action="store_true", help="show a traceback for internal errors")
 
     new_parser = commands.add_parser("new", help="start a new article")
     new_parser.add_argument("title", help="the article's headline")
@@ -106,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(args)
         if args.command == "import":
             return _import(args)
+        if args.command == "watch":
+            return _watch(args)
         return _new(args)
     except BuildFailed as failed:
         return _report(failed.errors, args.command)
@@ -188,6 +200,32 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"broadsheet: error: port {args.port} on {args.host} is already in use by another program; "
               f"stop that program or choose another port with --port {args.port + 1}", file=sys.stderr)
         return EXIT_SITE_ERRORS
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from .serve.watch_daemon import WatchDaemon, WatchFailed
+
+    config = load_config(args.site)
+    output = args.output if args.output is not None else args.site / "output"
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    say = functools.partial(print, "broadsheet: warning:", file=sys.stderr, flush=True)
+    try:
+        daemon = WatchDaemon(args.site, (config.content_dir, output), say)
+    except (WatchFailed, OSError) as problem:
+        print(f"broadsheet: error: {problem}", file=sys.stderr)
+        return EXIT_SITE_ERRORS
+    print(f"watching {_shown(config.content_dir)} and {_shown(output)} ({daemon.folders_watched()} folders): "
+          "builds of this site now look only at what changed; Ctrl-C stops", file=sys.stderr, flush=True)
+    asked_to_stop = True
+    try:
+        asked_to_stop = daemon.serve_forever(stopping.is_set)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        daemon.close()
+    print("stopped watching", file=sys.stderr)
+    return EXIT_OK if asked_to_stop else EXIT_SITE_ERRORS
 
 
 def _new(args: argparse.Namespace) -> int:

@@ -17,19 +17,19 @@ from .errors import BuildFailed, SiteError
 from .read.inputs import LastBuild, ScannedInputs, changed_since_built, save_built_hashes, write_last_build
 from .search.cache import ShardCache
 from .write.cache import ContentCache, cache_file
-from .write.output import write_output
+from .write.output import manifest_stamp, write_output
 
 
 def build_edit(site_dir: Path, output_dir: Path, options: BuildOptions, now: datetime, config: Config,
           inputs: ScannedInputs, last: LastBuild, started: float,
           progress: Callable[[str], None] | None,
-          output_as_left: Callable[[], bool]) -> tuple[BuildReport | None, str | None]:
+          output_as_left: Callable[[], bool], heard: str = "") -> tuple[BuildReport | None, str | None]:
     """The build after an edit of Markdown files, from the site store (write/site_store.py): only
     the edited files are read, and only the articles and lists around them loaded. None when the
     edit needs the whole site (a page, an article moved, a new alias: see content.load_edited),
     or the store cannot say, or output/ is not as the last build left it (output_as_left, asked
     once the edit is planned); and a warning when the store was damaged. Raises BuildFailed as
-    build does."""
+    build does. heard: the watch daemon's token from before the build wrote anything, to keep."""
     from .errors import StoreDamaged
     from .write.site_store import SiteStore
 
@@ -63,7 +63,7 @@ def build_edit(site_dir: Path, output_dir: Path, options: BuildOptions, now: dat
     save_built_hashes(site_dir, inputs)
     write_last_build(site_dir, LastBuild(inputs.digest, inputs.context, rendered.plan_key, rendered.next_change,
                                          rendered.articles, rendered.pages, report.written + report.unchanged,
-                                         rendered.next_change_what))
+                                         rendered.next_change_what, heard, manifest_stamp(output_dir)))
     return BuildReport(output_dir, rendered.articles, rendered.pages, rendered.bodies_rendered, report.rendered,
                        report.written, report.unchanged, report.removed, time.perf_counter() - started,
                        (), local_time(rendered.next_change, config), rendered.next_change_what,

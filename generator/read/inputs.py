@@ -31,12 +31,13 @@ from ..config import Config
 from ..errors import BuildFailed, SiteError
 from ..write.cache import digest as digest_of
 from .authors import authors_file
+from .watched import ask
 
 # Libraries whose upgrade can change the output: a new version is a new install of their files.
 _LIBRARIES = ("markdown", "jinja2", "markupsafe", "yaml", "babel", "PIL", "pagefind_bin")
 # A file changed less than this before a scan may change again with the same times (see scan_inputs).
 _RACY_NS = 2_000_000_000
-_HASHES_FORMAT = "broadsheet source hashes 3"
+_HASHES_FORMAT = "broadsheet source hashes 4"
 # Entries changed since the known hashes were written whole, at most: then they are written whole again.
 _JOURNAL_LIMIT = 1000
 _BUILT_FORMAT = "broadsheet built hashes 1"
@@ -79,6 +80,9 @@ class KnownHashes:
     folders: tuple[str, ...] = ()
     folder_stamps: array = dataclasses.field(default_factory=lambda: array("q"))
     other_files: tuple[str, ...] = ()
+    # The watch daemon's token (read/watched.py) from before this scan looked at any file: a
+    # file it has not heard change since is as this scan found it. "": none.
+    heard: str = ""
 
     def stamp(self, index: int) -> array:
         return self.stamps[4 * index:4 * index + 4]
@@ -103,6 +107,10 @@ class LastBuild:
     pages: int
     files: int
     valid_until_what: str = ""  # what changes then, for the summary ("news-sitemap.xml changes")
+    # The watch daemon's token from before this build wrote anything (read/watched.py), and its
+    # manifest's stamp as it left it: the next build looks only at what changed in output/ since.
+    heard: str = ""
+    manifest: str = ""
 
 
 def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInputs:
@@ -115,6 +123,7 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
     they were), so its hash is not kept for the next scan to trust."""
     problems: list[SiteError] = []
     known, on_disk = _read_known_hashes(config.site_dir)
+    heard = ask(config.site_dir, config.content_dir, known.heard)  # before any file is looked at
     listed = _listing_if_unchanged(known, config.content_dir)
     if listed is not None:
         markdown_files, other_files = listed
@@ -127,9 +136,13 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
     digest = hashlib.sha256(settings)
     context = hashlib.sha256(settings)  # as digest, with the Markdown files' names but not their hashes
     paths = tuple(markdown_files)
-    stamps = _stamps(paths)
+    reported = heard.changed if heard is not None and paths is known.paths and known.heard else None
+    stamps = _stamps(paths) if reported is None else _stamps_where_changed(paths, known.stamps, reported,
+                                                                           str(config.content_dir))
     hashes, again = _hashes(paths, stamps, known)
     found = _trusted_next(paths, stamps, hashes, again, known)
+    if heard is not None and (reported is None or again):
+        found = dataclasses.replace(found, heard=heard.token)  # kept: this scan's stamps are as of it or later
     found = dataclasses.replace(found, folders=listing[0], folder_stamps=listing[1], other_files=listing[2])
     # The same files and folders as the file read: only the entries read again changed.
     journal = (on_disk[0], tuple(again)) if on_disk is not None and listed is not None and paths is known.paths \
@@ -177,6 +190,50 @@ def _stamps(paths: tuple[str, ...]) -> array:
             except OSError:
                 stamps.extend(_UNSEEN)
     return stamps
+
+
+def _stamps_where_changed(paths: tuple[str, ...], known: array, reported: frozenset[str], content_dir: str) -> array:
+    """_stamps, for a scan the watch daemon told what changed (paths relative to the content
+    folder): the known stamps, with those of the Markdown files reported (and of those whose
+    hash was not trusted) looked at again. Other paths reported (folders, images) are not among
+    `paths`: the listing's folder stamps and the other files' stamps see to them."""
+    stamps = array("q", known)
+    edited = [f"{content_dir}{os.sep}{relative}" for relative in reported if relative.endswith((".md", ".markdown"))]
+    positions = (_positions_of(paths, edited) if edited else []) + _not_trusted(known)
+    for index in positions:
+        try:
+            stat = os.stat(paths[index])
+            stamps[4 * index:4 * index + 4] = array("q", (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns,
+                                                           stat.st_ino))
+        except OSError:
+            stamps[4 * index:4 * index + 4] = array("q", _UNSEEN)
+    return stamps
+
+
+def _positions_of(paths: tuple[str, ...], wanted: list[str]) -> list[int]:
+    """Where each wanted path is in paths (those that are): a few looked for one by one, more
+    through a mapping of all (a tenth of a second at a million paths)."""
+    if len(wanted) <= 8:
+        found = []
+        for path in wanted:
+            try:
+                found.append(paths.index(path))
+            except ValueError:
+                pass
+        return found
+    position = {path: index for index, path in enumerate(paths)}
+    return [position[path] for path in wanted if path in position]
+
+
+def _not_trusted(stamps: array) -> list[int]:
+    """The positions whose stamp is NOT_TRUSTED, found by searching the array's bytes (in C)."""
+    data, pattern, width = stamps.tobytes(), array("q", NOT_TRUSTED).tobytes(), 4 * stamps.itemsize
+    found, at = [], data.find(pattern)
+    while at >= 0:
+        if at % width == 0:
+            found.append(at // width)
+        at = data.find(pattern, at + stamps.itemsize)
+    return found
 
 
 def _hashes(paths: tuple[str, ...], stamps: array, known: KnownHashes) -> tuple[tuple[str, ...], list[int]]:
@@ -389,12 +446,12 @@ def _read_known_hashes(site_dir: Path) -> tuple[KnownHashes, tuple[tuple[int, in
         with open(_known_hashes_file(site_dir), "rb") as handle:
             identity = _identity(os.fstat(handle.fileno()))
             loaded = marshal.loads(handle.read())
-        if isinstance(loaded, tuple) and len(loaded) == 7 and loaded[0] == _HASHES_FORMAT:
+        if isinstance(loaded, tuple) and len(loaded) == 8 and loaded[0] == _HASHES_FORMAT:
             paths, stamps = _split(loaded[1]), array("q", loaded[2])
             hashes = _split(loaded[3])
             folders, folder_stamps, other_files = _split(loaded[4]), array("q", loaded[5]), _split(loaded[6])
             if len(stamps) == 4 * len(paths) == 4 * len(hashes) and len(folder_stamps) == 3 * len(folders):
-                known = KnownHashes(paths, stamps, hashes, folders, folder_stamps, other_files)
+                known = KnownHashes(paths, stamps, hashes, folders, folder_stamps, other_files, str(loaded[7]))
                 return _with_journal(known, identity, _journal_file(site_dir))
     except (OSError, ValueError, EOFError, TypeError, AttributeError):
         pass
@@ -418,8 +475,11 @@ def _with_journal(known: KnownHashes, identity: tuple[int, int, int],
         return known, (identity, 0)
     except (OSError, ValueError, EOFError, TypeError):
         whole = False  # the entries before the damage still hold
-    stamps, hashes = array("q", known.stamps), list(known.hashes)
+    stamps, hashes, heard = array("q", known.stamps), list(known.hashes), known.heard
     for record in records:
+        if type(record) is str:  # the watch daemon's token, after the entries saved with it
+            heard = record
+            continue
         try:
             position, path, stamp, hashed = record
             if not (type(position) is int and 0 <= position < len(hashes) and known.paths[position] == path
@@ -432,7 +492,8 @@ def _with_journal(known: KnownHashes, identity: tuple[int, int, int],
         hashes[position] = hashed
     if not records:
         return known, (identity, 0) if whole else None
-    return dataclasses.replace(known, stamps=stamps, hashes=tuple(hashes)), (identity, len(records)) if whole else None
+    return (dataclasses.replace(known, stamps=stamps, hashes=tuple(hashes), heard=heard),
+            (identity, len(records)) if whole else None)
 
 
 def _split(joined: str) -> tuple[str, ...]:
@@ -454,6 +515,7 @@ def save_known_hashes(site_dir: Path, inputs: ScannedInputs) -> None:
                 journal = _journal_file(site_dir)
                 entries = b"".join(marshal.dumps((position, known.paths[position], tuple(known.stamp(position)),
                                                   known.hashes[position])) for position in positions)
+                entries += marshal.dumps(known.heard)  # after its entries: a journal cut short keeps an older one
                 with open(journal, "ab") as handle:
                     if handle.tell() == 0:
                         handle.write(marshal.dumps((_HASHES_FORMAT, identity)))
@@ -468,7 +530,8 @@ def save_known_hashes(site_dir: Path, inputs: ScannedInputs) -> None:
         # bytes: each loads in one step.
         temporary.write_bytes(marshal.dumps((_HASHES_FORMAT, "\0".join(known.paths), known.stamps.tobytes(),
                                              "\0".join(known.hashes), "\0".join(known.folders),
-                                             known.folder_stamps.tobytes(), "\0".join(known.other_files))))
+                                             known.folder_stamps.tobytes(), "\0".join(known.other_files),
+                                             known.heard)))
         os.replace(temporary, path)
         _journal_file(site_dir).unlink(missing_ok=True)  # of the file replaced (its identity says so)
     except OSError:
@@ -486,7 +549,8 @@ def read_last_build(site_dir: Path) -> LastBuild | None:
         valid_until = datetime.fromisoformat(data["valid_until"]) if data["valid_until"] else None
         found = LastBuild(str(data["inputs"]), str(data["context"]), str(data["plan_key"]), valid_until,
                           int(data["articles"]), int(data["pages"]), int(data["files"]),
-                          str(data.get("valid_until_what") or ""))
+                          str(data.get("valid_until_what") or ""), str(data.get("heard") or ""),
+                          str(data.get("manifest") or ""))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return found if found.inputs else None
@@ -505,7 +569,7 @@ def write_last_build(site_dir: Path, finished: LastBuild | None) -> None:
             "inputs": finished.inputs, "context": finished.context, "plan_key": finished.plan_key,
             "valid_until": finished.valid_until.isoformat() if finished.valid_until else None,
             "articles": finished.articles, "pages": finished.pages, "files": finished.files,
-            "valid_until_what": finished.valid_until_what,
+            "valid_until_what": finished.valid_until_what, "heard": finished.heard, "manifest": finished.manifest,
         }), encoding="utf-8")
         os.replace(temporary, path)
     except OSError:

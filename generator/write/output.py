@@ -119,6 +119,52 @@ def intact_output(output_dir: Path) -> int:
     return len(paths) - replaced + sum(1 for size in later.values() if size >= 0)
 
 
+def intact_where_reported(output_dir: Path, reported: frozenset[str], manifest_stamp: str) -> bool:
+    """intact_output, told by the watch daemon every path of output/ changed since the last good
+    build began (its own writes among them): whether its manifest is the one it left
+    (manifest_stamp) and each file of it among those paths, or in a folder among them, has its
+    recorded size (and a file it says is gone is absent). Too many paths: see REPORTED_AT_MOST."""
+    out = output_dir.resolve()
+    if not manifest_stamp or len(reported) > REPORTED_AT_MOST or (out / STAGING).exists() \
+            or _stamp(out / MANIFEST) != manifest_stamp:
+        return False
+    paths = [path for path in reported if path != MANIFEST and path.split("/", 1)[0] != STAGING]
+    if not paths:
+        return True
+    text = _read_text(out / MANIFEST)
+    end = _sorted_end(text) if text is not None else -1
+    if text is None or end < 0 or "" in paths:
+        return False
+    later = _parse_manifest(text[end + len(_SORTED_END):])
+    for path in paths:
+        inside = path + "/"
+        for listed in [path, *_sorted_paths_under(text, end, inside), *(p for p in later if p.startswith(inside))]:
+            found = later.get(listed)
+            if found is None:
+                line = _bisect_line(text, end, listed)
+                found = _parse_manifest(line).get(listed) if line is not None else None
+            if found is not None and _size(f"{out}/{listed}") != found[1]:
+                return False
+    return True
+
+
+# More paths changed than this, and intact_output looks at every file: quicker than each by bisection.
+REPORTED_AT_MOST = 5000
+
+
+def manifest_stamp(output_dir: Path) -> str:
+    """The manifest's stamp as a build leaves it, for intact_where_reported; "" when there is none."""
+    return _stamp(output_dir.resolve() / MANIFEST)
+
+
+def _stamp(path: Path) -> str:
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return ""
+    return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}"
+
+
 def _recorded_sizes(manifest: str) -> tuple[list[str], list[str], dict[str, int]] | None:
     """The manifest's sorted part as its paths (sorted) and their sizes (as written), and
     path -> size of the lines appended after it, which win; None when a line does not have its two
