@@ -33,6 +33,7 @@ import os
 import random
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -147,17 +148,60 @@ def differences(ours: Path, cold: Path) -> str:
     return "\n".join(report)
 
 
+class Daemon:
+    """`broadsheet watch` for the site, in a thread: its builds look only at what it heard change.
+    Restarted now and then (a new instance: builds look at everything once), and it remembers
+    few changes, so that it also forgets them all, as it does when the kernel's queue overflows."""
+
+    def __init__(self, site: Path, rng: random.Random) -> None:
+        self.site, self.rng, self.daemon, self.thread, self.stopping = site, rng, None, None, False
+
+    def start(self) -> None:
+        from generator.serve.watch_daemon import WatchDaemon
+
+        self.stopping = False
+        self.daemon = WatchDaemon(self.site, (self.site / "content", self.site / "output"),
+                                  remembered=self.rng.choice((40, 100_000, 100_000)))
+        self.thread = threading.Thread(target=self.daemon.serve_forever, args=(lambda: self.stopping,), daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.daemon is not None:
+            self.stopping = True
+            self.thread.join()
+            self.daemon.close()
+            self.daemon = None
+
+    def now_and_then(self) -> None:
+        if self.daemon is None or self.rng.random() < 0.1:
+            self.stop()
+            self.start()
+
+
+@pytest.mark.parametrize("watched", [False, True], ids=["scanned", "watched"])
 @pytest.mark.parametrize("seed", SEEDS)
-def test_an_incremental_build_equals_a_cold_build_after_every_round_of_random_edits(seed, run, tmp_path, monkeypatch):
+def test_an_incremental_build_equals_a_cold_build_after_every_round_of_random_edits(seed, watched, run, tmp_path,
+                                                                                     monkeypatch):
+    """watched: with `broadsheet watch` running, which the builds ask what changed."""
     from generator.read import inputs
 
-    racy_ns = inputs._RACY_NS
     rng = random.Random(seed)
     news = randomsite.NewsSite.generate(rng, ARTICLES, newsroom=NEWSROOM)
     site = tmp_path / "site"
     news.write(site)
+    daemon = Daemon(site, random.Random(f"{seed} daemon"))
+    try:
+        _rounds(seed, watched, run, tmp_path, monkeypatch, inputs, site, news, daemon, rng)
+    finally:
+        daemon.stop()
+
+
+def _rounds(seed, watched, run, tmp_path, monkeypatch, inputs, site, news, daemon, rng) -> None:
+    racy_ns = inputs._RACY_NS
     history: list[tuple[int, list[str]]] = []
     for round_ in range(ROUNDS + 1):
+        if watched:
+            daemon.now_and_then()
         edits = news.edit_round(site) if round_ else ["(the first build)"]
         history.append((round_, edits))
 
