@@ -10,7 +10,7 @@ import jinja2
 import pytest
 
 from conftest import MINIMAL_CONFIG, site_files
-from generator.plan import precompiled, theme
+from generator.plan import precompiled, theme, theme_files
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def installed(tmp_path, monkeypatch):
     themes = tmp_path / "installed-themes"
     shutil.copytree(theme.installed_themes_dir(), themes)
     shipped = tmp_path / "shipped"
-    monkeypatch.setattr(theme, "installed_themes_dir", lambda: themes)
+    monkeypatch.setattr(theme_files, "installed_themes_dir", lambda: themes)
     monkeypatch.setattr(precompiled, "SHIPPED", shipped)
     return themes, shipped
 

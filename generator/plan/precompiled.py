@@ -65,7 +65,8 @@ def compile_installed_themes(target: Path = SHIPPED) -> list[str]:
     import shutil
 
     from ..i18n import load_localization
-    from .theme import Theme, installed_themes_dir, make_environment, theme_chain
+    from .theme import Theme, make_environment
+    from .theme_files import installed_themes_dir, theme_chain
 
     done, keep = [], set()
     for theme_dir in sorted(p for p in installed_themes_dir().iterdir() if (p / "templates").is_dir()):

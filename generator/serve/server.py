@@ -43,7 +43,7 @@ from ..config import BuildOptions, load_config
 from ..errors import BuildFailed, SiteError
 from ..model.stored import MemoryRecords
 from ..plan import search
-from ..plan.theme import installed_themes_dir
+from ..plan.theme_files import installed_themes_dir
 from ..read.content import LinkTargets, SourceState, source_keys
 from ..read.fields import Fields
 from ..search.cache import ShardCache
