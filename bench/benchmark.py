@@ -6,6 +6,12 @@
     .venv/bin/python bench/benchmark.py --growth         # Broadsheet alone at 1k, 10k and 100k
     .venv/bin/python bench/benchmark.py --images --sizes 10000 --tools broadsheet,hugo --runs 1
     .venv/bin/python bench/benchmark.py --never-stale    # the randomized never-stale test, longer
+    .venv/bin/python bench/benchmark.py --watch --sizes 1000 100000 --tools broadsheet,hugo
+
+With --watch, the cold builds run as usual, then `broadsheet watch` is started for Broadsheet's
+site and output folder and the builds with nothing changed and after an edit run beside it (a
+second table per size); it is stopped after. (A cold build deletes the site's .cache, where the
+daemon writes its cookies: it cannot run beside them.)
 
 With --images (issue 11), 1 in 5 articles (--images-every) gets a lead photo: a 2400x1600
 JPEG of about 540 KB generated with Pillow from a seed (bench/corpus.py; made once, in parallel,
@@ -63,6 +69,8 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true",
                         help="with --images: also a cold build of the same corpus without photos, to give the "
                              "photos' own share of the cold build")
+    parser.add_argument("--watch", action="store_true",
+                        help="run the nothing-changed and edit builds with `broadsheet watch` beside them (Linux)")
     parser.add_argument("--never-stale", action="store_true",
                         help="the randomized incremental-equals-cold test (tests/test_never_stale.py) at "
                              "more rounds, seeds and sizes than the suite runs it; needs `make test`'s pytest")
@@ -88,9 +96,31 @@ def main() -> None:
             images_run(args, size, broadsheet, [t for t in args.tools.split(",") if t != "pelican"])
         return
     for size in sizes:
+        if args.watch:
+            watched_run(compare, broadsheet, size, args.runs, tools, args.work)
+            continue
         subprocess.run([sys.executable, str(compare), "--broadsheet", broadsheet, "--n", str(size),
                         "--runs", str(args.runs), "--tools", tools, "--modes", modes, "--work", args.work],
                        check=True)
+
+
+def watched_run(compare: Path, broadsheet: str, size: int, runs: int, tools: str, work: str) -> None:
+    """compare.py's cold builds, then its other builds with `broadsheet watch` running for
+    Broadsheet's site and output folder (the folders compare.py uses)."""
+    def modes(which: str) -> None:
+        subprocess.run([sys.executable, str(compare), "--broadsheet", broadsheet, "--n", str(size), "--runs",
+                        str(runs), "--tools", tools, "--modes", which, "--work", work], check=True)
+
+    modes("cold")
+    site, output = Path(work) / f"broadsheet-{size}", Path(work) / "out" / f"broadsheet-{size}"
+    daemon = subprocess.Popen([broadsheet, "watch", "--site", str(site), "--output", str(output)],
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        print(f"with {daemon.stderr.readline().strip()}", flush=True)
+        modes("nochange,edit")
+    finally:
+        daemon.terminate()
+        daemon.wait()
 
 
 # Never stale, longer ---------------------------------------------------------------------------
