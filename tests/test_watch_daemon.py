@@ -220,3 +220,24 @@ def test_broadsheet_watch_runs_until_stopped_and_refuses_to_run_twice(thirty):
         daemon.kill()
     assert daemon.returncode == 1
     assert "was removed (the site's .cache deleted?)" in rest and "Start `broadsheet watch` again." in rest
+
+
+def test_the_check_of_reported_paths_finds_files_of_output_by_their_names_in_any_script(tmp_path):
+    from generator.write.output import MANIFEST, intact_where_reported, manifest_stamp
+
+    out = tmp_path / "output"
+    files = {"a/index.html": b"aa", "café/index.html": b"cafe!", "zürich/index.html": b"zz", "zz/index.html": b"z",
+             "новости/index.html": b"news"}
+    for path, data in files.items():
+        (out / path).parent.mkdir(parents=True)
+        (out / path).write_bytes(data)
+    (out / MANIFEST).write_text("".join(f"{path}\tfp\t{len(data)}\n" for path, data in sorted(files.items()))
+                                + "\t\t0\n", encoding="utf-8")
+    stamp = manifest_stamp(out)
+    assert intact_where_reported(out, frozenset({"café/index.html", "zürich", "новости/index.html"}), stamp)
+    (out / "zürich" / "index.html").write_bytes(b"another size")
+    assert not intact_where_reported(out, frozenset({"zürich"}), stamp)  # a folder reported: its files looked at
+    assert intact_where_reported(out, frozenset({"café/index.html"}), stamp)  # the others are not
+    (out / "новости" / "index.html").unlink()
+    assert not intact_where_reported(out, frozenset({"новости/index.html"}), stamp)
+    assert not intact_where_reported(out, frozenset(), "another stamp")
