@@ -1873,3 +1873,26 @@ def test_the_known_hashes_of_files_edited_in_place_are_kept_in_a_journal_the_nex
     assert files_read() == 0
     assert "Third edit." in read(site, B) and "Fourth edit." in read(site, D)
     assert_same_as_cold(site, cold(site))
+
+
+def test_an_edit_in_a_site_whose_pages_have_names_in_other_scripts_equals_a_cold_build(make_site, run, tmp_path):
+    from conftest import site_files as output_files
+
+    # An edit's build looks its files up in the manifest by bisection, on its bytes (write/output.py's
+    # _ManifestLookup): names outside ASCII must be found as the manifest sorts them.
+    site = make_site({
+        "content/zurich.md": article("Zürich rejoint le réseau", "2024-03-01", "Le tram.", tags="[Zürich, Café]"),
+        "content/moscow.md": article("Новости Москвы", "2024-03-02", "Метро.", tags="[Новости, Café]"),
+        "content/plain.md": article("Plain news", "2024-03-03", "Text.", tags="[Café]"),
+    })
+    assert run("build", "--site", site).status == 0
+    assert any(not path.isascii() for path in output_files(site / "output"))
+    (site / "content" / "moscow.md").write_text(article("Новости Москвы", "2024-03-02", "Метро, ночью.",
+                                                        tags="[Новости, Café]"), encoding="utf-8")
+    edited = run("build", "--site", site)
+    assert edited.status == 0 and "1 Markdown converted" in edited.out, edited.out + edited.err
+    # Every file of the site counted once, written or unchanged: each was found in the manifest.
+    written, unchanged = map(int, re.search(r"(\d+) files? written, (\d+) unchanged", edited.out).groups())
+    assert written + unchanged == len(output_files(site / "output"))
+    assert run("build", "--site", site, "--no-cache", "--output", tmp_path / "cold").status == 0
+    assert output_files(site / "output") == output_files(tmp_path / "cold")

@@ -411,32 +411,40 @@ class _ManifestLookup:
     def of(cls, out: Path, paths: Sequence[str], folders: Sequence[str] = ()) -> "_ManifestLookup | None":
         """None when the manifest is best read and written whole: it has no sorted part, or the
         lines appended after it are a quarter of it."""
-        text = _read_text(out / MANIFEST)
-        if text is None:
+        try:
+            # As Latin-1, a character per byte (see intact_where_reported): the lines found and
+            # those appended are decoded as UTF-8; one that is not UTF-8 has it read whole.
+            text = (out / MANIFEST).read_bytes().decode("latin-1")
+            return cls._of(text, paths, folders)
+        except (OSError, UnicodeError):
             return None
+
+    @classmethod
+    def _of(cls, text: str, paths: Sequence[str], folders: Sequence[str]) -> "_ManifestLookup | None":
         end = _sorted_end(text)
         if end < 0:
             return None  # written by an older version: read whole, then written with its end
         appended = text[end + len(_SORTED_END):]
         if len(appended) > max(len(text) // 4, 1 << 16):
             return None
-        later = _parse_manifest(appended)
+        later = _parse_manifest(_as_utf8(appended))
         known = text.count("\n", 0, end)  # one line per file in the sorted part
         for path, (_, size) in later.items():
-            in_sorted = _bisect_line(text, end, path) is not None
+            in_sorted = _bisect_line(text, end, _as_latin1(path)) is not None
             known += (size >= 0) - in_sorted
 
         def current(path: str) -> tuple[str, int] | None:
             found = later.get(path)
             if found is None:
-                line = _bisect_line(text, end, path)
-                found = _parse_manifest(line).get(path) if line is not None else None
+                line = _bisect_line(text, end, _as_latin1(path))
+                found = _parse_manifest(_as_utf8(line)).get(path) if line is not None else None
             return found if found is not None and found[1] >= 0 else None
 
         recorded = {path: found for path in dict.fromkeys(paths) if (found := current(path)) is not None}
         inside: dict[str, tuple[str, int]] = {}
         for folder in folders:
-            under = _sorted_paths_under(text, end, folder) + [path for path in later if path.startswith(folder)]
+            under = [*map(_as_utf8, _sorted_paths_under(text, end, _as_latin1(folder))),
+                     *(path for path in later if path.startswith(folder))]
             inside.update((path, found) for path in under if (found := current(path)) is not None)
         return cls(recorded, inside, known - len(recorded.keys() | inside.keys()))
 
