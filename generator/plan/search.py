@@ -151,16 +151,8 @@ class SearchIndex:
         return files
 
     def _file(self, shard: Shard, fingerprint: str, file: IndexedFile) -> OutputFile:
-        cache = self.cache
-
-        def produce() -> bytes:
-            try:
-                return cache.read(fingerprint, file)
-            except (OSError, ValueError) as exc:
-                raise RenderFailed(SiteError(f"the search index in the build cache is damaged ({exc}); "
-                                             "build again with --no-cache")) from exc
-
-        return OutputFile(shard.folder + file.path, "search index", file.digest, produce=produce)
+        return OutputFile(shard.folder + file.path, "search index", file.digest,
+                          produce=_PackPart(self.cache, fingerprint, file))
 
     def _records(self, shard: Shard) -> list[tuple[Article, dict, dict, dict]]:
         return [(a, *self._facts(a)) for a in shard.articles]
@@ -242,6 +234,24 @@ def _text(article: Article) -> str:
     text = clean("\n\n".join(parts))
     _TEXTS.put(article.path, (key, text))
     return text
+
+
+class _PackPart:
+    """A search file's bytes, read from its shard's pack when the file is written: an object with
+    slots, not a closure (a function and three cells), as the plan holds one per file (a fragment
+    per article)."""
+
+    __slots__ = ("cache", "fingerprint", "file")
+
+    def __init__(self, cache: ShardCache, fingerprint: str, file: IndexedFile):
+        self.cache, self.fingerprint, self.file = cache, fingerprint, file
+
+    def __call__(self) -> bytes:
+        try:
+            return self.cache.read(self.fingerprint, self.file)
+        except (OSError, ValueError) as exc:
+            raise RenderFailed(SiteError(f"the search index in the build cache is damaged ({exc}); "
+                                         "build again with --no-cache")) from exc
 
 
 def _published(path: str, primary: bool) -> bool:

@@ -38,7 +38,7 @@ PARALLEL_FROM = 1000
 PACK_MAGIC = b"broadsheet search shard 1\n"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per file of the index, kept by the plan until it is written
 class IndexedFile:
     path: str  # inside the shard's bundle, POSIX separators
     digest: str  # sha256 of its bytes
