@@ -132,25 +132,24 @@ def intact_where_reported(output_dir: Path, reported: frozenset[str], manifest_s
     if not paths:
         return True
     try:
-        # As Latin-1, a character per byte: a copy rather than a decoding of every line (a tenth of
-        # a second at 100,000 articles). UTF-8 sorts as its code points do, so the sorted lines
-        # bisect as they are; the few lines found are decoded as what they are.
-        text = (out / MANIFEST).read_bytes().decode("latin-1")
+        # Its bytes, not its text: decoding every line is most of the time at 100,000 articles
+        # (UTF-8 sorts as its code points do: the sorted lines bisect as bytes).
+        text = (out / MANIFEST).read_bytes()
         end = _sorted_end(text)
-        later = _parse_manifest(_as_utf8(text[end + len(_SORTED_END):])) if end >= 0 else {}
+        later = _parse_manifest(text[end + len(_SORTED_END):].decode()) if end >= 0 else {}
 
         def recorded(path: str) -> tuple[str, int] | None:
             found = later.get(path)
             if found is None:
-                line = _bisect_line(text, end, _as_latin1(path))
-                found = _parse_manifest(_as_utf8(line)).get(path) if line is not None else None
+                line = _bisect_line(text, end, path.encode())
+                found = _parse_manifest(line.decode()).get(path) if line is not None else None
             return found
 
         for path in paths:
             if end < 0 or not path:
                 return False
             inside = path + "/"
-            under = [*map(_as_utf8, _sorted_paths_under(text, end, _as_latin1(inside))),
+            under = [*(p.decode() for p in _sorted_paths_under(text, end, inside.encode())),
                      *(p for p in later if p.startswith(inside))]
             for listed in [path, *under]:
                 found = recorded(listed)
@@ -159,14 +158,6 @@ def intact_where_reported(output_dir: Path, reported: frozenset[str], manifest_s
     except (OSError, UnicodeError):
         return False
     return True
-
-
-def _as_latin1(text: str) -> str:
-    return text.encode("utf-8").decode("latin-1")
-
-
-def _as_utf8(text: str) -> str:
-    return text.encode("latin-1").decode("utf-8")
 
 
 # More paths changed than this, and intact_output looks at every file: quicker than each by bisection.
@@ -364,10 +355,11 @@ def _swap_in(todo: Sequence[OutputFile], outcomes: Sequence["Outcome"], out: Pat
 _SORTED_END = "\t\t0\n"
 
 
-def _sorted_end(manifest: str) -> int:
+def _sorted_end(manifest: str | bytes) -> int:
     """Where the line that ends the manifest's sorted part starts; -1 when it has none."""
-    at = manifest.rfind("\n" + _SORTED_END)
-    return at + 1 if at != -1 else 0 if manifest.startswith(_SORTED_END) else -1
+    marker = _SORTED_END if isinstance(manifest, str) else _SORTED_END.encode()
+    at = manifest.rfind(marker[-1:] + marker)  # the line before it ends with the same newline
+    return at + 1 if at != -1 else 0 if manifest.startswith(marker) else -1
 
 
 def _write_manifest(out: Path, made: Sequence[OutputFile], outcomes: Sequence["Outcome"],
@@ -412,51 +404,54 @@ class _ManifestLookup:
         """None when the manifest is best read and written whole: it has no sorted part, or the
         lines appended after it are a quarter of it."""
         try:
-            # As Latin-1, a character per byte (see intact_where_reported): the lines found and
-            # those appended are decoded as UTF-8; one that is not UTF-8 has it read whole.
-            text = (out / MANIFEST).read_bytes().decode("latin-1")
+            # Its bytes (see intact_where_reported): only the lines found and those appended are
+            # decoded; a manifest that is not UTF-8 there is read whole.
+            text = (out / MANIFEST).read_bytes()
             return cls._of(text, paths, folders)
         except (OSError, UnicodeError):
             return None
 
     @classmethod
-    def _of(cls, text: str, paths: Sequence[str], folders: Sequence[str]) -> "_ManifestLookup | None":
+    def _of(cls, text: bytes, paths: Sequence[str], folders: Sequence[str]) -> "_ManifestLookup | None":
         end = _sorted_end(text)
         if end < 0:
             return None  # written by an older version: read whole, then written with its end
         appended = text[end + len(_SORTED_END):]
         if len(appended) > max(len(text) // 4, 1 << 16):
             return None
-        later = _parse_manifest(_as_utf8(appended))
-        known = text.count("\n", 0, end)  # one line per file in the sorted part
+        later = _parse_manifest(appended.decode())
+        known = text.count(b"\n", 0, end)  # one line per file in the sorted part
         for path, (_, size) in later.items():
-            in_sorted = _bisect_line(text, end, _as_latin1(path)) is not None
+            in_sorted = _bisect_line(text, end, path.encode()) is not None
             known += (size >= 0) - in_sorted
 
         def current(path: str) -> tuple[str, int] | None:
             found = later.get(path)
             if found is None:
-                line = _bisect_line(text, end, _as_latin1(path))
-                found = _parse_manifest(_as_utf8(line)).get(path) if line is not None else None
+                line = _bisect_line(text, end, path.encode())
+                found = _parse_manifest(line.decode()).get(path) if line is not None else None
             return found if found is not None and found[1] >= 0 else None
 
         recorded = {path: found for path in dict.fromkeys(paths) if (found := current(path)) is not None}
         inside: dict[str, tuple[str, int]] = {}
         for folder in folders:
-            under = [*map(_as_utf8, _sorted_paths_under(text, end, _as_latin1(folder))),
+            under = [*(path.decode() for path in _sorted_paths_under(text, end, folder.encode())),
                      *(path for path in later if path.startswith(folder))]
             inside.update((path, found) for path in under if (found := current(path)) is not None)
         return cls(recorded, inside, known - len(recorded.keys() | inside.keys()))
 
 
-def _bisect_start(text: str, end: int, key: str) -> int:
+# The manifest is looked up in its bytes (UTF-8 sorts as its code points do): decoding all of it
+# was most of the lookup's time.
+
+def _bisect_start(text: bytes, end: int, key: bytes) -> int:
     """Where the first of the sorted lines text[:end] that is not below `key` starts (or end)."""
     low, high = 0, end  # low is always the start of a line
     while low < high:
         middle = (low + high) // 2
-        start = text.rfind("\n", low, middle)
+        start = text.rfind(b"\n", low, middle)
         start = low if start == -1 else start + 1
-        stop = text.find("\n", start, end)
+        stop = text.find(b"\n", start, end)
         stop = end if stop == -1 else stop
         if text[start:stop] < key:
             low = stop + 1
@@ -465,21 +460,21 @@ def _bisect_start(text: str, end: int, key: str) -> int:
     return low
 
 
-def _bisect_line(text: str, end: int, path: str) -> str | None:
+def _bisect_line(text: bytes, end: int, path: bytes) -> bytes | None:
     """The line of `path` among the sorted lines text[:end], or None. Lines sort as their paths
     do: the tab after a path sorts before any character a path holds."""
-    key = path + "\t"
+    key = path + b"\t"
     at = _bisect_start(text, end, key)
-    return text[at:text.find("\n", at)] if text.startswith(key, at) else None
+    return text[at:text.find(b"\n", at)] if text.startswith(key, at) else None
 
 
-def _sorted_paths_under(text: str, end: int, folder: str) -> list[str]:
+def _sorted_paths_under(text: bytes, end: int, folder: bytes) -> list[bytes]:
     """The paths of the sorted lines text[:end] inside `folder` (a path ending in "/"): one run of lines."""
     paths = []
     at = _bisect_start(text, end, folder)
     while at < end and text.startswith(folder, at):
-        stop = text.find("\n", at, end)
-        paths.append(text[at:text.index("\t", at, stop)])
+        stop = text.find(b"\n", at, end)
+        paths.append(text[at:text.index(b"\t", at, stop)])
         at = stop + 1
     return paths
 
