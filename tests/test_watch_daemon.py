@@ -4,6 +4,7 @@ a build miss a change: tests/test_never_stale.py runs its random edits with it t
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -241,3 +242,39 @@ def test_the_check_of_reported_paths_finds_files_of_output_by_their_names_in_any
     (out / "новости" / "index.html").unlink()
     assert not intact_where_reported(out, frozenset({"новости/index.html"}), stamp)
     assert not intact_where_reported(out, frozenset(), "another stamp")
+
+
+def test_a_folder_the_system_will_not_watch_whole_is_answered_unknown_and_said_once(tmp_path, monkeypatch):
+    # Linux's limit of watched folders reached (fs.inotify.max_user_watches): the builds look at
+    # every file of that folder, as without a daemon; it is said once, and not tried at every
+    # question (at a million articles, walking output/ again would take each build seconds).
+    from generator.serve import inotify
+
+    site = tmp_path / "site"
+    for n in range(6):
+        (site / "output" / f"folder-{n}").mkdir(parents=True)
+    (site / "content").mkdir()
+    real, tried = inotify.Inotify.watch_folder, []
+
+    def limited(self, path):
+        tried.append(path)
+        if "folder-3" in path:
+            raise OSError(errno.ENOSPC, "No space left on device", path)
+        return real(self, path)
+
+    monkeypatch.setattr(inotify.Inotify, "watch_folder", limited)
+    said = []
+    daemon = WatchDaemon(site, (site / "content", site / "output"), say=said.append)
+    try:
+        first = daemon.answer(str(site / "output"), "")
+        assert daemon.answer(str(site / "output"), first["token"])["changed"] is None
+        (site / "content" / "a.md").write_text("a")
+        assert daemon.answer(str(site / "content"), first["token"])["changed"] == ["a.md"]
+        attempts = len(tried)
+        (site / "output" / "folder-3-again").mkdir()  # refused too, and not said again
+        for _ in range(3):
+            assert daemon.answer(str(site / "output"), first["token"])["changed"] is None
+        assert len(tried) == attempts + 1
+        assert len(said) == 1 and "fs.inotify.max_user_watches" in said[0] and "sysctl" in said[0]
+    finally:
+        daemon.close()

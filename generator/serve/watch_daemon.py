@@ -54,6 +54,8 @@ class WatchDaemon:
         self.changed: dict[tuple[int, str], int] = {}  # (root, relative path) -> number, oldest first
         self.folders: dict[int, tuple[int, str]] = {}  # watch -> (root, relative folder)
         self.whole = [False] * len(self.roots)  # whether each root is watched, every folder of it
+        self.gone = [False] * len(self.roots)  # not there (yet, or any more): watched when it is
+        self.refused = [False] * len(self.roots)  # a watch was refused (said once)
         self.cookies = 0
         self.inotify = inotify.Inotify()
         self.cookie_folder = str(watch_folder(site_dir).resolve())
@@ -66,7 +68,8 @@ class WatchDaemon:
     # Hearing ---------------------------------------------------------------------------------
 
     def _watch_root(self, index: int) -> None:
-        self.whole[index] = os.path.isdir(self.roots[index]) and self._watch_tree(index, "", report=False)
+        self.gone[index] = not os.path.isdir(self.roots[index])
+        self.whole[index] = not self.gone[index] and self._watch_tree(index, "", report=False)
 
     def _watch_tree(self, index: int, folder: str, report: bool) -> bool:
         """Watch folder (relative to its root) and every folder in it, then list them; with
@@ -81,7 +84,9 @@ class WatchDaemon:
             except OSError as problem:
                 if problem.errno in (errno.ENOENT, errno.ENOTDIR):
                     continue  # gone already: its parent's event says so
-                self.say(_refused(path, problem))
+                if not self.refused[index]:
+                    self.say(_refused(path, problem))
+                self.refused[index] = True
                 return False
             for entry in entries:
                 name = os.path.join(relative, entry.name) if relative else entry.name
@@ -117,7 +122,7 @@ class WatchDaemon:
         if event.mask & inotify.IGNORED:
             del self.folders[event.watch]
             if folder == "":
-                self.whole[index] = False  # the root itself is gone: looked for again at each question
+                self.whole[index], self.gone[index] = False, True  # looked for again at each question
             return
         relative = os.path.join(folder, event.name) if folder and event.name else folder or event.name
         self._note(index, relative)
@@ -155,8 +160,8 @@ class WatchDaemon:
     def answer(self, folder: str, since: str) -> dict:
         """What changed under folder since the token; every change made before this call is heard."""
         for index, root in enumerate(self.roots):
-            if not self.whole[index] and os.path.isdir(root):
-                self._forget_all()  # a root made again: what it held before is unknown
+            if self.gone[index] and os.path.isdir(root):
+                self._forget_all()  # a root made (again): what it held before is unknown
                 self._watch_root(index)
         self.cookies += 1
         cookie = f"cookie-{os.getpid()}-{self.cookies}"
