@@ -19,6 +19,7 @@ import json
 import os
 import socket
 import struct
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,10 @@ class Heard:
 
 def ask(site_dir: Path, folder: Path, since: str) -> Heard | None:
     """What changed under folder since the token `since` ("" for none); None when no daemon
-    watches this site (or it does not answer in time)."""
+    watches this site (or it does not answer in time), and on a system other than Linux, whose
+    inotify the daemon needs (Windows may have no Unix sockets at all)."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.settimeout(ANSWER_WITHIN)
