@@ -266,12 +266,17 @@ def _stamps(paths: tuple[str, ...]) -> array:
             stamps.extend((stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino))
     except OSError:  # gone since it was found, or not readable: one at a time from there
         for path in paths[len(stamps) // 4:]:
-            try:
-                stat = os.stat(path)
-                stamps.extend((stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino))
-            except OSError:
-                stamps.extend(_UNSEEN)
+            stamps.extend(_stamp_of(path))
     return stamps
+
+
+def _stamp_of(path: str) -> tuple[int, int, int, int]:
+    """One file's stamp, _UNSEEN if it cannot be looked at."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return _UNSEEN
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
 def _stamps_where_changed(paths: tuple[str, ...], known: array, reported: frozenset[str], content_dir: str) -> array:
@@ -283,12 +288,7 @@ def _stamps_where_changed(paths: tuple[str, ...], known: array, reported: frozen
     edited = [f"{content_dir}{os.sep}{relative}" for relative in reported if relative.endswith((".md", ".markdown"))]
     positions = (_positions_of(paths, edited) if edited else []) + _not_trusted(known)
     for index in positions:
-        try:
-            stat = os.stat(paths[index])
-            stamps[4 * index:4 * index + 4] = array("q", (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns,
-                                                           stat.st_ino))
-        except OSError:
-            stamps[4 * index:4 * index + 4] = array("q", _UNSEEN)
+        stamps[4 * index:4 * index + 4] = array("q", _stamp_of(paths[index]))
     return stamps
 
 
