@@ -18,8 +18,8 @@ from .read.inputs import (LastBuild, ScannedInputs, read_last_build, save_built_
                           write_last_build)
 from .write.cache import ContentCache, cache_file
 from .read.watched import Heard, ask
-from .write.output import (OutputFile, check_output_dir, find_collisions, intact_output, intact_where_reported,
-                           manifest_stamp, write_output)
+from .write.output import (OutputFile, WriteReport, check_output_dir, find_collisions, intact_output,
+                           intact_where_reported, manifest_stamp, write_output)
 from .write.site_lock import site_lock
 from .write.parallel import in_background, limit_site_memory, memory_notes
 
@@ -185,10 +185,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     if store is not None:
         store(cache if saved else None)
     save_built_hashes(site_dir, inputs)
-    write_last_build(site_dir, LastBuild(inputs.digest, inputs.context, rendered.plan_key, rendered.next_change,
-                                         rendered.articles, rendered.pages, report.written + report.unchanged,
-                                         rendered.next_change_what, heard.token if heard else "",
-                                         manifest_stamp(output_dir)))
+    record_build(site_dir, output_dir, inputs, rendered, report, heard.token if heard else "")
     return BuildReport(output_dir, rendered.articles, rendered.pages, rendered.bodies_rendered, report.rendered,
                        report.written, report.unchanged, report.removed, time.perf_counter() - started,
                        ((warning,) if warning else ()) + notes + memory_notes(), local_time(rendered.next_change, config),
@@ -206,6 +203,15 @@ def _files_left(output_dir: Path, last: LastBuild | None, heard: Heard | None) -
         files = last.files if intact_where_reported(output_dir, heard.changed, last.manifest) else -1
         return lambda: files
     return in_background(functools.partial(intact_output, output_dir))
+
+
+def record_build(site_dir: Path, output_dir: Path, inputs: ScannedInputs, rendered: RenderedSite,
+                 report: WriteReport, heard: str) -> None:
+    """Record a good build (a whole one or an edit's): what it read, what it made, and for the watch
+    daemon its token from before it wrote and the manifest's stamp as it left it."""
+    write_last_build(site_dir, LastBuild(inputs.digest, inputs.context, rendered.plan_key, rendered.next_change,
+                                         rendered.articles, rendered.pages, report.written + report.unchanged,
+                                         rendered.next_change_what, heard, manifest_stamp(output_dir)))
 
 
 def about_to_change(site_dir: Path) -> None:

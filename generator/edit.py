@@ -11,13 +11,13 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from .build import BuildReport, RenderedSite, about_to_change, local_time, planned
+from .build import BuildReport, RenderedSite, about_to_change, local_time, planned, record_build
 from .config import BuildOptions, Config
 from .errors import BuildFailed, SiteError
-from .read.inputs import LastBuild, ScannedInputs, changed_since_built, save_built_hashes, write_last_build
+from .read.inputs import LastBuild, ScannedInputs, changed_since_built, save_built_hashes
 from .search.cache import ShardCache
 from .write.cache import ContentCache, cache_file
-from .write.output import manifest_stamp, write_output
+from .write.output import write_output
 
 
 def build_edit(site_dir: Path, output_dir: Path, options: BuildOptions, now: datetime, config: Config,
@@ -61,9 +61,7 @@ def build_edit(site_dir: Path, output_dir: Path, options: BuildOptions, now: dat
     except Exception:  # noqa: BLE001 - the store is a shortcut: without it the next build is whole
         store.path.unlink(missing_ok=True)
     save_built_hashes(site_dir, inputs)
-    write_last_build(site_dir, LastBuild(inputs.digest, inputs.context, rendered.plan_key, rendered.next_change,
-                                         rendered.articles, rendered.pages, report.written + report.unchanged,
-                                         rendered.next_change_what, heard, manifest_stamp(output_dir)))
+    record_build(site_dir, output_dir, inputs, rendered, report, heard)
     return BuildReport(output_dir, rendered.articles, rendered.pages, rendered.bodies_rendered, report.rendered,
                        report.written, report.unchanged, report.removed, time.perf_counter() - started,
                        (), local_time(rendered.next_change, config), rendered.next_change_what,
