@@ -64,8 +64,8 @@ class ListPage:
     path: str
     number: int
     count: int
-    articles: tuple[Article, ...]
-    paths: tuple[str, ...]  # the path of every page of this list, page 1 first
+    articles: Sequence[Article]
+    paths: Sequence[str]  # the path of every page of this list, page 1 first (PagePaths)
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class Term:
         return self.path + "atom.xml"
 
     @functools.cached_property
-    def pages(self) -> tuple[ListPage, ...]:
+    def pages(self) -> Sequence[ListPage]:
         """Made when first asked for: an edit's build asks for a few of the site's thousands of lists."""
         if not self.per_page:
             return (ListPage(self.path, 1, 1, (), (self.path,)),)
@@ -114,7 +114,7 @@ class Site:
     articles: tuple[Article, ...]  # newest first, ties by URL
     pages: tuple[Page, ...]  # by weight, then title
     files: tuple[StaticFile, ...]
-    index: tuple[ListPage, ...]
+    index: Sequence[ListPage]  # ListPages
     kinds: tuple[ListKind, ...]
     lists: dict[str, tuple[Term, ...]]  # by kind name, in each kind's order
     authors: Authors
@@ -319,10 +319,64 @@ def _corrections(articles: Sequence[Article]) -> tuple[Correction, ...]:
     return tuple(found)
 
 
-def paginate(articles: tuple[Article, ...], per_page: int, path_of) -> tuple[ListPage, ...]:
-    count = max(1, -(-len(articles) // per_page))
-    paths = tuple(path_of(n) for n in range(1, count + 1))
-    return tuple(
-        ListPage(paths[n - 1], n, count, articles[(n - 1) * per_page:n * per_page], paths)
-        for n in range(1, count + 1)
-    )
+def paginate(articles: Sequence[Article], per_page: int, path_of: Callable[[int], str]) -> ListPages:
+    return ListPages(articles, per_page, path_of)
+
+
+class PagePaths(Sequence[str]):
+    """The path of each page of a list, page 1 first, each made when asked for."""
+
+    __slots__ = ("_path_of", "_count")
+
+    def __init__(self, path_of: Callable[[int], str], count: int):
+        self._path_of, self._count = path_of, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return tuple(self[n] for n in range(*index.indices(self._count)))
+        return self._path_of(_within(index, self._count) + 1)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(other) == self._count and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+
+class ListPages(Sequence[ListPage]):
+    """The pages of one list, each made when asked for, not all at once: an edit's build shows one
+    or two pages of each list the article is on, and at a million articles the front page's list
+    alone has 100,000 pages (making them all was more than a second of every edit)."""
+
+    __slots__ = ("_articles", "_per_page", "paths")
+
+    def __init__(self, articles: Sequence[Article], per_page: int, path_of: Callable[[int], str]):
+        self._articles, self._per_page = articles, per_page
+        self.paths = PagePaths(path_of, max(1, -(-len(articles) // per_page)))
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return tuple(self[n] for n in range(*index.indices(len(self.paths))))
+        n = _within(index, len(self.paths))
+        start = n * self._per_page
+        return ListPage(self.paths[n], n + 1, len(self.paths), self._articles[start:start + self._per_page],
+                        self.paths)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(other) == len(self) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+
+def _within(index: int, count: int) -> int:
+    """A sequence's index (negative from the end) as 0 to count - 1; IndexError past either end."""
+    if not -count <= index < count:
+        raise IndexError(index)
+    return index + count if index < 0 else index
