@@ -173,7 +173,8 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     try:
         report = write_output(rendered.files, output_dir,
                               (lambda done, total: progress(f"{done} of {total} files made")) if progress else None,
-                              trust_manifest=use_cache, only_these=not rendered.complete, replacing=rendered.replacing)
+                              trust_manifest=use_cache, only_these=not rendered.complete, replacing=rendered.replacing,
+                              manifest_files=(last.manifest, last.files) if as_left and last is not None else None)
     except BaseException:
         if store is not None:
             store(None)

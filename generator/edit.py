@@ -50,7 +50,8 @@ def build_edit(site_dir: Path, output_dir: Path, options: BuildOptions, now: dat
         try:
             report = write_output(rendered.files, output_dir,
                                   (lambda done, total: progress(f"{done} of {total} files made")) if progress
-                                  else None, only_these=True, replacing=rendered.replacing)
+                                  else None, only_these=True, replacing=rendered.replacing,
+                                  manifest_files=(last.manifest, last.files))
         except StoreDamaged:
             return None, damaged
     finally:

@@ -1704,7 +1704,9 @@ def test_a_build_replacing_folders_looks_up_its_lines_and_leaves_what_reading_th
     """A build that plans a few files and replaces whole folders (a search shard) looks up only
     their lines of the manifest, and appends the files it removed. Random sequences of such builds,
     against the same builds with the whole manifest read and written: the same files in output/,
-    the same manifest as read, the same counts, and the check that output/ is as left agrees."""
+    the same manifest as read, the same counts, and the check that output/ is as left agrees; and
+    with the manifest's count of files given (as an edit's build gives the last build's, while the
+    manifest is as it left it), the same again."""
     from generator.write import output
 
     rng = random.Random(11)
@@ -1725,10 +1727,10 @@ def test_a_build_replacing_folders_looks_up_its_lines_and_leaves_what_reading_th
 
     real_lookup = output._ManifestLookup.of
     for trial in range(25):
-        looked_up, whole = tmp_path / f"lookup{trial}", tmp_path / f"whole{trial}"
+        looked_up, counted, whole = tmp_path / f"lookup{trial}", tmp_path / f"counted{trial}", tmp_path / f"whole{trial}"
         start = [path for path in names if rng.random() < 0.7]
         first = files(start, "0")
-        for out in (looked_up, whole):
+        for out in (looked_up, counted, whole):
             output.write_output(first, out)
         for step in range(1, rng.randint(2, 8)):
             replacing = tuple(rng.sample(folders, rng.randint(0, 2)))
@@ -1736,14 +1738,16 @@ def test_a_build_replacing_folders_looks_up_its_lines_and_leaves_what_reading_th
                 + [path for path in names if not path.startswith(replacing) and rng.random() < 0.2]
             state_before = rng.getstate()
             reports = []
-            for out, lookup in ((looked_up, real_lookup), (whole, lambda *args: None)):
+            known = (output.manifest_stamp(counted), len(state(counted)[1]))  # the count the lookup need not make
+            for out, lookup, count in ((looked_up, real_lookup, None), (counted, real_lookup, known),
+                                       (whole, lambda *args: None, None)):
                 rng.setstate(state_before)
                 monkeypatch.setattr(output._ManifestLookup, "of", lookup)
                 reports.append(output.write_output(files(planned, str(step)), out, only_these=True,
-                                                   replacing=replacing))
+                                                   replacing=replacing, manifest_files=count))
             monkeypatch.setattr(output._ManifestLookup, "of", real_lookup)
-            assert reports[0] == reports[1], (trial, step, replacing)
-            assert state(looked_up) == state(whole), (trial, step, replacing)
+            assert reports[0] == reports[1] == reports[2], (trial, step, replacing)
+            assert state(looked_up) == state(counted) == state(whole), (trial, step, replacing)
             assert state(looked_up)[2] == len(state(looked_up)[0])
 
 
