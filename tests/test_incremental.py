@@ -1838,7 +1838,7 @@ def test_the_known_hashes_of_files_edited_in_place_are_kept_in_a_journal_the_nex
     hashed = []
     real_digest = inputs.digest_of
     monkeypatch.setattr(inputs, "digest_of", lambda data: hashed.append(data) or real_digest(data))
-    known = site / ".cache/broadsheet/source-hashes.marshal"
+    known = site / ".cache/broadsheet/source-hashes.bin"
     journal = known.with_name("source-hashes.journal")
 
     def files_read() -> int:

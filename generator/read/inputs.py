@@ -16,11 +16,14 @@ import hashlib
 import importlib.util
 import json
 import marshal
+import mmap
 import os
+import struct
 import sys
 import time
 import zlib
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -31,13 +34,14 @@ from ..config import Config
 from ..errors import BuildFailed, SiteError
 from ..write.cache import digest as digest_of
 from .authors import authors_file
+from .columns import HashColumn, TextColumn, hashes_block
 from .watched import ask
 
 # Libraries whose upgrade can change the output: a new version is a new install of their files.
 _LIBRARIES = ("markdown", "jinja2", "markupsafe", "yaml", "babel", "PIL", "pagefind_bin")
 # A file changed less than this before a scan may change again with the same times (see scan_inputs).
 _RACY_NS = 2_000_000_000
-_HASHES_FORMAT = "broadsheet source hashes 4"
+_HASHES_FORMAT = "broadsheet source hashes 5"
 # Entries changed since the known hashes were written whole, at most: then they are written whole again.
 _JOURNAL_LIMIT = 1000
 _BUILT_FORMAT = "broadsheet built hashes 1"
@@ -46,9 +50,9 @@ _HASH_WIDTH = len(digest_of(b""))  # characters of each Markdown file's hash
 
 @dataclass(frozen=True)
 class ScannedInputs:
-    markdown_files: tuple[str, ...]  # paths as text: Path objects for 10,000 files cost more than the rest
+    markdown_files: Sequence[str]  # paths as text (a tuple or a TextColumn): Path objects cost more than the rest
     other_files: tuple[str, ...]
-    markdown_hashes: tuple[str, ...]  # the hash of each one's bytes, "" for one that cannot be read
+    markdown_hashes: Sequence[str]  # the hash of each one's bytes, "" for one that cannot be read
     problems: tuple[SiteError, ...]  # found while looking (a symbolic link leading out of the site)
     digest: str  # of every input together; "" when it cannot be known (a theme that is not there)
     # Of every input but the Markdown files' bytes (their names are in): when only it is as the
@@ -84,9 +88,9 @@ class KnownHashes:
     Kept as columns, not one record per file: at 100,000 files, loading them and seeing that
     no stamp changed are then a few comparisons of whole arrays instead of 100,000 lookups."""
 
-    paths: tuple[str, ...]
+    paths: Sequence[str]  # a tuple, or as loaded a TextColumn (see columns.py)
     stamps: array  # of "q": 4 per path
-    hashes: tuple[str, ...]  # "" where there is no hash (a file that could not be read)
+    hashes: Sequence[str]  # a tuple or a HashColumn; "" where there is no hash (a file that could not be read)
     # The content's folders as that scan listed them, each with its stamp (modification and change
     # times, inode: 3 numbers each), and the files other than Markdown it found in them: while
     # no folder's stamp changed, no file was added, removed or renamed, and the next scan need
@@ -149,7 +153,8 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
     settings = repr((__version__, code_key(), options, config, str(output_dir.resolve()))).encode()
     digest = hashlib.sha256(settings)
     context = hashlib.sha256(settings)  # as digest, with the Markdown files' names but not their hashes
-    paths = tuple(markdown_files)
+    # The known paths themselves when the listing is as known (a column: see columns.py).
+    paths = markdown_files if isinstance(markdown_files, (tuple, TextColumn)) else tuple(markdown_files)
     reported = heard.changed if heard is not None and paths is known.paths and known.heard else None
     stamps = _stamps(paths) if reported is None else _stamps_where_changed(paths, known.stamps, reported,
                                                                            str(config.content_dir))
@@ -195,7 +200,7 @@ class MarkdownDigests:
     context: bytes
 
 
-def _markdown_digests(paths: tuple[str, ...], hashes: tuple[str, ...], kept: MarkdownDigests | None,
+def _markdown_digests(paths: Sequence[str], hashes: Sequence[str], kept: MarkdownDigests | None,
                       again: list[int]) -> MarkdownDigests:
     """The digests of these files; kept: those of the known hashes' paths and hashes, of which
     only the entries at `again` changed since (None: digest them all)."""
@@ -209,7 +214,7 @@ def _markdown_digests(paths: tuple[str, ...], hashes: tuple[str, ...], kept: Mar
     return MarkdownDigests(tuple(chunks), kept.context)
 
 
-def _run_digest(paths: tuple[str, ...], hashes: tuple[str, ...], start: int) -> bytes:
+def _run_digest(paths: Sequence[str], hashes: Sequence[str], start: int) -> bytes:
     run_paths, run_hashes = paths[start:start + _CHUNK], hashes[start:start + _CHUNK]
     if "" in run_hashes:  # a file that cannot be read: content.py says why, if it still is
         text = "".join(f"{path}\0{hashed}\n" if hashed else f"unreadable {path}\n"
@@ -219,7 +224,7 @@ def _run_digest(paths: tuple[str, ...], hashes: tuple[str, ...], start: int) -> 
     return hashlib.sha256(text.encode()).digest()
 
 
-def _context_digest(paths: tuple[str, ...], hashes: tuple[str, ...]) -> bytes:
+def _context_digest(paths: Sequence[str], hashes: Sequence[str]) -> bytes:
     if "" in hashes:
         text = "".join(f"{path}\n" if hashed else f"unreadable {path}\n" for path, hashed in zip(paths, hashes))
     else:
@@ -258,7 +263,7 @@ def _keep_markdown_digests(site_dir: Path, known_file: tuple[tuple[int, int, int
         pass
 
 
-def _stamps(paths: tuple[str, ...]) -> array:
+def _stamps(paths: Sequence[str]) -> array:
     """Each file's stamp (see KnownHashes), _UNSEEN for one that cannot be looked at."""
     stamps = array("q")
     try:
@@ -279,7 +284,7 @@ def _stamp_of(path: str) -> tuple[int, int, int, int]:
     return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
-def _stamps_where_changed(paths: tuple[str, ...], known: array, reported: frozenset[str], content_dir: str) -> array:
+def _stamps_where_changed(paths: Sequence[str], known: array, reported: frozenset[str], content_dir: str) -> array:
     """_stamps, for a scan the watch daemon told what changed (paths relative to the content
     folder): the known stamps, with those of the Markdown files reported (and of those whose
     hash was not trusted) looked at again. Other paths reported (folders, images) are not among
@@ -292,7 +297,7 @@ def _stamps_where_changed(paths: tuple[str, ...], known: array, reported: frozen
     return stamps
 
 
-def _positions_of(paths: tuple[str, ...], wanted: list[str]) -> list[int]:
+def _positions_of(paths: Sequence[str], wanted: list[str]) -> list[int]:
     """Where each wanted path is in paths (those that are): a few looked for one by one, more
     through a mapping of all (a tenth of a second at a million paths)."""
     if len(wanted) <= 8:
@@ -318,7 +323,7 @@ def _not_trusted(stamps: array) -> list[int]:
     return found
 
 
-def _hashes(paths: tuple[str, ...], stamps: array, known: KnownHashes) -> tuple[tuple[str, ...], list[int]]:
+def _hashes(paths: Sequence[str], stamps: array, known: KnownHashes) -> tuple[Sequence[str], list[int]]:
     """The hash of each file's bytes, and the positions of those read again: the known hash where
     the file's stamp is as known (as git does), else the file is read and hashed ("" for one that
     cannot be read)."""
@@ -326,24 +331,28 @@ def _hashes(paths: tuple[str, ...], stamps: array, known: KnownHashes) -> tuple[
         if stamps == known.stamps:
             return known.hashes, []  # nothing changed: the usual case, seen in two comparisons
         again = _differing(stamps, known.stamps, 0, len(paths), [])
-        hashes = list(known.hashes)
-    else:  # files added, removed or renamed: each looked up by its path
-        position = {path: index for index, path in enumerate(known.paths)}
-        hashes, again = [], []
-        for index, path in enumerate(paths):
-            known_index = position.get(path, -1)
-            if known_index >= 0 and stamps[4 * index:4 * index + 4] == known.stamp(known_index):
-                hashes.append(known.hashes[known_index])
-            else:
-                hashes.append("")
-                again.append(index)
-    for index in again:
-        try:
-            with open(paths[index], "rb") as handle:
-                hashes[index] = digest_of(handle.read())
-        except OSError:
-            hashes[index] = ""
+        return _with_hashes(known.hashes, {index: _hash_of(paths[index]) for index in again}), again
+    # Files added, removed or renamed: each looked up by its path.
+    position = {path: index for index, path in enumerate(known.paths)}
+    known_hashes = tuple(known.hashes)  # each string once, not each position decoded
+    hashes, again = [], []
+    for index, path in enumerate(paths):
+        known_index = position.get(path, -1)
+        if known_index >= 0 and stamps[4 * index:4 * index + 4] == known.stamp(known_index):
+            hashes.append(known_hashes[known_index])
+        else:
+            hashes.append(_hash_of(path))
+            again.append(index)
     return tuple(hashes), again
+
+
+def _hash_of(path: str) -> str:
+    """The hash of a file's bytes; "" when it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return digest_of(handle.read())
+    except OSError:
+        return ""
 
 
 def _differing(now: array | bytes, then: array | bytes, start: int, end: int, found: list[int],
@@ -362,7 +371,7 @@ def _differing(now: array | bytes, then: array | bytes, start: int, end: int, fo
     return found
 
 
-def _trusted_next(paths: tuple[str, ...], stamps: array, hashes: tuple[str, ...], again: list[int],
+def _trusted_next(paths: Sequence[str], stamps: array, hashes: Sequence[str], again: list[int],
                   known: KnownHashes) -> KnownHashes:
     """What the next scan may trust: every hash but those of the files read again (`again`) that
     changed in the second before this scan, which are "racy" (a second write within the clock's
@@ -378,7 +387,7 @@ def _trusted_next(paths: tuple[str, ...], stamps: array, hashes: tuple[str, ...]
     return KnownHashes(paths, kept, hashes)
 
 
-def _listing_if_unchanged(known: KnownHashes, content_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+def _listing_if_unchanged(known: KnownHashes, content_dir: Path) -> tuple[Sequence[str], tuple[str, ...]] | None:
     """The Markdown and other files of the last scan, if it kept its listing and every folder it
     listed still has its stamp: a file added, removed or renamed changes its folder's times (a
     folder added or removed, its parent's). A stat per folder, not a look at every file: at
@@ -509,7 +518,7 @@ def discover(content_dir: Path, site_dir: Path, errors: list[SiteError],
 
 
 def _known_hashes_file(site_dir: Path) -> Path:
-    return site_dir / ".cache" / "broadsheet" / "source-hashes.marshal"
+    return site_dir / ".cache" / "broadsheet" / "source-hashes.bin"
 
 
 def _journal_file(site_dir: Path) -> Path:
@@ -527,17 +536,52 @@ def _read_known_hashes(site_dir: Path) -> tuple[KnownHashes, tuple[tuple[int, in
     try:
         with open(_known_hashes_file(site_dir), "rb") as handle:
             identity = _identity(os.fstat(handle.fileno()))
-            loaded = marshal.loads(handle.read())
-        if isinstance(loaded, tuple) and len(loaded) == 8 and loaded[0] == _HASHES_FORMAT:
-            paths, stamps = _split(loaded[1]), array("q", loaded[2])
-            hashes = _split(loaded[3])
-            folders, folder_stamps, other_files = _split(loaded[4]), array("q", loaded[5]), _split(loaded[6])
-            if len(stamps) == 4 * len(paths) == 4 * len(hashes) and len(folder_stamps) == 3 * len(folders):
-                known = KnownHashes(paths, stamps, hashes, folders, folder_stamps, other_files, str(loaded[7]))
-                return _with_journal(known, identity, _journal_file(site_dir))
-    except (OSError, ValueError, EOFError, TypeError, AttributeError):
+            # Mapped, not read: of the paths, an edit's build looks at a few (see columns.py).
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        known = _known_hashes_in(data)
+        if known is not None:
+            return _with_journal(known, identity, _journal_file(site_dir))
+    except (OSError, ValueError, EOFError, TypeError, AttributeError, struct.error):
         pass
     return _NONE_KNOWN, None
+
+
+# The known-hashes file: _HASHES_FORMAT's line, then the sizes of its parts (_SIZES), the small
+# parts (marshal), the paths' starts and the stamps (arrays of "q"), the paths (a TextColumn's
+# block) and the hashes (a HashColumn's bytes).
+_SIZES = struct.Struct("<4q")  # the small parts' bytes, files, the paths' bytes, a hash's width
+
+
+def _known_hashes_in(data: mmap.mmap | bytes) -> KnownHashes | None:
+    head = (_HASHES_FORMAT + "\n").encode()
+    if data[:len(head)] != head:
+        return None
+    small_size, count, paths_size, width = _SIZES.unpack_from(data, len(head))
+    at = len(head) + _SIZES.size
+    folders, folder_stamps, other_files, heard = marshal.loads(data[at:at + small_size])
+    at += small_size
+    starts, stamps = array("q"), array("q")
+    starts.frombytes(data[at:at + 8 * (count + 1)])
+    at += 8 * (count + 1)
+    stamps.frombytes(data[at:at + 32 * count])
+    at += 32 * count
+    paths = TextColumn(data, starts, at)
+    hashes = HashColumn(bytes(data[at + paths_size:at + paths_size + width * count]), width)
+    if not (len(paths) == len(hashes) == count and (not count or starts[-1] == paths_size)
+            and at + paths_size + width * count == len(data) and width == _HASH_WIDTH):
+        return None
+    return KnownHashes(paths, stamps, hashes, _split(folders), array("q", folder_stamps), _split(other_files),
+                       str(heard))
+
+
+def _known_hashes_bytes(known: KnownHashes) -> bytes:
+    paths = known.paths if isinstance(known.paths, TextColumn) else TextColumn.of(known.paths)
+    hashes = known.hashes if isinstance(known.hashes, HashColumn) else HashColumn.of(known.hashes, _HASH_WIDTH)
+    small = marshal.dumps(("\0".join(known.folders), known.folder_stamps.tobytes(), "\0".join(known.other_files),
+                           known.heard))
+    block = paths.block()
+    return b"".join(((_HASHES_FORMAT + "\n").encode(), _SIZES.pack(len(small), len(paths), len(block), _HASH_WIDTH),
+                     small, paths.starts.tobytes(), known.stamps.tobytes(), block, bytes(hashes.data)))
 
 
 def _with_journal(known: KnownHashes, identity: tuple[int, int, int],
@@ -557,15 +601,17 @@ def _with_journal(known: KnownHashes, identity: tuple[int, int, int],
         return known, (identity, 0)
     except (OSError, ValueError, EOFError, TypeError):
         whole = False  # the entries before the damage still hold
-    stamps, hashes, heard = array("q", known.stamps), list(known.hashes), known.heard
+    stamps, heard = array("q", known.stamps), known.heard
+    hashes: dict[int, str] = {}
     for record in records:
         if type(record) is str:  # the watch daemon's token, after the entries saved with it
             heard = record
             continue
         try:
             position, path, stamp, hashed = record
-            if not (type(position) is int and 0 <= position < len(hashes) and known.paths[position] == path
-                    and type(hashed) is str and len(stamp) == 4):
+            if not (type(position) is int and 0 <= position < len(known.hashes) and known.paths[position] == path
+                    and type(hashed) is str and len(hashed) in (0, _HASH_WIDTH) and hashed.isascii()
+                    and len(stamp) == 4):
                 raise ValueError(record)
             stamps[4 * position:4 * position + 4] = array("q", stamp)
         except (ValueError, TypeError, OverflowError):
@@ -574,8 +620,18 @@ def _with_journal(known: KnownHashes, identity: tuple[int, int, int],
         hashes[position] = hashed
     if not records:
         return known, (identity, 0) if whole else None
-    return (dataclasses.replace(known, stamps=stamps, hashes=tuple(hashes), heard=heard),
+    return (dataclasses.replace(known, stamps=stamps, hashes=_with_hashes(known.hashes, hashes), heard=heard),
             (identity, len(records)) if whole else None)
+
+
+def _with_hashes(hashes: Sequence[str], changed: dict[int, str]) -> Sequence[str]:
+    """hashes with those at some positions replaced: a column's bytes copied once, not split."""
+    if isinstance(hashes, HashColumn):
+        return hashes.with_hashes(changed)
+    replaced = list(hashes)
+    for position, hashed in changed.items():
+        replaced[position] = hashed
+    return tuple(replaced)
 
 
 def _split(joined: str) -> tuple[str, ...]:
@@ -616,12 +672,7 @@ def _save_known_hashes(site_dir: Path, inputs: ScannedInputs) -> tuple[tuple[int
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".tmp")
-        # Paths and hashes as one text each (no path holds a NUL), the stamps as the array's
-        # bytes: each loads in one step.
-        temporary.write_bytes(marshal.dumps((_HASHES_FORMAT, "\0".join(known.paths), known.stamps.tobytes(),
-                                             "\0".join(known.hashes), "\0".join(known.folders),
-                                             known.folder_stamps.tobytes(), "\0".join(known.other_files),
-                                             known.heard)))
+        temporary.write_bytes(_known_hashes_bytes(known))
         os.replace(temporary, path)
         _journal_file(site_dir).unlink(missing_ok=True)  # of the file replaced (its identity says so)
         return _identity(path.stat()), 0
@@ -677,10 +728,9 @@ def save_built_hashes(site_dir: Path, inputs: ScannedInputs) -> None:
     never names hashes that were not written. Scans between two good builds (a failed build,
     the preview) rewrite the known hashes, not these."""
     path = built_hashes_file(site_dir)
-    hashes = inputs.known_hashes.hashes
-    body = "".join(hashes).encode("ascii", "replace")
+    body = hashes_block(inputs.known_hashes.hashes, _HASH_WIDTH)
     try:
-        if len(body) != _HASH_WIDTH * len(hashes):
+        if body is None:
             path.unlink(missing_ok=True)  # a file with no hash: such a build is no good build anyway
             return
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -707,8 +757,8 @@ def changed_since_built(site_dir: Path, last: LastBuild, inputs: ScannedInputs) 
             return None
     except (OSError, ValueError):
         return None
-    now = "".join(inputs.known_hashes.hashes).encode("ascii", "replace")
+    now = hashes_block(inputs.known_hashes.hashes, _HASH_WIDTH)
     count = len(inputs.known_hashes.paths)  # the scan's Markdown files, in the same order
-    if not len(now) == len(body) == _HASH_WIDTH * count:
+    if now is None or not len(now) == len(body) == _HASH_WIDTH * count:
         return None
     return _differing(now, body, 0, count, [], _HASH_WIDTH)

@@ -1,0 +1,78 @@
+"""The known hashes' columns (generator/read/columns.py) answer as the tuples they replace."""
+
+from __future__ import annotations
+
+import mmap
+import random
+
+import pytest
+
+from generator.read.columns import HashColumn, TextColumn, hashes_block
+
+ALPHABET = ["a", "b", "/", ".", "-", "é", "ж", "中", "😀", " "]
+
+
+def random_paths(rng: random.Random, count: int) -> list[str]:
+    return ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 6))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_text_column_answers_as_the_tuple_of_its_strings(seed, tmp_path):
+    rng = random.Random(seed)
+    strings = tuple(random_paths(rng, rng.randint(0, 12)))
+    made = TextColumn.of(strings)
+    # As a file holds it: the block after other bytes, mapped.
+    prefix = bytes(rng.randint(0, 255) for _ in range(rng.randint(0, 9)))
+    file = tmp_path / "column"
+    file.write_bytes(prefix + made.block() + b"tail")
+    with open(file, "rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    for column in (made, TextColumn(mapped, made.starts, len(prefix))):
+        assert len(column) == len(strings)
+        assert tuple(column) == strings and list(iter(column)) == list(strings)
+        assert column == strings and column == TextColumn.of(strings) and column == column
+        assert column != strings + ("x",)
+        for index in range(-len(strings), len(strings)):
+            assert column[index] == strings[index]
+        for _ in range(10):
+            start, stop = rng.randint(-15, 15), rng.randint(-15, 15)
+            assert column[start:stop] == strings[start:stop]
+            assert column[start:stop:2] == strings[start:stop:2]
+        for wanted in [*strings, *random_paths(rng, 5)]:
+            assert (wanted in column) == (wanted in strings)
+            if wanted in strings:
+                assert column.index(wanted) == strings.index(wanted)
+            else:
+                with pytest.raises(ValueError):
+                    column.index(wanted)
+        with pytest.raises(IndexError):
+            column[len(strings)]
+        assert column.block() == made.block()
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_hash_column_answers_as_the_tuple_of_its_hashes(seed):
+    rng = random.Random(seed)
+    width = 4
+    hashes = tuple("" if rng.random() < 0.2 else "".join(rng.choice("0123456789abcdef") for _ in range(width))
+                   for _ in range(rng.randint(0, 12)))
+    column = HashColumn.of(hashes, width)
+    assert len(column) == len(hashes) and tuple(column) == hashes and column == hashes
+    assert ("" in column) == ("" in hashes)
+    assert hashes_block(column, width) == hashes_block(hashes, width)
+    assert (hashes_block(hashes, width) is None) == ("" in hashes)
+    for index in range(-len(hashes), len(hashes)):
+        assert column[index] == hashes[index]
+    for _ in range(10):
+        start, stop = rng.randint(-15, 15), rng.randint(-15, 15)
+        assert column[start:stop] == hashes[start:stop]
+    for wanted in (*hashes, "ffff", "0000"):
+        assert (wanted in column) == (wanted in hashes)
+    if hashes:
+        changed = {rng.randrange(len(hashes)): rng.choice(["", "abcd", "1234"]) for _ in range(3)}
+        expected = list(hashes)
+        for position, hashed in changed.items():
+            expected[position] = hashed
+        replaced = column.with_hashes(changed)
+        assert tuple(replaced) == tuple(expected) and tuple(column) == hashes  # a copy: the column is as it was
+        assert (replaced == column) == (tuple(expected) == hashes)
