@@ -76,3 +76,23 @@ def test_a_hash_column_answers_as_the_tuple_of_its_hashes(seed):
         replaced = column.with_hashes(changed)
         assert tuple(replaced) == tuple(expected) and tuple(column) == hashes  # a copy: the column is as it was
         assert (replaced == column) == (tuple(expected) == hashes)
+
+
+@pytest.mark.parametrize("count, per_page", [(0, 10), (1, 10), (10, 10), (11, 10), (95, 7), (3, 1)])
+def test_a_lists_pages_made_when_asked_for_are_those_made_all_at_once(count, per_page):
+    # model/site.py's ListPages makes each page when asked for; the pages must be the ones a
+    # list of all of them, made in one go, held.
+    from generator.model.site import ListPage, paginate
+
+    articles = tuple(f"article {n}" for n in range(count))
+    path_of = (lambda n: "/news/" if n == 1 else f"/news/page/{n}/")
+    pages = paginate(articles, per_page, path_of)  # type: ignore[arg-type]
+    total = max(1, -(-count // per_page))
+    paths = tuple(path_of(n) for n in range(1, total + 1))
+    eager = tuple(ListPage(paths[n - 1], n, total, articles[(n - 1) * per_page:n * per_page], paths)
+                  for n in range(1, total + 1))
+    assert len(pages) == total and tuple(pages) == eager and pages == eager
+    assert [pages[n] for n in range(-total, total)] == [*eager, *eager]
+    assert pages[1:] == eager[1:] and tuple(pages[0].paths) == paths and pages[-1].paths[-1] == paths[-1]
+    with pytest.raises(IndexError):
+        pages[total]

@@ -20,6 +20,7 @@ from .. import dates, urls
 from ..config import Config
 from ..i18n import N_
 from ..read.authors import Author, Authors
+from ..read.columns import within
 from ..read.content import Article, Content, Page, StaticFile
 from .related import Related
 
@@ -337,7 +338,7 @@ class PagePaths(Sequence[str]):
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             return tuple(self[n] for n in range(*index.indices(self._count)))
-        return self._path_of(_within(index, self._count) + 1)
+        return self._path_of(within(index, self._count) + 1)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and len(other) == self._count and tuple(self) == tuple(other)
@@ -363,7 +364,7 @@ class ListPages(Sequence[ListPage]):
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             return tuple(self[n] for n in range(*index.indices(len(self.paths))))
-        n = _within(index, len(self.paths))
+        n = within(index, len(self.paths))
         start = n * self._per_page
         return ListPage(self.paths[n], n + 1, len(self.paths), self._articles[start:start + self._per_page],
                         self.paths)
@@ -374,9 +375,3 @@ class ListPages(Sequence[ListPage]):
     def __hash__(self) -> int:
         return hash(tuple(self))
 
-
-def _within(index: int, count: int) -> int:
-    """A sequence's index (negative from the end) as 0 to count - 1; IndexError past either end."""
-    if not -count <= index < count:
-        raise IndexError(index)
-    return index + count if index < 0 else index

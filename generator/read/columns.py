@@ -52,7 +52,7 @@ class TextColumn(Sequence[str]):
                 return ()
             return tuple(self.data[self.base + self.starts[start]:self.base + self.starts[stop] - 1]
                          .decode(errors="surrogateescape").split("\0"))
-        at = _within(index, len(self))
+        at = within(index, len(self))
         # Bytes a damaged file made invalid give a name no file has, not an error.
         start, stop = self.base + self.starts[at], self.base + self.starts[at + 1] - 1
         return self.data[start:stop].decode(errors="surrogateescape")
@@ -113,7 +113,7 @@ class HashColumn(Sequence[str]):
                 return tuple(self)[index]
             text = self.data[start * self.width:max(start, stop) * self.width].decode("ascii", "replace")
             return tuple(self._hash(text[at:at + self.width]) for at in range(0, len(text), self.width))
-        at = _within(index, len(self)) * self.width
+        at = within(index, len(self)) * self.width
         return self._hash(self.data[at:at + self.width].decode("ascii", "replace"))
 
     def _hash(self, text: str) -> str:
@@ -143,7 +143,7 @@ class HashColumn(Sequence[str]):
         data = bytearray(self.data)
         blank = " " * self.width
         for position, hashed in changed.items():
-            at = _within(position, len(self)) * self.width
+            at = within(position, len(self)) * self.width
             data[at:at + self.width] = (hashed or blank).encode("ascii")
         return HashColumn(bytes(data), self.width)
 
@@ -168,7 +168,8 @@ def hashes_block(hashes: Sequence[str], width: int) -> bytes | None:
     return block if len(block) == width * len(hashes) else None
 
 
-def _within(index: int, count: int) -> int:
+def within(index: int, count: int) -> int:
+    """A sequence's index (negative from the end) as 0 to count - 1; IndexError past either end."""
     if not -count <= index < count:
         raise IndexError(index)
     return index + count if index < 0 else index
