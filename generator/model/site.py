@@ -119,7 +119,7 @@ class Site:
     kinds: tuple[ListKind, ...]
     lists: dict[str, tuple[Term, ...]]  # by kind name, in each kind's order
     authors: Authors
-    corrections: tuple[Correction, ...]  # every article's, newest first
+    corrections: Sequence[Correction]  # every article's, newest first (a tuple, or loaded when asked: stored.py)
     _terms: dict[tuple[str, str], Term] = field(repr=False, compare=False)
     _children: dict[tuple[str, str], tuple[Term, ...]] = field(repr=False, compare=False)
     _related: Related = field(repr=False, compare=False)

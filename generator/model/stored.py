@@ -103,6 +103,30 @@ class LazyArticles(Sequence[Article]):
         return f"LazyArticles({len(self.positions)} articles)"
 
 
+class LazyCorrections(Sequence[Correction]):
+    """The site's corrections, each article loaded when asked for: an edit plans the corrections
+    page only when an edited article has corrections, and an archive may hold thousands."""
+
+    __slots__ = ("_found", "_records")
+
+    def __init__(self, found: Sequence[tuple[int, int]], records: Records):
+        self._found = found  # (position, number), in the site's order
+        self._records = records
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return tuple(self[n] for n in range(*index.indices(len(self))))
+        position, number = self._found[index]
+        return Correction(self._records.article(position), number)
+
+    def __iter__(self) -> Iterator[Correction]:
+        articles = LazyArticles([position for position, _ in self._found], self._records)  # loaded in batches
+        return (Correction(article, number) for article, (_, number) in zip(articles, self._found))
+
+
 @dataclass(frozen=True)
 class StoredSite(Site):
     """A Site whose parts are read from the records when asked for."""
@@ -194,7 +218,7 @@ def stored_site(config: Config, authors: Authors, whole: SiteRecords, records: R
         config=config, articles=everything, pages=whole.pages, files=whole.files,  # type: ignore[arg-type]
         index=paginate(everything, config.per_page, urls.index_path),  # type: ignore[arg-type]
         kinds=kinds, lists={}, authors=authors,
-        corrections=tuple(Correction(records.article(position), number) for position, number in whole.corrections),
+        corrections=LazyCorrections(whole.corrections, records),  # type: ignore[arg-type]
         _terms={}, _children={}, _related=None,  # type: ignore[arg-type]
         _records=records, _whole=whole, _made=made)
     object.__setattr__(site, "lists", _Lists(kinds, records, site._made_term))
