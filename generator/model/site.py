@@ -148,6 +148,11 @@ class Site:
         keys = dict.fromkeys(kind.term_of(raw)[0] for raw in kind.raw_of(article))
         return [self.term(kind.name, key) for key in keys]
 
+    def redirects_part(self) -> str | None:
+        """What the plan key holds of the site's redirects, when known without looking at every
+        article (a site read from the store keeps it); None: work it out (plan/redirects.py)."""
+        return None
+
     def search_runs(self, size: int) -> "tuple[tuple[str, Sequence[int]], ...] | None":
         """The search index's shards as (key, positions), when known without looking at every
         article (a site read from the store keeps them); None: work them out (plan/search.py)."""

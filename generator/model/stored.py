@@ -45,6 +45,9 @@ class SiteRecords:
     # The search index's shards (plan/search.shards_of) as (key, positions), for this shard size.
     search_runs: tuple[tuple[str, tuple[int, ...]], ...] = ()
     search_shard_size: int = 0
+    # What the plan key holds of the site's redirects (plan/redirects.py: Redirects.plan_part):
+    # an edit changes no alias (content._place), so it need not load every aliased article.
+    redirects_part: str | None = None
 
 
 
@@ -157,6 +160,9 @@ class StoredSite(Site):
 
     def aliased(self) -> list[Article]:
         return [self.articles[i] for i in self._whole.aliased]
+
+    def redirects_part(self) -> str | None:
+        return self._whole.redirects_part
 
     def search_runs(self, size: int) -> tuple[tuple[str, Sequence[int]], ...] | None:
         whole = self._whole
@@ -293,6 +299,7 @@ class MemoryRecords:
 
 def site_records(site: Site) -> SiteRecords:
     """What a store keeps of the whole site model."""
+    from ..plan import redirects
     from ..plan.search import shards_of  # the plan's own rule, kept with the site it was worked out for
 
     position = site.position_of
@@ -301,4 +308,5 @@ def site_records(site: Site) -> SiteRecords:
                  for shard in shards_of(site.articles, size))
     return SiteRecords(len(site.articles), site.pages, site.files,
                        tuple((position(c.article.path), c.number) for c in site.corrections),  # type: ignore[misc]
-                       tuple(position(a.path) for a in site.aliased()), runs, size)  # type: ignore[misc]
+                       tuple(position(a.path) for a in site.aliased()), runs, size,  # type: ignore[misc]
+                       redirects.of_site(site).plan_part)

@@ -5,20 +5,27 @@ The aliases come from front matter (`aliases`, Hugo's name, or `redirect_from`, 
 read/fields.py), read with the rest of it and carried by the articles and pages. What they are
 also decides whether an edit can be planned around the edited articles (render.Around): `key`
 goes into the plan key, so a changed alias plans every file, and a removed one's page is pruned
-like any file of the site.
+like any file of the site. An edit's build from the site store changes no alias (content._place):
+it takes the key the store kept and plans only the edited articles' redirect pages.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
 from .. import __version__, urls
 from ..config import Config
 from ..read.inputs import code_key
 from ..write.output import OutputFile
+
+if TYPE_CHECKING:
+    from ..model.site import Site
+    from ..read.content import Article
 
 REDIRECTS_FILE = "_redirects"
 
@@ -36,6 +43,11 @@ class Redirects:
     found: tuple[Redirect, ...]  # sorted by alias
     key: str  # changes whenever any of them does: part of the plan key
 
+    @property
+    def plan_part(self) -> str:
+        """What the plan key holds of them: their key, "" when there are none."""
+        return self.key if self.found else ""
+
 
 def collect(targets: Iterable[tuple[tuple[str, ...], str, str, str]]) -> Redirects:
     """The redirects of each (aliases, source as shown, site path, title). An alias equal to its
@@ -47,11 +59,28 @@ def collect(targets: Iterable[tuple[tuple[str, ...], str, str, str]]) -> Redirec
     return Redirects(tuple(found), key)
 
 
-def files(redirects: Redirects, config: Config) -> list[OutputFile]:
-    """A page at each alias and, when there is any, `_redirects` at the root of the output."""
+def of_site(site: Site) -> Redirects:
+    """The redirects of every article and page of the site."""
+    return of(site, (*site.aliased(), *site.pages))
+
+
+def of(site: Site, sources: Iterable[Article | object]) -> Redirects:
+    """The redirects of these articles or pages of the site."""
+    return collect((a.aliases, source_as_shown(a.source, site), a.path, a.title)  # type: ignore[attr-defined]
+                   for a in sources)
+
+
+def source_as_shown(path: object, site: Site) -> str:
+    """A source as the user knows it: relative to the site folder where it is inside it."""
+    text, site_root = str(path), str(site.config.site_dir)
+    return text[len(site_root) + 1:] if text.startswith(site_root + os.sep) else text
+
+
+def files(redirects: Redirects, config: Config, listing: bool = True) -> list[OutputFile]:
+    """A page at each alias and, when there is any (and listing), `_redirects` at the root of the output."""
     link = urls.Urls(config.base_url, config.root)
     made = [_page(r, link, config.language) for r in redirects.found]
-    if redirects.found:
+    if redirects.found and listing:
         lines = "".join(f"{link.link(r.alias)} {link.link(r.target)} 301\n" for r in redirects.found).encode()
         made.append(OutputFile(REDIRECTS_FILE, "aliases in front matter", _fingerprint("list", lines),
                                produce=lambda: lines))
@@ -77,6 +106,7 @@ def _fingerprint(name: str, data: bytes) -> str:
     return "redirect:" + hashlib.sha256(repr((__version__, code_key(), name)).encode() + data).hexdigest()
 
 
-def plan_key(global_key: str, redirects: Redirects) -> str:
-    return f"{global_key}+{redirects.key}" if redirects.found else global_key
+def plan_key(global_key: str, plan_part: str) -> str:
+    """The plan key, from the global key and the redirects' part of it (Redirects.plan_part)."""
+    return f"{global_key}+{plan_part}" if plan_part else global_key
 

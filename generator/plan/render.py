@@ -73,14 +73,11 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
     renderer = _PageRenderer(env, views, theme, _global_key(site.config, theme, options, views, loc.key))
     env.globals.update(responsive=digests.pictures)  # the images' variants, for the templates' <picture>
     config = site.config
-    site_root = str(config.site_dir)
     articles = site.articles
     teaser = digests.teaser
 
     def shown(path: Path | str) -> str:
-        """A source as the user knows it: relative to the site folder where it is inside it."""
-        text = str(path)
-        return text[len(site_root) + 1:] if text.startswith(site_root + os.sep) else text
+        return redirects.source_as_shown(path, site)
 
     # The pages made by the thousand take their context from a function of a few values, not from
     # a closure each (see _Page): a function and its cells cost some 400 bytes a page.
@@ -193,8 +190,17 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         return made
 
     # Old URLs (aliases in front matter): in the plan key, so that a changed alias plans every file.
-    moved = redirects.collect((a.aliases, shown(a.source), a.path, a.title) for a in (*site.aliased(), *site.pages))
-    plan_key = redirects.plan_key(renderer.global_key, moved)
+    kept = site.redirects_part() if around is not None else None
+    if kept is None:
+        moved = redirects.of_site(site)
+    else:
+        # A site read from the store, planned around edited articles whose aliases are as they
+        # were (content._place): the redirects are the last build's, and only the edited
+        # articles' redirect pages (which show their titles) are planned again. Collecting them
+        # all loaded every article with an alias: each one, in a site imported from WordPress.
+        edited = (site.position_of(path) for path in around.paths)  # type: ignore[union-attr]
+        moved = redirects.of(site, (site.articles[i] for i in edited if i is not None))
+    plan_key = redirects.plan_key(renderer.global_key, moved.plan_part if kept is None else kept)
     if around is not None and around.plan_key == plan_key:
         showing = _showing(site, around.paths)
         files = [index_page(site.index[n]) for n in showing.index_pages]
@@ -211,7 +217,7 @@ def render_site(site: Site, theme: Theme, env: jinja2.Environment, options: Buil
         # Which articles it holds has not changed (none moved, and the clock has not passed the
         # last build's valid_until), but an edited title in it has: cheap enough to plan always.
         files.extend(news_sitemaps())
-        files.extend(redirects.files(moved, config))
+        files.extend(redirects.files(moved, config, listing=kept is None))  # `_redirects` holds no title
         replacing: tuple[str, ...] = ()
         if searching is not None:
             shards = searching.to_plan_again(around.paths)

@@ -497,7 +497,9 @@ def _place(fields: Fields) -> tuple:
             fields.updated and fields.updated.isoformat(), fields.tags, fields.category, fields.authors,
             fields.draft, tuple((when.isoformat(), text) for when, text in fields.corrections),
             # Which share cards there are (their files are planned with the site's, not around it).
-            fields.image, fields.image_focus)
+            fields.image, fields.image_focus,
+            # Its old URLs: an edit's build takes the site's redirects to be the last build's.
+            fields.aliases)
 
 
 @dataclass(slots=True)
