@@ -258,6 +258,27 @@ def test_an_alias_added_by_an_edit_makes_its_redirect_page(site, run, cold):
     assert_same_as_cold(site, cold(site))
 
 
+def test_an_edit_of_an_article_with_aliases_is_an_edits_build_and_retitles_only_its_redirect_page(
+        site, run, cold):
+    # The store keeps the redirects' part of the plan key: an edit that leaves every alias as it
+    # was is an edit's build (it would otherwise load every aliased article: each one, in a site
+    # imported from WordPress), and plans its own redirect pages only.
+    edit(site, "content/2022/bravo.md", source("bravo", aliases="[/old/bravo-story/]"))
+    edit(site, "content/2022/delta.md", source("delta", aliases="[/old/delta-story/]"))
+    assert build(run, site).err == ""
+    inode = store_inode(site)
+    age(site / "output")
+    edit(site, "content/2022/bravo.md", source("bravo", title="Bravo, renamed", aliases="[/old/bravo-story/]"))
+    again = build(run, site)
+    assert again.err == "" and again.converted == 1
+    assert store_inode(site) == inode, "a whole build, not an edit's"
+    assert "Bravo, renamed" in read(site, "old/bravo-story/index.html")
+    made = written(site / "output")
+    assert "old/bravo-story/index.html" in made
+    assert "old/delta-story/index.html" not in made and "_redirects" not in made
+    assert_same_as_cold(site, cold(site))
+
+
 # --- 6. an edit that breaks a link --------------------------------------------------------------
 
 def test_a_broken_link_added_by_an_edit_fails_the_build_and_leaves_output_as_it_was(site, run, cold):
