@@ -20,7 +20,7 @@ from .. import dates, urls
 from ..config import Config
 from ..i18n import N_
 from ..read.authors import Author, Authors
-from ..read.columns import within
+from ..read.columns import LazySequence
 from ..read.content import Article, Content, Page, StaticFile
 from .related import Related
 
@@ -329,7 +329,7 @@ def paginate(articles: Sequence[Article], per_page: int, path_of: Callable[[int]
     return ListPages(articles, per_page, path_of)
 
 
-class PagePaths(Sequence[str]):
+class PagePaths(LazySequence[str]):
     """The path of each page of a list, page 1 first, each made when asked for."""
 
     __slots__ = ("_path_of", "_count")
@@ -340,19 +340,11 @@ class PagePaths(Sequence[str]):
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, index):  # type: ignore[override]
-        if isinstance(index, slice):
-            return tuple(self[n] for n in range(*index.indices(self._count)))
-        return self._path_of(within(index, self._count) + 1)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and len(other) == self._count and tuple(self) == tuple(other)
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
+    def item(self, n: int) -> str:
+        return self._path_of(n + 1)
 
 
-class ListPages(Sequence[ListPage]):
+class ListPages(LazySequence[ListPage]):
     """The pages of one list, each made when asked for, not all at once: an edit's build shows one
     or two pages of each list the article is on, and at a million articles the front page's list
     alone has 100,000 pages (making them all was more than a second of every edit)."""
@@ -366,17 +358,7 @@ class ListPages(Sequence[ListPage]):
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, index):  # type: ignore[override]
-        if isinstance(index, slice):
-            return tuple(self[n] for n in range(*index.indices(len(self.paths))))
-        n = within(index, len(self.paths))
+    def item(self, n: int) -> ListPage:
         start = n * self._per_page
         return ListPage(self.paths[n], n + 1, len(self.paths), self._articles[start:start + self._per_page],
                         self.paths)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and len(other) == len(self) and tuple(self) == tuple(other)
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-

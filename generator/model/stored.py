@@ -15,6 +15,7 @@ from typing import Protocol, overload
 from .. import urls
 from ..config import Config
 from ..read.authors import Authors
+from ..read.columns import LazySequence
 from ..read.content import Article, Page, StaticFile
 from .site import Correction, ListKind, Site, Term, _term, list_kinds, paginate
 
@@ -106,7 +107,7 @@ class LazyArticles(Sequence[Article]):
         return f"LazyArticles({len(self.positions)} articles)"
 
 
-class LazyCorrections(Sequence[Correction]):
+class LazyCorrections(LazySequence[Correction]):
     """The site's corrections, each article loaded when asked for: an edit plans the corrections
     page only when an edited article has corrections, and an archive may hold thousands."""
 
@@ -119,10 +120,8 @@ class LazyCorrections(Sequence[Correction]):
     def __len__(self) -> int:
         return len(self._found)
 
-    def __getitem__(self, index):  # type: ignore[override]
-        if isinstance(index, slice):
-            return tuple(self[n] for n in range(*index.indices(len(self))))
-        position, number = self._found[index]
+    def item(self, n: int) -> Correction:
+        position, number = self._found[n]
         return Correction(self._records.article(position), number)
 
     def __iter__(self) -> Iterator[Correction]:

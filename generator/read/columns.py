@@ -13,8 +13,32 @@ import mmap
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
+from typing import TypeVar
 
 Buffer = bytes | bytearray | mmap.mmap
+T = TypeVar("T")
+
+
+class LazySequence(Sequence[T]):
+    """A sequence whose items are made when asked for (`item(n)`, 0 <= n < len), equal to any
+    sequence of the same items."""
+
+    __slots__ = ()
+
+    def item(self, n: int) -> T:
+        raise NotImplementedError
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return tuple(self.item(n) for n in range(*index.indices(len(self))))
+        return self.item(within(index, len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return other is self or (isinstance(other, Sequence) and len(other) == len(self)
+                                 and tuple(self) == tuple(other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
 
 
 class TextColumn(Sequence[str]):
