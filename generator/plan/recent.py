@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
+from ..write.parallel import memory_limit
+
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -18,6 +20,17 @@ _ABSENT = object()
 # What a worker keeps of each article it shows (its teaser, its cards): every one at a site of up
 # to some 16,000 articles, the last 16,000 or more at a larger one.
 PER_ARTICLE = 16384
+# The same within a memory limit (`build --memory-limit`, config.yaml `memory_limit`): at 100,000
+# articles the caches of the default theme's cards and the teasers, 16,000 to 32,000 entries each,
+# held some 200 MB of a build asked to keep within 1 GiB. The last 2,048 still hold most repeats
+# (an article's card is asked for again within a few hundred pages); the rest are made again.
+PER_ARTICLE_WITHIN_LIMIT = 2048
+
+
+def per_article() -> int:
+    """The size of a cache of what is made per article: smaller when the build was asked to keep
+    within a memory limit (the output is the same: a cache only saves making a thing again)."""
+    return PER_ARTICLE if memory_limit() is None else PER_ARTICLE_WITHIN_LIMIT
 
 
 class Recent(Generic[K, V]):

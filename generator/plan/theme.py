@@ -212,7 +212,7 @@ class Cached:
 
     def __init__(self, macro: Callable[..., Any]):
         self.macro = macro
-        self._made: recent.Recent[tuple, tuple[tuple, tuple, Any]] = recent.Recent(recent.PER_ARTICLE)
+        self._made: recent.Recent[tuple, tuple[tuple, tuple, Any]] = recent.Recent(recent.per_article())
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         key = (*map(id, args), *kwargs, *map(id, kwargs.values()))

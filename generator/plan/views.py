@@ -246,7 +246,7 @@ class Views:
         self.tags = {tag.key: self.term(tag) for tag in site.tags}
         # By the article's path; the last few thousand (see recent.py): what the lists and the
         # cached cards of a worker ask for again.
-        self._teasers: recent.Recent[str, ArticleTeaser] = recent.Recent(recent.PER_ARTICLE)
+        self._teasers: recent.Recent[str, ArticleTeaser] = recent.Recent(recent.per_article())
         # Bylines and kickers by the name as the article spells it: a few dozen names on thousands of cards.
         self._author_refs: dict[str, AuthorRef] = {}
         # And each byline's refs as one tuple, shared by the articles that name the same authors:

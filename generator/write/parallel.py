@@ -96,6 +96,12 @@ def limit_site_memory(limit: int | None) -> None:
     _SITE_LIMIT = limit
 
 
+def memory_limit() -> int | None:
+    """What all the build's processes together may hold, in bytes (limit_memory's, else the
+    site's), or None when nothing was asked."""
+    return _LIMIT if _LIMIT is not None else _SITE_LIMIT
+
+
 def affordable_children(wanted: int) -> int:
     """How many of `wanted` forked children the machine's memory can hold, each counted as a whole
     copy of this process, with one more copy's worth left free.
@@ -119,7 +125,7 @@ def _affordable(wanted: int) -> tuple[int, int]:
     affordable = max(0, min(wanted, spare // size))
     if affordable < wanted:  # the largest case only: the preview, which never asks, keeps one
         _SHORT_OF_MEMORY[:] = [max(_SHORT_OF_MEMORY + [(size, available)])]
-    limit = _LIMIT if _LIMIT is not None else _SITE_LIMIT
+    limit = memory_limit()
     if limit is not None:  # asked for: not worth a warning
         affordable = max(0, min(affordable, (limit - _RESERVED - size) // size))
     return affordable, size
