@@ -950,6 +950,35 @@ def test_a_build_within_a_memory_limit_keeps_fewer_cards_and_writes_the_same_pag
     assert [path for path in free if free[path][0] != limited[path][0]] == []
 
 
+def test_the_writer_keeps_the_folders_above_the_pages_and_only_the_last_few_others(tmp_path, monkeypatch):
+    """An article's folder holds its page and is seldom asked for again: the writer does not keep
+    every one (30 MB at 100,000 articles), only the folders above them and the last few made. Each
+    folder is still made with one call, after those above it."""
+    from generator.write.output import _Folders
+
+    calls = []
+    mkdir = os.mkdir
+    monkeypatch.setattr(os, "mkdir", lambda path, *args, **kwargs: (calls.append(os.fspath(path)), mkdir(path, *args, **kwargs))[1])
+    folders = _Folders(recent=10)
+    posts = tmp_path / "out" / "posts"
+    for n in range(500):
+        folders.make(str(posts / f"story-{n}"))
+        folders.make(posts / f"story-{n}")  # another file of the same article
+    assert calls == [str(tmp_path / "out"), str(posts)] + [str(posts / f"story-{n}") for n in range(500)]
+    assert all((posts / f"story-{n}").is_dir() for n in range(500))
+    assert len(folders._young) + len(folders._old) <= 20
+    assert str(posts) in folders._parents
+
+    calls.clear()
+    folders.make(posts / "story-7")  # asked for again long after: found made
+    folders.make(posts / "story-7" / "images")
+    assert calls == [str(posts / "story-7"), str(posts / "story-7" / "images")]
+    assert (posts / "story-7" / "images").is_dir()
+    (posts / "not-a-folder").write_text("a file where a folder should be")
+    with pytest.raises(FileExistsError):
+        folders.make(posts / "not-a-folder")
+
+
 def test_a_theme_importing_the_cached_cards_with_context_gets_the_same_pages(make_site, run, tmp_path):
     """Imported `with context`, _macros.html is made again for every page, its cached card with
     it: the pages are those of the default theme all the same."""

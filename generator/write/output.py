@@ -551,17 +551,26 @@ class _Folders:
 
     Folders are known by their path as a string (a Path is accepted too). A folder whose parent
     is known to exist is made with one call; otherwise its missing parents are made first, and
-    every folder above it is then known."""
+    every folder above it is then known. Kept are the folders with one made beneath them (a few
+    per list, each shared by thousands of pages) and the last `recent` to `2 * recent` others:
+    pages are made in the order of the newest article they show, so a folder's other files come
+    soon after its first, and an article's own folder is seldom asked for again once its page is
+    in it (keeping every one held 30 MB at 100,000 articles). A folder asked for again after
+    that costs a call that finds it made."""
 
-    def __init__(self) -> None:
-        self._made: set[str] = set()
+    def __init__(self, recent: int = 4096) -> None:
+        self._parents: set[str] = set()
+        self._young: set[str] = set()  # the last made, as recent.py's Recent keeps its entries
+        self._old: set[str] = set()
+        self._recent = recent
 
     def make(self, folder: str | Path) -> None:
         folder = os.fspath(folder)
-        if folder in self._made:
+        if self._known(folder):
             return
         parent = os.path.dirname(folder)
-        if parent in self._made:
+        if self._known(parent):
+            self._parents.add(parent)
             try:
                 os.mkdir(folder)
             except FileExistsError:  # made by another worker, or left from a build
@@ -569,13 +578,20 @@ class _Folders:
                     raise
         else:
             os.makedirs(folder, exist_ok=True)
-            while parent not in self._made and os.path.dirname(parent) != parent:
-                self._made.add(parent)
+            while parent not in self._parents and os.path.dirname(parent) != parent:
+                self._parents.add(parent)
                 parent = os.path.dirname(parent)
-        self._made.add(folder)
+        if len(self._young) >= self._recent:
+            self._old, self._young = self._young, set()
+        self._young.add(folder)
+
+    def _known(self, folder: str) -> bool:
+        return folder in self._parents or folder in self._young or folder in self._old
 
 
-@dataclass(frozen=True)
+# Slots: one is kept per file made until the manifest is written, and they save 40 bytes of each
+# (300,000 files at 100,000 articles with search).
+@dataclass(frozen=True, slots=True)
 class Outcome:
     staged: bool  # False: the file in output/ already had these bytes
     size: int
