@@ -33,7 +33,7 @@ from . import feeds, redirects, search
 from .image_users import ImageUsers
 from .structured_data import StructuredData
 from .theme import Theme, localization_of, template_error
-from .views import FeedLink, Views
+from .views import Views
 
 
 @dataclass(frozen=True)
