@@ -361,13 +361,23 @@ def _differing(now: array | bytes, then: array | bytes, start: int, end: int, fo
     four numbers, a hash's characters) differ between now and then: halves compared whole (in C),
     down to the entries that differ, so that an edit of one file among 100,000 costs a few
     milliseconds, not a loop over all of them."""
+    # Compared as views of 8-byte numbers: a slice of an array or of bytes is a copy (at a million
+    # files, the halves copied came to 400 MB per edit), and a view of single bytes compares them
+    # one at a time. An entry is 32 bytes (a stamp) or 64 (a hash's characters).
+    scale = memoryview(now).itemsize * width // 8
+    return _differing_views(memoryview(now).cast("B").cast("q"), memoryview(then).cast("B").cast("q"),
+                            start, end, found, scale)
+
+
+def _differing_views(now: memoryview, then: memoryview, start: int, end: int, found: list[int],
+                     width: int) -> list[int]:
     if now[width * start:width * end] != then[width * start:width * end]:
         if end - start == 1:
             found.append(start)
         else:
             middle = (start + end) // 2
-            _differing(now, then, start, middle, found, width)
-            _differing(now, then, middle, end, found, width)
+            _differing_views(now, then, start, middle, found, width)
+            _differing_views(now, then, middle, end, found, width)
     return found
 
 
@@ -735,7 +745,9 @@ def save_built_hashes(site_dir: Path, inputs: ScannedInputs) -> None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".tmp")
-        temporary.write_bytes(f"{_BUILT_FORMAT}\0{inputs.digest}\0{zlib.crc32(body)}\n".encode() + body)
+        with temporary.open("wb") as handle:  # header and body written apart: not another copy of the body
+            handle.write(f"{_BUILT_FORMAT}\0{inputs.digest}\0{zlib.crc32(body)}\n".encode())
+            handle.write(body)
         os.replace(temporary, path)
     except OSError:
         pass  # the next edit compares with the site store's digests instead
