@@ -96,3 +96,25 @@ def test_a_lists_pages_made_when_asked_for_are_those_made_all_at_once(count, per
     assert pages[1:] == eager[1:] and tuple(pages[0].paths) == paths and pages[-1].paths[-1] == paths[-1]
     with pytest.raises(IndexError):
         pages[total]
+
+
+def test_the_entries_that_differ_are_found_among_stamps_and_among_hashes():
+    # An edit's scan finds the changed files by comparing halves of the columns, as views of
+    # 8-byte numbers (inputs._differing): every changed entry, and only those, whatever byte of it.
+    from array import array
+
+    from generator.read.inputs import _differing
+
+    chosen = random.Random(14)
+    for _ in range(200):
+        count = chosen.randint(1, 300)
+        changed = sorted(chosen.sample(range(count), chosen.randint(0, min(count, 5))))
+        stamps = array("q", [chosen.randint(-5, 5) for _ in range(4 * count)])
+        edited = array("q", stamps)
+        hashes = bytes(chosen.choice(b"0123456789abcdef") for _ in range(64 * count))
+        rehashed = bytearray(hashes)
+        for position in changed:
+            edited[4 * position + chosen.randint(0, 3)] += 1
+            rehashed[64 * position + chosen.randint(0, 63)] ^= 1
+        assert _differing(edited, stamps, 0, count, []) == changed
+        assert _differing(bytes(rehashed), hashes, 0, count, [], 64) == changed
