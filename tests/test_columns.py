@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from generator.read import columns
 from generator.read.columns import HashColumn, TextColumn, hashes_block
 
 ALPHABET = ["a", "b", "/", ".", "-", "é", "ж", "中", "😀", " "]
@@ -76,6 +77,41 @@ def test_a_hash_column_answers_as_the_tuple_of_its_hashes(seed):
         replaced = column.with_hashes(changed)
         assert tuple(replaced) == tuple(expected) and tuple(column) == hashes  # a copy: the column is as it was
         assert (replaced == column) == (tuple(expected) == hashes)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_hash_column_with_hashes_replaced_again_and_again_answers_as_the_tuple(seed, monkeypatch):
+    """An edit's scan replaces hashes twice (the journal's, then the edited file's) without a copy
+    of the column; past a bound it joins them. Either way it answers as the tuple would."""
+    rng = random.Random(seed)
+    monkeypatch.setattr(columns, "_REPLACED_AT_MOST", rng.choice([0, 2, 5, 1000]))
+    width = 4
+    choices = ["", "abcd", "1234", "ffff"]
+    expected = [rng.choice(choices) for _ in range(rng.randint(1, 15))]
+    column = HashColumn.of(expected, width)
+    before = [(column, tuple(expected))]
+    for _ in range(rng.randint(1, 6)):
+        changed = {rng.randrange(-len(expected), len(expected)): rng.choice(choices) for _ in range(rng.randint(0, 4))}
+        for position, hashed in changed.items():
+            expected[position] = hashed
+        column = column.with_hashes(changed)
+        before.append((column, tuple(expected)))
+    hashes = tuple(expected)
+    assert len(column) == len(hashes) and tuple(column) == hashes and list(iter(column)) == list(hashes)
+    for index in range(-len(hashes), len(hashes)):
+        assert column[index] == hashes[index]
+    for _ in range(10):
+        start, stop = rng.randint(-18, 18), rng.randint(-18, 18)
+        assert column[start:stop] == hashes[start:stop]
+    for wanted in choices:
+        assert (wanted in column) == (wanted in hashes)
+    assert column.missing() == (hashes.index("") if "" in hashes else -1)
+    assert hashes_block(column, width) == hashes_block(hashes, width)
+    assert bytes(column.block()) == HashColumn.of(hashes, width).block()
+    for earlier, its_hashes in before:  # each column as it was made, and equal where the hashes are
+        assert tuple(earlier) == its_hashes
+        assert (earlier == column) == (its_hashes == hashes) == (column == earlier)
+        assert (earlier == HashColumn.of(hashes, width)) == (its_hashes == hashes)
 
 
 @pytest.mark.parametrize("count, per_page", [(0, 10), (1, 10), (10, 10), (11, 10), (95, 7), (3, 1)])

@@ -9,6 +9,7 @@ where is this path, the hashes as one block) in C, on the bytes."""
 from __future__ import annotations
 
 import bisect
+import heapq
 import mmap
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -114,13 +115,20 @@ class TextColumn(Sequence[str]):
 
 
 class HashColumn(Sequence[str]):
-    """Hashes of one width as ASCII, one after another; a missing hash ("") as that many spaces."""
+    """Hashes of one width as ASCII, one after another; a missing hash ("") as that many spaces.
 
-    __slots__ = ("data", "width")
+    A column with a few hashes replaced keeps the bytes it was made from and the replacements
+    beside them (`changed`), rather than a copy of all its bytes: an edit's scan replaces the
+    journal's hashes and then the edited file's, and at a million files each copy was 64 MB.
+    `block()` joins them once, when a whole block is asked for."""
 
-    def __init__(self, data: Buffer, width: int):
-        self.data = data
+    __slots__ = ("data", "width", "changed", "_block")
+
+    def __init__(self, data: Buffer, width: int, changed: dict[int, bytes] | None = None):
+        self.data = data  # never changed after: columns made from this one may share it
         self.width = width
+        self.changed = changed or {}  # position -> its hash's bytes, in place of data's
+        self._block: bytes | bytearray | None = None if self.changed else data
 
     @classmethod
     def of(cls, hashes: Iterable[str], width: int) -> "HashColumn":
@@ -136,8 +144,15 @@ class HashColumn(Sequence[str]):
             if step != 1:
                 return tuple(self)[index]
             text = self.data[start * self.width:max(start, stop) * self.width].decode("ascii", "replace")
-            return tuple(self._hash(text[at:at + self.width]) for at in range(0, len(text), self.width))
-        at = within(index, len(self)) * self.width
+            found = [self._hash(text[at:at + self.width]) for at in range(0, len(text), self.width)]
+            for position, hashed in self.changed.items():
+                if start <= position < stop:
+                    found[position - start] = self._hash(hashed.decode("ascii", "replace"))
+            return tuple(found)
+        position = within(index, len(self))
+        if position in self.changed:
+            return self._hash(self.changed[position].decode("ascii", "replace"))
+        at = position * self.width
         return self._hash(self.data[at:at + self.width].decode("ascii", "replace"))
 
     def _hash(self, text: str) -> str:
@@ -156,39 +171,76 @@ class HashColumn(Sequence[str]):
         return next(self._found(b" " * self.width), -1)
 
     def _found(self, wanted: bytes) -> Iterator[int]:
+        """The positions holding `wanted`, in order."""
+        replaced = sorted(position for position, hashed in self.changed.items() if hashed == wanted)
+        return heapq.merge(self._found_in_data(wanted), replaced)
+
+    def _found_in_data(self, wanted: bytes) -> Iterator[int]:
         at = self.data.find(wanted)
         while at >= 0:
-            if at % self.width == 0:
+            if at % self.width == 0 and at // self.width not in self.changed:
                 yield at // self.width
             at = self.data.find(wanted, at + 1)
 
     def with_hashes(self, changed: dict[int, str]) -> "HashColumn":
-        """A copy with the hashes at these positions replaced (copied once: 64 MB at a million)."""
-        data = bytearray(self.data)
+        """This column with the hashes at these positions replaced; it is left as it was. Up to
+        _REPLACED_AT_MOST replacements are kept beside the bytes, more are joined with a copy."""
         blank = " " * self.width
+        replaced = dict(self.changed)
         for position, hashed in changed.items():
-            at = within(position, len(self)) * self.width
-            data[at:at + self.width] = (hashed or blank).encode("ascii")
-        return HashColumn(data, self.width)  # its own bytes, changed by no one after this
+            replaced[within(position, len(self))] = (hashed or blank).encode("ascii")
+        if len(replaced) <= _REPLACED_AT_MOST:
+            return HashColumn(self.data, self.width, replaced)
+        return HashColumn(_joined(self.data, self.width, replaced), self.width)
+
+    def block(self) -> bytes | bytearray:
+        """Every hash one after another (joined with the replacements once, then kept)."""
+        if self._block is None:
+            self._block = _joined(self.data, self.width, self.changed)
+        return self._block
 
     def __eq__(self, other: object) -> bool:
         if other is self:
             return True
-        if isinstance(other, HashColumn):  # bytes and bytearrays compare in C, without a copy; a map does not
-            mine, theirs = (data if isinstance(data, (bytes, bytearray)) else bytes(data) for data in (self.data, other.data))
-            return self.width == other.width and mine == theirs
+        if isinstance(other, HashColumn):
+            if self.width != other.width or len(self) != len(other):
+                return False
+            if self.data is other.data:  # the same bytes: only the replacements can differ
+                return all(self._bytes_at(position) == other._bytes_at(position)
+                           for position in self.changed.keys() | other.changed.keys())
+            # bytes and bytearrays compare in C, without a copy; a map does not
+            mine, theirs = (data if isinstance(data, (bytes, bytearray)) else bytes(data)
+                            for data in (self.block(), other.block()))
+            return mine == theirs
         return isinstance(other, Sequence) and len(other) == len(self) and tuple(self) == tuple(other)
+
+    def _bytes_at(self, position: int) -> bytes:
+        if position in self.changed:
+            return self.changed[position]
+        return bytes(self.data[position * self.width:(position + 1) * self.width])
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"HashColumn({len(self)} hashes)"
+        return f"HashColumn({len(self)} hashes, {len(self.changed)} replaced)"
 
 
-def hashes_block(hashes: Sequence[str], width: int) -> bytes | None:
-    """Every hash one after another, as ASCII, or None when one is missing (or not of the width)."""
+# Replacements a hash column keeps beside its bytes (about 150 bytes each) before it copies them.
+_REPLACED_AT_MOST = 16_384
+
+
+def _joined(data: Buffer, width: int, changed: dict[int, bytes]) -> bytearray:
+    joined = bytearray(data)
+    for position, hashed in changed.items():
+        joined[position * width:(position + 1) * width] = hashed
+    return joined
+
+
+def hashes_block(hashes: Sequence[str], width: int) -> bytes | bytearray | None:
+    """Every hash one after another, as ASCII, or None when one is missing (or not of the width).
+    A column's own block, not a copy of it: not to be changed."""
     if isinstance(hashes, HashColumn) and hashes.width == width:
-        return None if hashes.missing() >= 0 else bytes(hashes.data)
+        return None if hashes.missing() >= 0 else hashes.block()
     block = "".join(hashes).encode("ascii", "replace")
     return block if len(block) == width * len(hashes) else None
 

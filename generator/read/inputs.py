@@ -591,7 +591,7 @@ def _known_hashes_bytes(known: KnownHashes) -> bytes:
                            known.heard))
     block = paths.block()
     return b"".join(((_HASHES_FORMAT + "\n").encode(), _SIZES.pack(len(small), len(paths), len(block), _HASH_WIDTH),
-                     small, paths.starts.tobytes(), known.stamps.tobytes(), block, bytes(hashes.data)))
+                     small, paths.starts.tobytes(), known.stamps.tobytes(), block, hashes.block()))
 
 
 def _with_journal(known: KnownHashes, identity: tuple[int, int, int],
