@@ -50,11 +50,11 @@ def main() -> None:
         saved = time.perf_counter()
         changed = changed_since_built(args.site, SimpleNamespace(inputs=built_from), inputs) if built_from else None
         compared = time.perf_counter()
-        save_built_hashes(args.site, inputs)
+        save_built_hashes(args.site, inputs, changed)
         done = time.perf_counter()
         built_from = inputs.digest
         print(f"scan {scanned - started:.3f} s, save known hashes {saved - scanned:.3f} s, "
-              f"changed since built {compared - saved:.3f} s ({'-' if changed is None else len(changed)} files), "
+              f"changed since built {compared - saved:.3f} s ({'-' if changed is None else len(changed.positions)} files), "
               f"save built hashes {done - compared:.3f} s; in all {done - started:.3f} s "
               f"(largest {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB)", flush=True)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from .build import BuildReport, RenderedSite, about_to_change, local_time, planned, record_build
 from .config import BuildOptions, Config
 from .errors import BuildFailed, SiteError
-from .read.inputs import LastBuild, ScannedInputs, changed_since_built, save_built_hashes
+from .read.inputs import LastBuild, ScannedInputs, SinceBuilt, changed_since_built, save_built_hashes
 from .search.cache import ShardCache
 from .write.cache import ContentCache, cache_file
 from .write.output import write_output
@@ -39,7 +39,8 @@ def build_edit(site_dir: Path, output_dir: Path, options: BuildOptions, now: dat
     try:
         damaged = f"the site store {store.path} is damaged; building the whole site"
         try:
-            rendered, sources, edited, entries = _render_edit(store, options, now, config, inputs, last)
+            since = changed_since_built(config.site_dir, last, inputs)
+            rendered, sources, edited, entries = _render_edit(store, options, now, config, inputs, last, since)
         except StoreDamaged:
             return None, damaged
         if rendered is None or not output_as_left():
@@ -61,7 +62,7 @@ def build_edit(site_dir: Path, output_dir: Path, options: BuildOptions, now: dat
         store.update(sources, edited, inputs.digest, store.next_change, cache_state)
     except Exception:  # noqa: BLE001 - the store is a shortcut: without it the next build is whole
         store.path.unlink(missing_ok=True)
-    save_built_hashes(site_dir, inputs)
+    save_built_hashes(site_dir, inputs, since)
     record_build(site_dir, output_dir, inputs, rendered, report, heard)
     return BuildReport(output_dir, rendered.articles, rendered.pages, rendered.bodies_rendered, report.rendered,
                        report.written, report.unchanged, report.removed, time.perf_counter() - started,
@@ -70,14 +71,14 @@ def build_edit(site_dir: Path, output_dir: Path, options: BuildOptions, now: dat
 
 
 def _render_edit(store, options: BuildOptions, now: datetime, config: Config, inputs: ScannedInputs,
-                 last: LastBuild) -> tuple[RenderedSite | None, tuple, dict, dict]:
+                 last: LastBuild, since: SinceBuilt | None) -> tuple[RenderedSite | None, tuple, dict, dict]:
     """render() for _edit: the edited files found by their digests, planned around them alone."""
     from .read.content import LinkTargets
     from .search.cache import ShardCache
     from .plan import search
     from .write.cache import BodyStore
 
-    changed = _changed_files(store, config, inputs, last)
+    changed = _changed_files(store, config, inputs, since)
     if changed is None:
         return None, (), {}, {}
     bodies = ContentCache(cache_file(config.site_dir), store=BodyStore(cache_file(config.site_dir).with_name("bodies.bin")))
@@ -94,16 +95,17 @@ def _render_edit(store, options: BuildOptions, now: datetime, config: Config, in
     return (_planned_again(rendered, store.next_change), edited.sources, by_position, edited.entries)
 
 
-def _changed_files(store, config: Config, inputs: ScannedInputs, last: LastBuild) -> list[tuple[str, str]] | None:
-    """(path, store key) of each Markdown file edited since the last good build, whose site the
-    store holds; None when the store does not hold the same files."""
+def _changed_files(store, config: Config, inputs: ScannedInputs,
+                   since: SinceBuilt | None) -> list[tuple[str, str]] | None:
+    """(path, store key) of each Markdown file edited since the last good build (as
+    changed_since_built found them, if it could), whose site the store holds; None when the store
+    does not hold the same files."""
     from .read.content import source_keys
 
     paths = inputs.markdown_files
     key = source_keys(config.content_dir)
-    positions = changed_since_built(config.site_dir, last, inputs)
-    if positions is not None:
-        return [(paths[position], key(paths[position])) for position in positions]
+    if since is not None:
+        return [(paths[position], key(paths[position])) for position in since.positions]
     return _changed_by_store(store, inputs, list(map(key, paths)))
 
 

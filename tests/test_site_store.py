@@ -20,6 +20,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+import zlib
 from pathlib import Path
 
 from conftest import article, snapshot
@@ -472,6 +473,35 @@ def test_an_edit_is_found_the_same_with_and_without_the_record_of_the_last_build
     assert "Second edit." in read(site, B)
     assert_same_as_cold(site, cold(site))
     assert record.is_file(), "and that build recorded its hashes again"
+
+
+def test_an_edits_build_writes_the_changed_hashes_into_the_record_in_place(site, run, cold):
+    # At a million files the record is 64 MB: an edit's build writes the edited file's hash and the
+    # header where they are, in the same file, and the record then holds what a whole build's would.
+    record = built_hashes_file(site)
+    inode = record.stat().st_ino
+    for number in range(2):
+        edit_bravo(site, f" Edit number {number}.")
+        again = build(run, site)
+        assert (again.converted, again.err) == (1, "")
+        assert f"Edit number {number}." in read(site, B)
+        assert_same_as_cold(site, cold(site))
+        assert record.stat().st_ino == inode, "the record was written whole, not in place"
+        header, _, hashes = record.read_bytes().partition(b"\n")
+        assert bravo_hash(site) in hashes and len(hashes) == 64 * 6
+        assert int(header.split(b"\0")[-1]) == zlib.crc32(hashes)
+    # A whole build (a setting changed) writes it whole again, and edits after it still patch it.
+    store = store_inode(site)
+    edit(site, "config.yaml", (site / "config.yaml").read_text().replace("Test Gazette", "Test Herald"))
+    build(run, site)
+    assert store_inode(site) != store, "not a whole build"
+    header, _, hashes = record.read_bytes().partition(b"\n")
+    assert bravo_hash(site) in hashes and int(header.split(b"\0")[-1]) == zlib.crc32(hashes)
+    edit_bravo(site, " After the whole build.")
+    again = build(run, site)
+    assert (again.converted, again.err) == (1, "")
+    assert bravo_hash(site) in record.read_bytes()
+    assert_same_as_cold(site, cold(site))
 
 
 def test_a_record_of_hashes_altered_to_hide_an_edit_is_not_trusted(site, run, cold):

@@ -44,7 +44,7 @@ _RACY_NS = 2_000_000_000
 _HASHES_FORMAT = "broadsheet source hashes 5"
 # Entries changed since the known hashes were written whole, at most: then they are written whole again.
 _JOURNAL_LIMIT = 1000
-_BUILT_FORMAT = "broadsheet built hashes 1"
+_BUILT_FORMAT = "broadsheet built hashes 2"
 _HASH_WIDTH = len(digest_of(b""))  # characters of each Markdown file's hash
 
 
@@ -732,36 +732,79 @@ def built_hashes_file(site_dir: Path) -> Path:
     return site_dir / ".cache" / "broadsheet" / "last-build-hashes.bin"
 
 
-def save_built_hashes(site_dir: Path, inputs: ScannedInputs) -> None:
+@dataclass(frozen=True)
+class SinceBuilt:
+    """What changed_since_built found: the positions (in the scan's Markdown files) whose bytes
+    are not those the last good build read, and the file of that build's hashes as compared
+    (its identity and header's length), which save_built_hashes may then patch in place."""
+
+    positions: tuple[int, ...]
+    identity: tuple[int, int, int]
+    header_size: int
+
+
+def save_built_hashes(site_dir: Path, inputs: ScannedInputs, since: SinceBuilt | None = None) -> None:
     """The hash of each Markdown file as this good build read it, in the scan's order, for
     changed_since_built; written before the build's record (write_last_build), so that a record
     never names hashes that were not written. Scans between two good builds (a failed build,
-    the preview) rewrite the known hashes, not these."""
+    the preview) rewrite the known hashes, not these.
+
+    After an edit's build (since: what it compared with), only the changed hashes and the header
+    are written in place (at a million files, the whole file is 64 MB): the body first, so that
+    a build stopped between the two leaves a checksum that no longer matches, and the next
+    compares with the site store instead."""
     path = built_hashes_file(site_dir)
     body = hashes_block(inputs.known_hashes.hashes, _HASH_WIDTH)
     try:
         if body is None:
             path.unlink(missing_ok=True)  # a file with no hash: such a build is no good build anyway
             return
+        header = _built_header(inputs.digest, body)
+        if since is not None and len(header) == since.header_size and _patched(path, since, header, body):
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".tmp")
         with temporary.open("wb") as handle:  # header and body written apart: not another copy of the body
-            handle.write(f"{_BUILT_FORMAT}\0{inputs.digest}\0{zlib.crc32(body)}\n".encode())
+            handle.write(header)
             handle.write(body)
         os.replace(temporary, path)
     except OSError:
         pass  # the next edit compares with the site store's digests instead
 
 
-def changed_since_built(site_dir: Path, last: LastBuild, inputs: ScannedInputs) -> list[int] | None:
-    """The positions (in inputs.markdown_files) of the files whose bytes are not those the last
-    good build read, found by comparing this scan's hashes with that build's whole (in C), not
-    file by file: at a million files, reading the site store's digests and comparing them one by
-    one took 3.3 s. Only for a build whose context is the last one's (the same files, in the same
-    order: their names are in it). None when that build's hashes cannot be had or are damaged
-    (a checksum guards them: a change missed would leave a page stale)."""
+def _built_header(built_from: str, body: bytes | bytearray) -> bytes:
+    """The built hashes' first line: of one length for one length of digest (the checksum with
+    all its digits), so that an edit's build can write it in place."""
+    return f"{_BUILT_FORMAT}\0{built_from}\0{zlib.crc32(body):010d}\n".encode()
+
+
+def _patched(path: Path, since: SinceBuilt, header: bytes, body: bytes | bytearray) -> bool:
+    """Write the hashes at since.positions and then the header into the file changed_since_built
+    compared with, if it is still that file; False if it is not (then it is written whole)."""
+    with open(path, "r+b") as handle:
+        if _identity(os.fstat(handle.fileno())) != since.identity:
+            return False
+        view = memoryview(body)
+        for position in since.positions:
+            at = position * _HASH_WIDTH
+            handle.seek(since.header_size + at)
+            handle.write(view[at:at + _HASH_WIDTH])
+        handle.flush()
+        handle.seek(0)
+        handle.write(header)
+    return True
+
+
+def changed_since_built(site_dir: Path, last: LastBuild, inputs: ScannedInputs) -> SinceBuilt | None:
+    """The files whose bytes are not those the last good build read, found by comparing this
+    scan's hashes with that build's whole (in C), not file by file: at a million files, reading
+    the site store's digests and comparing them one by one took 3.3 s. Only for a build whose
+    context is the last one's (the same files, in the same order: their names are in it). None
+    when that build's hashes cannot be had or are damaged (a checksum guards them: a change
+    missed would leave a page stale)."""
     try:
         with open(built_hashes_file(site_dir), "rb") as handle:
+            identity = _identity(os.fstat(handle.fileno()))
             header = handle.readline()
             body = handle.read()
         name, built_from, checksum = header.decode("ascii").rstrip("\n").split("\0")
@@ -773,4 +816,4 @@ def changed_since_built(site_dir: Path, last: LastBuild, inputs: ScannedInputs) 
     count = len(inputs.known_hashes.paths)  # the scan's Markdown files, in the same order
     if now is None or not len(now) == len(body) == _HASH_WIDTH * count:
         return None
-    return _differing(now, body, 0, count, [], _HASH_WIDTH)
+    return SinceBuilt(tuple(_differing(now, body, 0, count, [], _HASH_WIDTH)), identity, len(header))
