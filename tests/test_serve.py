@@ -856,6 +856,24 @@ def test_a_save_while_the_first_build_is_finishing_is_not_lost(make_site, tmp_pa
         server.stop()
 
 
+def test_the_preview_copy_is_removed_after_the_server_stops(make_site, tmp_path):
+    # The preview is written to a scratch folder of its own; Ctrl-C leaves nothing of it behind
+    # (it is removed in the background, so that stopping a large site's preview is not slow).
+    site = make_site(ARTICLES, config=CONFIG)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    server = start_server(site, env={**os.environ, "TMPDIR": str(scratch)})
+    try:
+        server.wait_for(lambda line: line.startswith("serving http://"))
+        assert list(scratch.glob("broadsheet-serve-*/site/index.html"))
+    finally:
+        assert server.stop() == 0, server.log
+    deadline = time.monotonic() + TIMEOUT
+    while list(scratch.iterdir()):
+        assert time.monotonic() < deadline, f"left behind: {list(scratch.rglob('*'))[:5]}"
+        time.sleep(0.05)
+
+
 def test_double_slash_paths_neither_redirect_elsewhere_nor_reveal_folders(make_site, serve):
     site = make_site(ARTICLES, config=CONFIG)
     server = serve(site)
