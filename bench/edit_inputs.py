@@ -9,7 +9,9 @@ Each round runs, in this process, what a build does with its inputs before and a
 `changed_since_built` (compare with the last round's hashes) and `save_built_hashes`, and prints
 the time of each. The first two rounds change nothing; from the third, each appends a line to
 the --edit file first (and waits 1.5 s, so that its change is not "racy"). The first round after
-the daemon starts looks at every file (its first answer is "unknown").
+the daemon starts looks at every file (its first answer is "unknown"). With --cold, the page
+cache is emptied before each edit's round, as after a pause long enough for the system to let the
+site's files go: what the edit then reads from the disk is timed with it.
 
 It writes the site's `.cache/broadsheet/` known and built hashes, and appends to the edited file:
 run it on a copy of the site (its content/ may be a symbolic link to the real one's: put the
@@ -20,6 +22,7 @@ no cold build: at a million articles it runs in seconds, where the cold build ta
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 from pathlib import Path
@@ -34,6 +37,8 @@ def main() -> None:
     parser.add_argument("--site", type=Path, required=True)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--edit", type=Path, help="the Markdown file to append a line to from the third round")
+    parser.add_argument("--cold", action="store_true",
+                        help="empty the page cache before each edit's round (Linux, as root): an edit after a pause")
     args = parser.parse_args()
     config = load_config(args.site, None)
     options = BuildOptions(search=False)
@@ -43,6 +48,9 @@ def main() -> None:
             with args.edit.open("a", encoding="utf-8") as handle:
                 handle.write(f"\nAn edit, number {number}.\n")
             time.sleep(1.5)
+            if args.cold:
+                os.sync()
+                Path("/proc/sys/vm/drop_caches").write_text("3\n")
         started = time.perf_counter()
         inputs = scan_inputs(config, options, args.site / "scratch-output")
         scanned = time.perf_counter()
