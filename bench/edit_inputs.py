@@ -54,7 +54,7 @@ def main() -> None:
         started = time.perf_counter()
         inputs = scan_inputs(config, options, args.site / "scratch-output")
         scanned = time.perf_counter()
-        save_known_hashes(args.site, inputs)
+        inputs = save_known_hashes(args.site, inputs)
         saved = time.perf_counter()
         changed = changed_since_built(args.site, SimpleNamespace(inputs=built_from), inputs) if built_from else None
         compared = time.perf_counter()

@@ -110,7 +110,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
         files_left()
         raise
     notes = _setting_warnings(config)
-    save_known_hashes(site_dir, inputs)
+    inputs = save_known_hashes(site_dir, inputs)
     # The last good build is still what the site would be but for the Markdown files' bytes (no
     # setting, flag, template or file to copy changed, no scheduled article came out and no
     # article left the news sitemap's 48 hours); as_left, and its output is as it left it.

@@ -139,7 +139,7 @@ def test_the_entries_that_differ_are_found_among_stamps_and_among_hashes():
     # 8-byte numbers (inputs._differing): every changed entry, and only those, whatever byte of it.
     from array import array
 
-    from generator.read.inputs import _differing
+    from generator.read.columns import differing_entries as _differing
 
     chosen = random.Random(14)
     for _ in range(200):
@@ -154,3 +154,58 @@ def test_the_entries_that_differ_are_found_among_stamps_and_among_hashes():
             rehashed[64 * position + chosen.randint(0, 63)] ^= 1
         assert _differing(edited, stamps, 0, count, []) == changed
         assert _differing(bytes(rehashed), hashes, 0, count, [], 64) == changed
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_stamp_column_with_stamps_replaced_answers_as_the_list_of_its_stamps(seed, tmp_path):
+    """The known stamps as mapped from their file, with an edit's stamps replaced beside them:
+    each stamp, the whole block, where a stamp is, and which stamps differ from another column's,
+    as a plain list of the stamps would say."""
+    from array import array
+
+    from generator.read.columns import StampColumn
+
+    rng = random.Random(seed)
+    choices = [(1, 2, 3, 4), (-1, -1, -1, -1), (5, 6, 7, 8), (1, 2, 3, 5)]
+    expected = [rng.choice(choices) for _ in range(rng.randint(0, 12))]
+    numbers = array("q", [number for stamp in expected for number in stamp])
+    prefix = bytes(rng.randrange(256) for _ in range(rng.randint(0, 9)))  # not aligned to 8 bytes
+    (tmp_path / "stamps").write_bytes(prefix + numbers.tobytes() + b"after")
+    with open(tmp_path / "stamps", "rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    column = original = StampColumn(mapped, len(prefix), len(expected))
+    first = list(expected)
+    for _ in range(rng.randint(0, 3)):
+        if not expected:
+            break
+        changed = {rng.randrange(len(expected)): rng.choice(choices) for _ in range(rng.randint(1, 3))}
+        for position, stamp in changed.items():
+            expected[position] = stamp
+        column = column.with_stamps(changed)
+    assert len(column) == len(expected) and [column.stamp(n) for n in range(len(expected))] == expected
+    plain = StampColumn.of(array("q", [number for stamp in expected for number in stamp]))
+    assert column.block() == plain.block() and column == plain and plain == column
+    for stamp in choices:
+        assert column.positions_of(stamp) == [n for n, each in enumerate(expected) if each == stamp]
+    differing = [n for n in range(len(expected)) if expected[n] != first[n]]
+    assert column.differing(original) == differing == plain.differing(original) == original.differing(column)
+    assert (column == original) == (not differing)
+
+
+def test_discover_lists_paths_in_the_order_an_edits_scan_bisects(tmp_path):
+    # An edit's scan finds the edited file's position by bisection on its list of names
+    # (inputs._position_in_order): discover's order must be that order, whatever the names.
+    from generator.read.inputs import _position_in_order, discover
+
+    names = ["a.md", "a/b.md", "a-b.md", "a b.md", "A.md", "a0.md", "a/a/z.md", "a/a.md", "ab/c.md",
+             "é.md", "z/é/é.md", "Zebra.md", "a.markdown", "b/.hidden.md", "b/c/d/e.md", "b/c.md"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    paths, _ = discover(tmp_path, tmp_path, [])
+    assert len(paths) == len(names) - 1  # the hidden one is left out
+    assert paths == sorted(paths, key=lambda path: path.split("/"))
+    column = TextColumn.of(paths)
+    for position, path in enumerate(paths):
+        assert _position_in_order(column, path) == position == _position_in_order(tuple(paths), path)
+    assert _position_in_order(column, str(tmp_path / "nothing.md")) == -1

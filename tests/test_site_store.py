@@ -455,6 +455,20 @@ def bravo_hash(site: Path) -> bytes:
     return hashlib.sha256((site / "content/2022/bravo.md").read_bytes()).hexdigest().encode()
 
 
+def record_parts(record: Path) -> tuple[bytes, bytes, bytes]:
+    """The record's header line, its checksums (one per run of 1,024 hashes: one run here) and
+    its hashes (64 characters for each Markdown file: 5 articles, 1 page)."""
+    header, _, rest = record.read_bytes().partition(b"\n")
+    return header, rest[:4], rest[4:]
+
+
+def assert_checksums_hold(record: Path) -> None:
+    header, checksums, hashes = record_parts(record)
+    assert len(hashes) == 64 * 6
+    assert checksums == zlib.crc32(hashes).to_bytes(4, "little")
+    assert int(header.split(b"\0")[-1]) == zlib.crc32(checksums)
+
+
 def test_an_edit_is_found_the_same_with_and_without_the_record_of_the_last_builds_hashes(site, run, cold):
     record = built_hashes_file(site)
     assert record.is_file(), "a good build records the hashes it read"
@@ -487,16 +501,15 @@ def test_an_edits_build_writes_the_changed_hashes_into_the_record_in_place(site,
         assert f"Edit number {number}." in read(site, B)
         assert_same_as_cold(site, cold(site))
         assert record.stat().st_ino == inode, "the record was written whole, not in place"
-        header, _, hashes = record.read_bytes().partition(b"\n")
-        assert bravo_hash(site) in hashes and len(hashes) == 64 * 6
-        assert int(header.split(b"\0")[-1]) == zlib.crc32(hashes)
+        assert bravo_hash(site) in record_parts(record)[2]
+        assert_checksums_hold(record)
     # A whole build (a setting changed) writes it whole again, and edits after it still patch it.
     store = store_inode(site)
     edit(site, "config.yaml", (site / "config.yaml").read_text().replace("Test Gazette", "Test Herald"))
     build(run, site)
     assert store_inode(site) != store, "not a whole build"
-    header, _, hashes = record.read_bytes().partition(b"\n")
-    assert bravo_hash(site) in hashes and int(header.split(b"\0")[-1]) == zlib.crc32(hashes)
+    assert bravo_hash(site) in record_parts(record)[2]
+    assert_checksums_hold(record)
     edit_bravo(site, " After the whole build.")
     again = build(run, site)
     assert (again.converted, again.err) == (1, "")
@@ -512,14 +525,54 @@ def test_a_record_of_hashes_altered_to_hide_an_edit_is_not_trusted(site, run, co
     edit_bravo(site, " Added by the edit.")
     new_hash = bravo_hash(site)
     record = built_hashes_file(site)
-    header, _, hashes = record.read_bytes().partition(b"\n")
-    at = hashes.index(old_hash)  # one hash of 64 characters per Markdown file (5 articles, 1 page)
+    header, checksums, hashes = record_parts(record)
+    at = hashes.index(old_hash)
     assert len(hashes) == 64 * 6 and at % 64 == 0
-    record.write_bytes(header + b"\n" + hashes[:at] + new_hash + hashes[at + 64:])
+    record.write_bytes(header + b"\n" + checksums + hashes[:at] + new_hash + hashes[at + 64:])
     again = build(run, site)
     assert (again.converted, again.err) == (1, "")
     assert "Added by the edit." in read(site, B)
     assert_same_as_cold(site, cold(site))
+
+
+def test_an_edit_reads_only_the_runs_of_the_record_it_compares_and_a_damaged_run_is_found_when_read(
+        site, run, cold, monkeypatch):
+    # At a million files the record is 64 MB; after a pause an edit's build read it all back from
+    # the disk. The known hashes name which positions changed since the record was saved (their
+    # journal), so an edit compares those alone, each run of hashes (1,024; here 1) with its own
+    # checksum. A run damaged where no edit looks stays unread until an edit needs it; then its
+    # checksum refuses it and the store's digests find the edit instead.
+    from generator.read import inputs
+
+    monkeypatch.setattr(inputs, "_BUILT_RUN", 1)
+    monkeypatch.setattr(inputs, "_RACY_NS", 0)  # files count as settled at once: a scan reads only the edited
+    record = built_hashes_file(site)
+    edit_bravo(site, " First edit.")
+    assert build(run, site).converted == 1  # the record of runs of 1,024 is refused, then written whole
+    rest = record.read_bytes().partition(b"\n")[2]
+    checksums, hashes = rest[:4 * 6], rest[4 * 6:]
+    assert len(hashes) == 64 * 6 and all(
+        checksums[4 * n:4 * n + 4] == zlib.crc32(hashes[64 * n:64 * n + 64]).to_bytes(4, "little") for n in range(6))
+    delta_hash = hashlib.sha256((site / "content/2022/delta.md").read_bytes()).hexdigest().encode()
+    assert delta_hash in hashes
+    damaged = delta_hash[:10] + (b"0" if delta_hash[10:11] != b"0" else b"1") + delta_hash[11:]
+    record.write_bytes(record.read_bytes().replace(delta_hash, damaged))
+    inode = record.stat().st_ino
+
+    edit_bravo(site, " Second edit.")
+    again = build(run, site)
+    assert (again.converted, again.err) == (1, "")
+    assert "Second edit." in read(site, B)
+    assert_same_as_cold(site, cold(site))
+    assert record.stat().st_ino == inode and damaged in record.read_bytes(), \
+        "the edit's build read Delta's damaged run (it rewrote the record)"
+
+    edit(site, "content/2022/delta.md", source("delta", text=body("Delta", " Delta edited.")))
+    again = build(run, site)
+    assert (again.converted, again.err) == (1, "")
+    assert "Delta edited." in read(site, D)
+    assert_same_as_cold(site, cold(site))
+    assert record.stat().st_ino != inode and damaged not in record.read_bytes()
 
 
 def test_an_edit_before_a_failed_build_is_still_built_after_it_from_the_store(site, run, cold):

@@ -1,10 +1,11 @@
-"""Columns of strings kept as one block of bytes, each string made only when asked for.
+"""Columns of strings and stamps kept as one block of bytes, each item made only when asked for.
 
-The known hashes (inputs.py) hold a path and a hash for each Markdown file. At a million files,
-splitting them into two million strings on every build was 0.4 s, and a build with one edit
-asks for a handful of them. These columns keep the bytes as loaded (or mapped) from the file and
-answer what the scan asks of the whole column (is this the same column, is a hash missing,
-where is this path, the hashes as one block) in C, on the bytes."""
+The known hashes (inputs.py) hold a path, a stamp and a hash for each Markdown file. At a
+million files, splitting them into two million strings on every build was 0.4 s, and a build
+with one edit asks for a handful of them. These columns keep the bytes where they lie in the
+mapped file (so that the disk is read only where a build looks: after a pause, reading all of
+them back took seconds) and answer what the scan asks of the whole column (is this the same
+column, is a hash missing, which stamps differ, the hashes as one block) in C, on the bytes."""
 
 from __future__ import annotations
 
@@ -116,19 +117,27 @@ class TextColumn(Sequence[str]):
 
 class HashColumn(Sequence[str]):
     """Hashes of one width as ASCII, one after another; a missing hash ("") as that many spaces.
+    They are `count` hashes from data[base:] (all of data by default), so that a column can be
+    the part of a mapped file that holds them, read from the disk only where it is looked at.
 
     A column with a few hashes replaced keeps the bytes it was made from and the replacements
     beside them (`changed`), rather than a copy of all its bytes: an edit's scan replaces the
     journal's hashes and then the edited file's, and at a million files each copy was 64 MB.
-    `block()` joins them once, when a whole block is asked for."""
+    `block()` joins them once, when a whole block is asked for. `complete`: data's hashes are
+    known to have none missing (the file said so), so that missing() looks only at `changed`."""
 
-    __slots__ = ("data", "width", "changed", "_block")
+    __slots__ = ("data", "width", "changed", "base", "count", "complete", "_block")
 
-    def __init__(self, data: Buffer, width: int, changed: dict[int, bytes] | None = None):
+    def __init__(self, data: Buffer, width: int, changed: dict[int, bytes] | None = None, base: int = 0,
+                 count: int | None = None, complete: bool = False):
         self.data = data  # never changed after: columns made from this one may share it
         self.width = width
         self.changed = changed or {}  # position -> its hash's bytes, in place of data's
-        self._block: bytes | bytearray | None = None if self.changed else data
+        self.base = base
+        self.count = (len(data) - base) // width if count is None else count
+        self.complete = complete
+        whole = base == 0 and len(data) == self.count * width and not isinstance(data, mmap.mmap)
+        self._block: bytes | bytearray | None = data if whole and not self.changed else None  # type: ignore[assignment]
 
     @classmethod
     def of(cls, hashes: Iterable[str], width: int) -> "HashColumn":
@@ -136,24 +145,21 @@ class HashColumn(Sequence[str]):
         return cls("".join(hashed or blank for hashed in hashes).encode("ascii"), width)
 
     def __len__(self) -> int:
-        return len(self.data) // self.width
+        return self.count
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             start, stop, step = index.indices(len(self))
             if step != 1:
                 return tuple(self)[index]
-            text = self.data[start * self.width:max(start, stop) * self.width].decode("ascii", "replace")
+            text = self.data[self.base + start * self.width:self.base + max(start, stop) * self.width] \
+                .decode("ascii", "replace")
             found = [self._hash(text[at:at + self.width]) for at in range(0, len(text), self.width)]
             for position, hashed in self.changed.items():
                 if start <= position < stop:
                     found[position - start] = self._hash(hashed.decode("ascii", "replace"))
             return tuple(found)
-        position = within(index, len(self))
-        if position in self.changed:
-            return self._hash(self.changed[position].decode("ascii", "replace"))
-        at = position * self.width
-        return self._hash(self.data[at:at + self.width].decode("ascii", "replace"))
+        return self._hash(self._bytes_at(within(index, len(self))).decode("ascii", "replace"))
 
     def _hash(self, text: str) -> str:
         return "" if text[0] == " " else text
@@ -168,7 +174,10 @@ class HashColumn(Sequence[str]):
 
     def missing(self) -> int:
         """The position of the first missing hash, or -1."""
-        return next(self._found(b" " * self.width), -1)
+        blank = b" " * self.width
+        if self.complete:
+            return min((position for position, hashed in self.changed.items() if hashed == blank), default=-1)
+        return next(self._found(blank), -1)
 
     def _found(self, wanted: bytes) -> Iterator[int]:
         """The positions holding `wanted`, in order."""
@@ -176,11 +185,13 @@ class HashColumn(Sequence[str]):
         return heapq.merge(self._found_in_data(wanted), replaced)
 
     def _found_in_data(self, wanted: bytes) -> Iterator[int]:
-        at = self.data.find(wanted)
+        end = self.base + self.count * self.width
+        at = self.data.find(wanted, self.base, end)
         while at >= 0:
-            if at % self.width == 0 and at // self.width not in self.changed:
-                yield at // self.width
-            at = self.data.find(wanted, at + 1)
+            position, offset = divmod(at - self.base, self.width)
+            if offset == 0 and position not in self.changed:
+                yield position
+            at = self.data.find(wanted, at + 1, end)
 
     def with_hashes(self, changed: dict[int, str]) -> "HashColumn":
         """This column with the hashes at these positions replaced; it is left as it was. Up to
@@ -189,15 +200,23 @@ class HashColumn(Sequence[str]):
         replaced = dict(self.changed)
         for position, hashed in changed.items():
             replaced[within(position, len(self))] = (hashed or blank).encode("ascii")
-        if len(replaced) <= _REPLACED_AT_MOST:
-            return HashColumn(self.data, self.width, replaced)
-        return HashColumn(_joined(self.data, self.width, replaced), self.width)
+        column = HashColumn(self.data, self.width, replaced, self.base, self.count, self.complete)
+        return column if len(replaced) <= _REPLACED_AT_MOST else HashColumn(column.block_of(0, len(self)), self.width)
 
     def block(self) -> bytes | bytearray:
         """Every hash one after another (joined with the replacements once, then kept)."""
         if self._block is None:
-            self._block = _joined(self.data, self.width, self.changed)
+            self._block = self.block_of(0, len(self))
         return self._block
+
+    def block_of(self, start: int, stop: int) -> bytearray:
+        """The hashes from position start to stop, one after another, as a copy."""
+        stop = max(start, min(stop, len(self)))
+        joined = bytearray(self.data[self.base + start * self.width:self.base + stop * self.width])
+        for position, hashed in self.changed.items():
+            if start <= position < stop:
+                joined[(position - start) * self.width:(position - start + 1) * self.width] = hashed
+        return joined
 
     def __eq__(self, other: object) -> bool:
         if other is self:
@@ -205,7 +224,7 @@ class HashColumn(Sequence[str]):
         if isinstance(other, HashColumn):
             if self.width != other.width or len(self) != len(other):
                 return False
-            if self.data is other.data:  # the same bytes: only the replacements can differ
+            if self.data is other.data and self.base == other.base:  # the same bytes: only the replacements can differ
                 return all(self._bytes_at(position) == other._bytes_at(position)
                            for position in self.changed.keys() | other.changed.keys())
             # bytes and bytearrays compare in C, without a copy; a map does not
@@ -217,7 +236,8 @@ class HashColumn(Sequence[str]):
     def _bytes_at(self, position: int) -> bytes:
         if position in self.changed:
             return self.changed[position]
-        return bytes(self.data[position * self.width:(position + 1) * self.width])
+        at = self.base + position * self.width
+        return bytes(self.data[at:at + self.width])
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -225,15 +245,98 @@ class HashColumn(Sequence[str]):
         return f"HashColumn({len(self)} hashes, {len(self.changed)} replaced)"
 
 
+class StampColumn:
+    """Stamps of four 8-byte numbers each (see inputs.KnownHashes), `count` of them from
+    data[base:], with some replaced (`changed`) as in a HashColumn: a column of a mapped file is
+    read from the disk only where it is looked at, and an edit replaces a few stamps without a
+    copy of them all (32 MB at a million files)."""
+
+    __slots__ = ("data", "base", "numbers", "changed")
+
+    def __init__(self, data: Buffer, base: int = 0, count: int | None = None,
+                 changed: dict[int, tuple[int, ...]] | None = None):
+        count = (len(data) - base) // _STAMP_BYTES if count is None else count
+        self.data = data  # never changed after: columns made from this one share it
+        self.base = base
+        self.numbers = memoryview(data)[base:base + count * _STAMP_BYTES].cast("q")  # a view: nothing copied
+        self.changed = changed or {}  # position -> its stamp, in place of data's
+
+    @classmethod
+    def of(cls, numbers: array) -> "StampColumn":
+        return cls(numbers.tobytes())
+
+    def __len__(self) -> int:
+        return len(self.numbers) // 4
+
+    def stamp(self, position: int) -> tuple[int, ...]:
+        found = self.changed.get(position)
+        if found is not None:
+            return found
+        at = 4 * within(position, len(self))
+        return tuple(self.numbers[at:at + 4])
+
+    def with_stamps(self, changed: dict[int, tuple[int, ...]]) -> "StampColumn":
+        """This column with the stamps at these positions replaced; it is left as it was."""
+        replaced = dict(self.changed)
+        for position, stamp in changed.items():
+            replaced[within(position, len(self))] = tuple(stamp)
+        return StampColumn(self.data, self.base, len(self), replaced)
+
+    def block(self) -> bytes:
+        """Every stamp's numbers, one after another, as bytes (for a file)."""
+        if not self.changed:
+            return self.numbers.tobytes()
+        numbers = array("q", self.numbers)
+        for position, stamp in self.changed.items():
+            numbers[4 * position:4 * position + 4] = array("q", stamp)
+        return numbers.tobytes()
+
+    def differing(self, other: "StampColumn") -> list[int]:
+        """The positions whose stamps differ from other's (a column of the same length): only the
+        replacements looked at when both share their numbers, else halves compared in C."""
+        if self._shares_numbers(other):
+            return sorted(position for position in self.changed.keys() | other.changed.keys()
+                          if self.stamp(position) != other.stamp(position))
+        mine, theirs = (column.numbers if not column.changed else memoryview(column.block()).cast("q")
+                        for column in (self, other))
+        return differing_entries(mine, theirs, 0, len(self), [], 4)
+
+    def _shares_numbers(self, other: "StampColumn") -> bool:
+        return self.data is other.data and self.base == other.base and len(self) == len(other)
+
+    def positions_of(self, stamp: tuple[int, ...]) -> list[int]:
+        """The positions holding this stamp: data's bytes searched (in C), and the replacements."""
+        pattern, end = array("q", stamp).tobytes(), self.base + len(self.numbers) * 8
+        found = []
+        at = self.data.find(pattern, self.base, end)
+        while at >= 0:
+            position, offset = divmod(at - self.base, _STAMP_BYTES)
+            if offset == 0 and position not in self.changed:
+                found.append(position)
+            at = self.data.find(pattern, at + 8, end)
+        return sorted(found + [position for position, kept in self.changed.items() if kept == tuple(stamp)])
+
+    def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
+        if not isinstance(other, StampColumn) or len(self) != len(other):
+            return False
+        if self._shares_numbers(other):
+            return all(self.stamp(position) == other.stamp(position)
+                       for position in self.changed.keys() | other.changed.keys())
+        return not self.differing(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"StampColumn({len(self)} stamps, {len(self.changed)} replaced)"
+
+
+_STAMP_BYTES = 32
+
+
 # Replacements a hash column keeps beside its bytes (about 150 bytes each) before it copies them.
 _REPLACED_AT_MOST = 16_384
-
-
-def _joined(data: Buffer, width: int, changed: dict[int, bytes]) -> bytearray:
-    joined = bytearray(data)
-    for position, hashed in changed.items():
-        joined[position * width:(position + 1) * width] = hashed
-    return joined
 
 
 def hashes_block(hashes: Sequence[str], width: int) -> bytes | bytearray | None:
@@ -243,6 +346,32 @@ def hashes_block(hashes: Sequence[str], width: int) -> bytes | bytearray | None:
         return None if hashes.missing() >= 0 else hashes.block()
     block = "".join(hashes).encode("ascii", "replace")
     return block if len(block) == width * len(hashes) else None
+
+
+def differing_entries(now: array | bytes | bytearray | memoryview, then: array | bytes | bytearray | memoryview,
+                      start: int, end: int, found: list[int], width: int = 4) -> list[int]:
+    """found, with the positions from start to end whose entries (`width` items each: a stamp's
+    four numbers, a hash's characters) differ between now and then: halves compared whole (in C),
+    down to the entries that differ, so that an edit of one file among 100,000 costs a few
+    milliseconds, not a loop over all of them."""
+    # Compared as views of 8-byte numbers: a slice of an array or of bytes is a copy (at a million
+    # files, the halves copied came to 400 MB per edit), and a view of single bytes compares them
+    # one at a time. An entry is 32 bytes (a stamp) or 64 (a hash's characters).
+    scale = memoryview(now).itemsize * width // 8
+    return _differing_views(memoryview(now).cast("B").cast("q"), memoryview(then).cast("B").cast("q"),
+                            start, end, found, scale)
+
+
+def _differing_views(now: memoryview, then: memoryview, start: int, end: int, found: list[int],
+                     width: int) -> list[int]:
+    if now[width * start:width * end] != then[width * start:width * end]:
+        if end - start == 1:
+            found.append(start)
+        else:
+            middle = (start + end) // 2
+            _differing_views(now, then, start, middle, found, width)
+            _differing_views(now, then, middle, end, found, width)
+    return found
 
 
 def within(index: int, count: int) -> int:

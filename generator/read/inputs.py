@@ -10,6 +10,7 @@ is how a build of an unchanged 10,000-article site finishes in a fraction of a s
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import hashlib
@@ -34,17 +35,17 @@ from ..config import Config
 from ..errors import BuildFailed, SiteError
 from ..write.cache import digest as digest_of
 from .authors import authors_file
-from .columns import HashColumn, TextColumn, hashes_block
+from .columns import HashColumn, StampColumn, TextColumn, differing_entries, hashes_block
 from .watched import ask
 
 # Libraries whose upgrade can change the output: a new version is a new install of their files.
 _LIBRARIES = ("markdown", "jinja2", "markupsafe", "yaml", "babel", "PIL", "pagefind_bin")
 # A file changed less than this before a scan may change again with the same times (see scan_inputs).
 _RACY_NS = 2_000_000_000
-_HASHES_FORMAT = "broadsheet source hashes 5"
+_HASHES_FORMAT = "broadsheet source hashes 6"
 # Entries changed since the known hashes were written whole, at most: then they are written whole again.
 _JOURNAL_LIMIT = 1000
-_BUILT_FORMAT = "broadsheet built hashes 2"
+_BUILT_FORMAT = "broadsheet built hashes 3"
 _HASH_WIDTH = len(digest_of(b""))  # characters of each Markdown file's hash
 
 
@@ -68,6 +69,13 @@ class ScannedInputs:
     markdown_digests: "MarkdownDigests | None" = None
     markdown_digests_kept: bool = False
     known_file: tuple[tuple[int, int, int], int] | None = None
+    # The position each entry of that file's journal changed (-1 for the watch daemon's token),
+    # and the positions this scan read again: with them the last build's hashes need be compared
+    # only where these say (changed_since_built).
+    journaled: tuple[int, ...] = ()
+    read_again: tuple[int, ...] = ()
+    # The known-hashes file as save_known_hashes left it (its identity and journal's length).
+    saved_as: tuple[tuple[int, int, int], int] | None = None
 
     @functools.cached_property
     def source_digests(self) -> dict[str, str]:
@@ -89,7 +97,7 @@ class KnownHashes:
     no stamp changed are then a few comparisons of whole arrays instead of 100,000 lookups."""
 
     paths: Sequence[str]  # a tuple, or as loaded a TextColumn (see columns.py)
-    stamps: array  # of "q": 4 per path
+    stamps: StampColumn
     hashes: Sequence[str]  # a tuple or a HashColumn; "" where there is no hash (a file that could not be read)
     # The content's folders as that scan listed them, each with its stamp (modification and change
     # times, inode: 3 numbers each), and the files other than Markdown it found in them: while
@@ -101,14 +109,17 @@ class KnownHashes:
     # The watch daemon's token (read/watched.py) from before this scan looked at any file: a
     # file it has not heard change since is as this scan found it. "": none.
     heard: str = ""
+    # The positions whose stamp is NOT_TRUSTED, when known (kept in the file, so that an edit's
+    # scan need not search all stamps for them); None: to be searched for.
+    not_trusted: tuple[int, ...] | None = None
 
-    def stamp(self, index: int) -> array:
-        return self.stamps[4 * index:4 * index + 4]
+    def stamp(self, index: int) -> tuple[int, ...]:
+        return self.stamps.stamp(index)
 
 
 NOT_TRUSTED = (-1, -1, -1, -1)  # no file has this stamp: no size is negative
 _UNSEEN = (-2, -2, -2, -2)  # the stamp of a file that cannot be looked at: never kept, never equal to one kept
-_NONE_KNOWN = KnownHashes((), array("q"), ())
+_NONE_KNOWN = KnownHashes((), StampColumn(b""), (), not_trusted=())
 
 
 @dataclass(frozen=True)
@@ -140,7 +151,7 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
     a scan is "racy" (a second write within the clock's resolution would leave its times as
     they were), so its hash is not kept for the next scan to trust."""
     problems: list[SiteError] = []
-    known, on_disk = _read_known_hashes(config.site_dir)
+    known, on_disk, journaled = _read_known_hashes(config.site_dir)
     heard = ask(config.site_dir, config.content_dir, known.heard)  # before any file is looked at
     listed = _listing_if_unchanged(known, config.content_dir)
     if listed is not None:
@@ -156,7 +167,7 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
     # The known paths themselves when the listing is as known (a column: see columns.py).
     paths = markdown_files if isinstance(markdown_files, (tuple, TextColumn)) else tuple(markdown_files)
     reported = heard.changed if heard is not None and paths is known.paths and known.heard else None
-    stamps = _stamps(paths) if reported is None else _stamps_where_changed(paths, known.stamps, reported,
+    stamps = _stamps(paths) if reported is None else _stamps_where_changed(paths, known, reported,
                                                                            str(config.content_dir))
     hashes, again = _hashes(paths, stamps, known)
     found = _trusted_next(paths, stamps, hashes, again, known)
@@ -184,7 +195,7 @@ def scan_inputs(config: Config, options: object, output_dir: Path) -> ScannedInp
     return ScannedInputs(paths, tuple(other_files), hashes, tuple(problems),
                          digest.hexdigest() + theme if theme else "", context.hexdigest() + theme if theme else "",
                          found, found != known, journal, markdown if "" not in hashes else None,
-                         kept is not None and not again, on_disk)
+                         kept is not None and not again, on_disk, journaled, tuple(again))
 
 
 _CHUNK = 2048  # Markdown files per digested run: an edit digests again the runs it changed, not all
@@ -263,7 +274,7 @@ def _keep_markdown_digests(site_dir: Path, known_file: tuple[tuple[int, int, int
         pass
 
 
-def _stamps(paths: Sequence[str]) -> array:
+def _stamps(paths: Sequence[str]) -> StampColumn:
     """Each file's stamp (see KnownHashes), _UNSEEN for one that cannot be looked at."""
     stamps = array("q")
     try:
@@ -272,7 +283,7 @@ def _stamps(paths: Sequence[str]) -> array:
     except OSError:  # gone since it was found, or not readable: one at a time from there
         for path in paths[len(stamps) // 4:]:
             stamps.extend(_stamp_of(path))
-    return stamps
+    return StampColumn.of(stamps)
 
 
 def _stamp_of(path: str) -> tuple[int, int, int, int]:
@@ -284,53 +295,62 @@ def _stamp_of(path: str) -> tuple[int, int, int, int]:
     return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
-def _stamps_where_changed(paths: Sequence[str], known: array, reported: frozenset[str], content_dir: str) -> array:
+def _stamps_where_changed(paths: Sequence[str], known: KnownHashes, reported: frozenset[str],
+                          content_dir: str) -> StampColumn:
     """_stamps, for a scan the watch daemon told what changed (paths relative to the content
     folder): the known stamps, with those of the Markdown files reported (and of those whose
     hash was not trusted) looked at again. Other paths reported (folders, images) are not among
     `paths`: the listing's folder stamps and the other files' stamps see to them."""
-    stamps = array("q", known)
     edited = [f"{content_dir}{os.sep}{relative}" for relative in reported if relative.endswith((".md", ".markdown"))]
     positions = (_positions_of(paths, edited) if edited else []) + _not_trusted(known)
-    for index in positions:
-        stamps[4 * index:4 * index + 4] = array("q", _stamp_of(paths[index]))
-    return stamps
+    return known.stamps.with_stamps({index: _stamp_of(paths[index]) for index in positions})
 
 
 def _positions_of(paths: Sequence[str], wanted: list[str]) -> list[int]:
-    """Where each wanted path is in paths (those that are): a few looked for one by one, more
-    through a mapping of all (a tenth of a second at a million paths)."""
+    """Where each wanted path is in paths (those that are): a few looked for by bisection (the
+    paths are in discover's order), more through a mapping of all (a tenth of a second at a
+    million paths)."""
     if len(wanted) <= 8:
         found = []
         for path in wanted:
-            try:
-                found.append(paths.index(path))
-            except ValueError:
-                pass
+            at = _position_in_order(paths, path)
+            if at >= 0:
+                found.append(at)
         return found
     position = {path: index for index, path in enumerate(paths)}
     return [position[path] for path in wanted if path in position]
 
 
-def _not_trusted(stamps: array) -> list[int]:
-    """The positions whose stamp is NOT_TRUSTED, found by searching the array's bytes (in C)."""
-    data, pattern, width = stamps.tobytes(), array("q", NOT_TRUSTED).tobytes(), 4 * stamps.itemsize
-    found, at = [], data.find(pattern)
-    while at >= 0:
-        if at % width == 0:
-            found.append(at // width)
-        at = data.find(pattern, at + stamps.itemsize)
-    return found
+def _position_in_order(paths: Sequence[str], path: str) -> int:
+    """Where path is in paths, or -1. discover lists each folder's entries sorted by name and a
+    folder's files where its name falls, so its paths are in the order of their lists of names:
+    a bisection looks at about twenty of a million paths (searching their bytes read all of them,
+    90 MB at a million files, from the disk after a pause). Paths in another order (a file
+    damaged) are searched for instead."""
+    at = bisect.bisect_left(paths, path.split(os.sep), key=lambda each: each.split(os.sep))
+    if at < len(paths) and paths[at] == path:
+        return at
+    try:
+        return paths.index(path)
+    except ValueError:
+        return -1
 
 
-def _hashes(paths: Sequence[str], stamps: array, known: KnownHashes) -> tuple[Sequence[str], list[int]]:
+def _not_trusted(known: KnownHashes) -> list[int]:
+    """The positions whose stamp is NOT_TRUSTED: as the file kept them, else searched for."""
+    if known.not_trusted is not None:
+        return list(known.not_trusted)
+    return known.stamps.positions_of(NOT_TRUSTED)
+
+
+def _hashes(paths: Sequence[str], stamps: StampColumn, known: KnownHashes) -> tuple[Sequence[str], list[int]]:
     """The hash of each file's bytes, and the positions of those read again: the known hash where
     the file's stamp is as known (as git does), else the file is read and hashed ("" for one that
     cannot be read)."""
     if paths == known.paths:
         if stamps == known.stamps:
             return known.hashes, []  # nothing changed: the usual case, seen in two comparisons
-        again = _differing(stamps, known.stamps, 0, len(paths), [])
+        again = stamps.differing(known.stamps)
         return _with_hashes(known.hashes, {index: _hash_of(paths[index]) for index in again}), again
     # Files added, removed or renamed: each looked up by its path.
     position = {path: index for index, path in enumerate(known.paths)}
@@ -338,7 +358,7 @@ def _hashes(paths: Sequence[str], stamps: array, known: KnownHashes) -> tuple[Se
     hashes, again = [], []
     for index, path in enumerate(paths):
         known_index = position.get(path, -1)
-        if known_index >= 0 and stamps[4 * index:4 * index + 4] == known.stamp(known_index):
+        if known_index >= 0 and stamps.stamp(index) == known.stamp(known_index):
             hashes.append(known_hashes[known_index])
         else:
             hashes.append(_hash_of(path))
@@ -355,33 +375,7 @@ def _hash_of(path: str) -> str:
         return ""
 
 
-def _differing(now: array | bytes, then: array | bytes, start: int, end: int, found: list[int],
-               width: int = 4) -> list[int]:
-    """found, with the positions from start to end whose entries (`width` items each: a stamp's
-    four numbers, a hash's characters) differ between now and then: halves compared whole (in C),
-    down to the entries that differ, so that an edit of one file among 100,000 costs a few
-    milliseconds, not a loop over all of them."""
-    # Compared as views of 8-byte numbers: a slice of an array or of bytes is a copy (at a million
-    # files, the halves copied came to 400 MB per edit), and a view of single bytes compares them
-    # one at a time. An entry is 32 bytes (a stamp) or 64 (a hash's characters).
-    scale = memoryview(now).itemsize * width // 8
-    return _differing_views(memoryview(now).cast("B").cast("q"), memoryview(then).cast("B").cast("q"),
-                            start, end, found, scale)
-
-
-def _differing_views(now: memoryview, then: memoryview, start: int, end: int, found: list[int],
-                     width: int) -> list[int]:
-    if now[width * start:width * end] != then[width * start:width * end]:
-        if end - start == 1:
-            found.append(start)
-        else:
-            middle = (start + end) // 2
-            _differing_views(now, then, start, middle, found, width)
-            _differing_views(now, then, middle, end, found, width)
-    return found
-
-
-def _trusted_next(paths: Sequence[str], stamps: array, hashes: Sequence[str], again: list[int],
+def _trusted_next(paths: Sequence[str], stamps: StampColumn, hashes: Sequence[str], again: list[int],
                   known: KnownHashes) -> KnownHashes:
     """What the next scan may trust: every hash but those of the files read again (`again`) that
     changed in the second before this scan, which are "racy" (a second write within the clock's
@@ -389,12 +383,15 @@ def _trusted_next(paths: Sequence[str], stamps: array, hashes: Sequence[str], ag
     if paths == known.paths and not again:
         return known
     settled_before = time.time_ns() - _RACY_NS
-    kept = array("q", stamps)
+    racy = {}
     for index in again:
-        size, modified, changed, _inode = stamps[4 * index:4 * index + 4]
+        size, modified, changed, _inode = stamps.stamp(index)
         if not hashes[index] or size < 0 or changed >= settled_before or modified >= settled_before:
-            kept[4 * index:4 * index + 4] = array("q", NOT_TRUSTED)
-    return KnownHashes(paths, kept, hashes)
+            racy[index] = NOT_TRUSTED
+    not_trusted = None
+    if paths is known.paths and known.not_trusted is not None:  # the same positions: those read again are settled
+        not_trusted = tuple(sorted(set(known.not_trusted).difference(again).union(racy)))
+    return KnownHashes(paths, stamps.with_stamps(racy), hashes, not_trusted=not_trusted)
 
 
 def _listing_if_unchanged(known: KnownHashes, content_dir: Path) -> tuple[Sequence[str], tuple[str, ...]] | None:
@@ -540,25 +537,29 @@ def _identity(status: os.stat_result) -> tuple[int, int, int]:
     return status.st_ino, status.st_size, status.st_mtime_ns
 
 
-def _read_known_hashes(site_dir: Path) -> tuple[KnownHashes, tuple[tuple[int, int, int], int] | None]:
+def _read_known_hashes(site_dir: Path) -> tuple[KnownHashes, tuple[tuple[int, int, int], int] | None,
+                                                tuple[int, ...]]:
     """The hashes the last scan may trust (none when the file is missing or damaged), with the
-    file's identity and how many entries its journal changed (None: write it whole next)."""
+    file's identity and how many entries its journal changed (None: write it whole next), and
+    the position each entry changed (-1: a token)."""
     try:
         with open(_known_hashes_file(site_dir), "rb") as handle:
             identity = _identity(os.fstat(handle.fileno()))
-            # Mapped, not read: of the paths, an edit's build looks at a few (see columns.py).
+            # Mapped, not read: an edit's build looks at a few of its paths, stamps and hashes
+            # (see columns.py), and reads only those pages from the disk.
             data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         known = _known_hashes_in(data)
         if known is not None:
             return _with_journal(known, identity, _journal_file(site_dir))
     except (OSError, ValueError, EOFError, TypeError, AttributeError, struct.error):
         pass
-    return _NONE_KNOWN, None
+    return _NONE_KNOWN, None, ()
 
 
 # The known-hashes file: _HASHES_FORMAT's line, then the sizes of its parts (_SIZES), the small
 # parts (marshal), the paths' starts and the stamps (arrays of "q"), the paths (a TextColumn's
-# block) and the hashes (a HashColumn's bytes).
+# block) and the hashes (a HashColumn's bytes). All but the small parts are used where they lie
+# in the mapped file, not copied: a copy reads every page (200 MB at a million files).
 _SIZES = struct.Struct("<4q")  # the small parts' bytes, files, the paths' bytes, a hash's width
 
 
@@ -568,70 +569,77 @@ def _known_hashes_in(data: mmap.mmap | bytes) -> KnownHashes | None:
         return None
     small_size, count, paths_size, width = _SIZES.unpack_from(data, len(head))
     at = len(head) + _SIZES.size
-    folders, folder_stamps, other_files, heard = marshal.loads(data[at:at + small_size])
+    folders, folder_stamps, other_files, heard, not_trusted, complete = marshal.loads(data[at:at + small_size])
     at += small_size
-    starts, stamps = array("q"), array("q")
-    starts.frombytes(data[at:at + 8 * (count + 1)])
+    starts = memoryview(data)[at:at + 8 * (count + 1)].cast("q")
     at += 8 * (count + 1)
-    stamps.frombytes(data[at:at + 32 * count])
+    stamps = StampColumn(data, at, count)
     at += 32 * count
     paths = TextColumn(data, starts, at)
-    hashes = HashColumn(bytes(data[at + paths_size:at + paths_size + width * count]), width)
-    if not (len(paths) == len(hashes) == count and (not count or starts[-1] == paths_size)
+    hashes = HashColumn(data, width, base=at + paths_size, count=count, complete=complete is True)
+    if not (len(paths) == len(hashes) == len(stamps) == count and (not count or starts[-1] == paths_size)
             and at + paths_size + width * count == len(data) and width == _HASH_WIDTH):
         return None
     return KnownHashes(paths, stamps, hashes, _split(folders), array("q", folder_stamps), _split(other_files),
-                       str(heard))
+                       str(heard), tuple(array("q", not_trusted)))
 
 
 def _known_hashes_bytes(known: KnownHashes) -> bytes:
     paths = known.paths if isinstance(known.paths, TextColumn) else TextColumn.of(known.paths)
     hashes = known.hashes if isinstance(known.hashes, HashColumn) else HashColumn.of(known.hashes, _HASH_WIDTH)
     small = marshal.dumps(("\0".join(known.folders), known.folder_stamps.tobytes(), "\0".join(known.other_files),
-                           known.heard))
+                           known.heard, array("q", _not_trusted(known)).tobytes(), hashes.missing() < 0))
     block = paths.block()
     return b"".join(((_HASHES_FORMAT + "\n").encode(), _SIZES.pack(len(small), len(paths), len(block), _HASH_WIDTH),
-                     small, paths.starts.tobytes(), known.stamps.tobytes(), block, hashes.block()))
+                     small, paths.starts.tobytes(), known.stamps.block(), block, hashes.block()))
 
 
 def _with_journal(known: KnownHashes, identity: tuple[int, int, int],
-                  journal: Path) -> tuple[KnownHashes, tuple[tuple[int, int, int], int] | None]:
-    """known with the entries its journal changed since it was written whole. A journal of another
-    file is not used; of one cut short or damaged, the entries before the damage are (the files
-    of the others are read again), and it is not added to: the next save writes all of them."""
+                  journal: Path) -> tuple[KnownHashes, tuple[tuple[int, int, int], int] | None, tuple[int, ...]]:
+    """known with the entries its journal changed since it was written whole, and the position
+    each entry changed (-1: a token). A journal of another file is not used; of one cut short or
+    damaged, the entries before the damage are (the files of the others are read again), and it
+    is not added to: the next save writes all of them."""
     records: list = []
     whole = True  # every entry read as written: the journal can be added to
     try:
         with open(journal, "rb") as handle:
             if marshal.load(handle) != (_HASHES_FORMAT, identity):
-                return known, None
+                return known, None, ()
             while handle.peek(1):
                 records.append(marshal.load(handle))
     except FileNotFoundError:
-        return known, (identity, 0)
+        return known, (identity, 0), ()
     except (OSError, ValueError, EOFError, TypeError):
         whole = False  # the entries before the damage still hold
-    stamps, heard = array("q", known.stamps), known.heard
+    heard, positions = known.heard, []
+    stamps: dict[int, tuple[int, ...]] = {}
     hashes: dict[int, str] = {}
     for record in records:
         if type(record) is str:  # the watch daemon's token, after the entries saved with it
             heard = record
+            positions.append(-1)
             continue
         try:
             position, path, stamp, hashed = record
             if not (type(position) is int and 0 <= position < len(known.hashes) and known.paths[position] == path
                     and type(hashed) is str and len(hashed) in (0, _HASH_WIDTH) and hashed.isascii()
-                    and len(stamp) == 4):
+                    and len(stamp) == 4 and all(type(number) is int and -2**63 <= number < 2**63 for number in stamp)):
                 raise ValueError(record)
-            stamps[4 * position:4 * position + 4] = array("q", stamp)
-        except (ValueError, TypeError, OverflowError):
+        except (ValueError, TypeError):
             whole = False
             break
-        hashes[position] = hashed
-    if not records:
-        return known, (identity, 0) if whole else None
-    return (dataclasses.replace(known, stamps=stamps, hashes=_with_hashes(known.hashes, hashes), heard=heard),
-            (identity, len(records)) if whole else None)
+        stamps[position], hashes[position] = tuple(stamp), hashed
+        positions.append(position)
+    if not positions:
+        return known, (identity, 0) if whole else None, ()
+    not_trusted = known.not_trusted
+    if not_trusted is not None:
+        marked = {position for position, stamp in stamps.items() if stamp == NOT_TRUSTED}
+        not_trusted = tuple(sorted(set(not_trusted).difference(stamps).union(marked)))
+    return (dataclasses.replace(known, stamps=known.stamps.with_stamps(stamps),
+                                hashes=_with_hashes(known.hashes, hashes), heard=heard, not_trusted=not_trusted),
+            (identity, len(positions)) if whole else None, tuple(positions))
 
 
 def _with_hashes(hashes: Sequence[str], changed: dict[int, str]) -> Sequence[str]:
@@ -648,15 +656,16 @@ def _split(joined: str) -> tuple[str, ...]:
     return tuple(joined.split("\0")) if joined else ()
 
 
-def save_known_hashes(site_dir: Path, inputs: ScannedInputs) -> None:
+def save_known_hashes(site_dir: Path, inputs: ScannedInputs) -> ScannedInputs:
     """The known hashes for the next scan: the entries read again added to the journal of the file
     this scan read (at a million files, writing them all took 0.8 s), or written whole when the
     files or folders changed, or the journal is long. Then the Markdown files' digests, for the
-    known hashes as saved."""
+    known hashes as saved. Returns inputs with the file as saved (`saved_as`)."""
     saved = _save_known_hashes(site_dir, inputs) if inputs.known_hashes_changed else inputs.known_file
     if saved is not None and inputs.markdown_digests is not None \
             and (inputs.known_hashes_changed or not inputs.markdown_digests_kept):
         _keep_markdown_digests(site_dir, saved, inputs.markdown_digests)
+    return dataclasses.replace(inputs, saved_as=saved)
 
 
 def _save_known_hashes(site_dir: Path, inputs: ScannedInputs) -> tuple[tuple[int, int, int], int] | None:
@@ -732,15 +741,26 @@ def built_hashes_file(site_dir: Path) -> Path:
     return site_dir / ".cache" / "broadsheet" / "last-build-hashes.bin"
 
 
+# The built hashes' file: a header line (_built_header), a table of the checksums (crc32, 4 bytes
+# each) of each run of _BUILT_RUN hashes, then every hash one after another. A run's checksum
+# guards the hashes an edit compares and patches, so that neither reads the whole file (64 MB at
+# a million files); the header's guards the table, and names the known-hashes file (identity
+# and journal's length) that held the same hashes when the build saved them.
+_BUILT_RUN = 1024
+_NO_KNOWN_FILE = ((0, 0, 0), 0)  # ino 0 is no file's
+
+
 @dataclass(frozen=True)
 class SinceBuilt:
     """What changed_since_built found: the positions (in the scan's Markdown files) whose bytes
     are not those the last good build read, and the file of that build's hashes as compared
-    (its identity and header's length), which save_built_hashes may then patch in place."""
+    (its identity, header line's length and checksums), which save_built_hashes may then patch
+    in place."""
 
     positions: tuple[int, ...]
     identity: tuple[int, int, int]
     header_size: int
+    checksums: bytes = b""
 
 
 def save_built_hashes(site_dir: Path, inputs: ScannedInputs, since: SinceBuilt | None = None) -> None:
@@ -749,71 +769,139 @@ def save_built_hashes(site_dir: Path, inputs: ScannedInputs, since: SinceBuilt |
     never names hashes that were not written. Scans between two good builds (a failed build,
     the preview) rewrite the known hashes, not these.
 
-    After an edit's build (since: what it compared with), only the changed hashes and the header
-    are written in place (at a million files, the whole file is 64 MB): the body first, so that
-    a build stopped between the two leaves a checksum that no longer matches, and the next
-    compares with the site store instead."""
+    After an edit's build (since: what it compared with), only the changed hashes, their runs'
+    checksums and the header are written in place: the hashes first and the header last, so that
+    a build stopped between them leaves a checksum that no longer matches, and the next compares
+    with the site store instead."""
     path = built_hashes_file(site_dir)
-    body = hashes_block(inputs.known_hashes.hashes, _HASH_WIDTH)
+    hashes = inputs.known_hashes.hashes
     try:
-        if body is None:
+        if "" in hashes:
             path.unlink(missing_ok=True)  # a file with no hash: such a build is no good build anyway
             return
-        header = _built_header(inputs.digest, body)
-        if since is not None and len(header) == since.header_size and _patched(path, since, header, body):
+        if since is not None and _patched(path, since, inputs):
             return
+        body = hashes_block(hashes, _HASH_WIDTH)
+        if body is None:
+            path.unlink(missing_ok=True)
+            return
+        checksums = array("I", (zlib.crc32(body[at:at + _BUILT_RUN * _HASH_WIDTH])
+                                for at in range(0, len(body), _BUILT_RUN * _HASH_WIDTH))).tobytes()
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".tmp")
-        with temporary.open("wb") as handle:  # header and body written apart: not another copy of the body
-            handle.write(header)
+        with temporary.open("wb") as handle:  # written in parts: not another copy of the body
+            handle.write(_built_header(inputs, len(hashes), checksums))
+            handle.write(checksums)
             handle.write(body)
         os.replace(temporary, path)
     except OSError:
         pass  # the next edit compares with the site store's digests instead
 
 
-def _built_header(built_from: str, body: bytes | bytearray) -> bytes:
-    """The built hashes' first line: of one length for one length of digest (the checksum with
-    all its digits), so that an edit's build can write it in place."""
-    return f"{_BUILT_FORMAT}\0{built_from}\0{zlib.crc32(body):010d}\n".encode()
+def _built_header(inputs: ScannedInputs, count: int, checksums: bytes) -> bytes:
+    """The built hashes' first line: of one length for one length of digest (numbers with all
+    their digits), so that an edit's build can write it in place."""
+    (inode, size, modified), entries = inputs.saved_as or _NO_KNOWN_FILE
+    return (f"{_BUILT_FORMAT}\0{inputs.digest}\0{inode:020d} {size:020d} {modified:020d} {entries:010d}"
+            f"\0{count:012d}\0{zlib.crc32(checksums):010d}\n").encode()
 
 
-def _patched(path: Path, since: SinceBuilt, header: bytes, body: bytes | bytearray) -> bool:
-    """Write the hashes at since.positions and then the header into the file changed_since_built
-    compared with, if it is still that file; False if it is not (then it is written whole)."""
+def _patched(path: Path, since: SinceBuilt, inputs: ScannedInputs) -> bool:
+    """Write the hashes at since.positions, their runs' checksums and then the header into the
+    file changed_since_built compared with, if it is still that file; False if it is not (then
+    it is written whole). Every hash but those is as the file holds it (changed_since_built
+    compared all that could differ), so a run's checksum is that of the scan's hashes."""
+    hashes = inputs.known_hashes.hashes
+    checksums = array("I", since.checksums)
+    header = _built_header(inputs, len(hashes), b"")
+    if len(header) != since.header_size or len(checksums) != -(-len(hashes) // _BUILT_RUN):
+        return False
     with open(path, "r+b") as handle:
         if _identity(os.fstat(handle.fileno())) != since.identity:
             return False
-        view = memoryview(body)
+        body_at = since.header_size + len(since.checksums)
         for position in since.positions:
-            at = position * _HASH_WIDTH
-            handle.seek(since.header_size + at)
-            handle.write(view[at:at + _HASH_WIDTH])
+            handle.seek(body_at + position * _HASH_WIDTH)
+            handle.write(hashes[position].encode("ascii"))
+        for run in sorted({position // _BUILT_RUN for position in since.positions}):
+            checksums[run] = zlib.crc32(_run_bytes(hashes, run))
+        handle.seek(since.header_size)
+        handle.write(checksums.tobytes())
         handle.flush()
         handle.seek(0)
-        handle.write(header)
+        handle.write(_built_header(inputs, len(hashes), checksums.tobytes()))
     return True
 
 
+def _run_bytes(hashes: Sequence[str], run: int) -> bytes | bytearray:
+    start, stop = run * _BUILT_RUN, min(len(hashes), (run + 1) * _BUILT_RUN)
+    if isinstance(hashes, HashColumn) and hashes.width == _HASH_WIDTH:
+        return hashes.block_of(start, stop)
+    return "".join(hashes[start:stop]).encode("ascii")
+
+
 def changed_since_built(site_dir: Path, last: LastBuild, inputs: ScannedInputs) -> SinceBuilt | None:
-    """The files whose bytes are not those the last good build read, found by comparing this
-    scan's hashes with that build's whole (in C), not file by file: at a million files, reading
-    the site store's digests and comparing them one by one took 3.3 s. Only for a build whose
-    context is the last one's (the same files, in the same order: their names are in it). None
-    when that build's hashes cannot be had or are damaged (a checksum guards them: a change
-    missed would leave a page stale)."""
+    """The files whose bytes are not those the last good build read. Only for a build whose
+    context is the last one's (the same files, in the same order: their names are in it). When
+    the known hashes this scan read are those the build saved, with a journal added to since,
+    only the positions it and this scan changed are compared (the runs holding them read);
+    else all, compared whole (in C). None when that build's hashes cannot be had or are damaged
+    (a checksum guards them: a change missed would leave a page stale)."""
+    hashes = inputs.known_hashes.hashes
+    count = len(inputs.known_hashes.paths)  # the scan's Markdown files, in the same order
+    if len(hashes) != count or "" in hashes:
+        return None
     try:
         with open(built_hashes_file(site_dir), "rb") as handle:
             identity = _identity(os.fstat(handle.fileno()))
             header = handle.readline()
-            body = handle.read()
-        name, built_from, checksum = header.decode("ascii").rstrip("\n").split("\0")
-        if name != _BUILT_FORMAT or built_from != last.inputs or int(checksum) != zlib.crc32(body):
-            return None
+            name, built_from, known_file, stored_count, checksum = header.decode("ascii").rstrip("\n").split("\0")
+            if name != _BUILT_FORMAT or built_from != last.inputs or int(stored_count) != count:
+                return None
+            checksums = handle.read(4 * -(-count // _BUILT_RUN))
+            if len(checksums) != 4 * -(-count // _BUILT_RUN) or int(checksum) != zlib.crc32(checksums):
+                return None
+            body_at = handle.tell()
+            found = _compared(handle, array("I", checksums), hashes, _since(known_file, inputs))
+            if found == []:  # the digest says a hash changed: compare them all rather than trust nothing
+                handle.seek(body_at)
+                found = _compared(handle, array("I", checksums), hashes, None)
     except (OSError, ValueError):
         return None
-    now = hashes_block(inputs.known_hashes.hashes, _HASH_WIDTH)
-    count = len(inputs.known_hashes.paths)  # the scan's Markdown files, in the same order
-    if now is None or not len(now) == len(body) == _HASH_WIDTH * count:
+    return None if found is None else SinceBuilt(tuple(found), identity, len(header), checksums)
+
+
+def _since(known_file: str, inputs: ScannedInputs) -> list[int] | None:
+    """The positions whose hashes can differ from the build's, if the build's hashes are the known
+    hashes this scan read but for its journal's later entries; None: any can."""
+    inode, size, modified, entries = map(int, known_file.split(" "))
+    if inode == 0 or inputs.known_file is None or inputs.known_file[0] != (inode, size, modified):
         return None
-    return SinceBuilt(tuple(_differing(now, body, 0, count, [], _HASH_WIDTH)), identity, len(header))
+    if not 0 <= entries <= inputs.known_file[1] or len(inputs.journaled) != inputs.known_file[1]:
+        return None
+    return sorted({position for position in inputs.journaled[entries:] if position >= 0}.union(inputs.read_again))
+
+
+def _compared(handle, checksums: array, hashes: Sequence[str], since: list[int] | None) -> list[int] | None:
+    """The positions (all, or those in `since`) whose hashes in the file differ from the scan's;
+    None when a run read does not match its checksum."""
+    body_at, width, run_size = handle.tell(), _HASH_WIDTH, _BUILT_RUN * _HASH_WIDTH
+    if since is None:
+        body = handle.read()
+        now = hashes_block(hashes, width)
+        if now is None or len(body) != len(now) or any(
+                zlib.crc32(body[at:at + run_size]) != checksums[at // run_size] for at in range(0, len(body), run_size)):
+            return None
+        return differing_entries(now, body, 0, len(hashes), [], width)
+    found: list[int] = []
+    for run in sorted({position // _BUILT_RUN for position in since}):
+        handle.seek(body_at + run * run_size)
+        stored = handle.read(min(run_size, (len(hashes) - run * _BUILT_RUN) * width))
+        if zlib.crc32(stored) != checksums[run]:
+            return None
+        for position in since:
+            if position // _BUILT_RUN == run:
+                at = (position - run * _BUILT_RUN) * width
+                if stored[at:at + width] != hashes[position].encode("ascii"):
+                    found.append(position)
+    return found
