@@ -64,6 +64,7 @@ class TextColumn(Sequence[str]):
 
     def block(self) -> bytes:
         """The column's bytes (b"\\0one\\0two\\0"), for a file; starts are relative to it."""
+        prefetch(self.data, self.base, self.base + self.starts[-1])
         return bytes(self.data[self.base:self.base + self.starts[-1]])
 
     def __len__(self) -> int:
@@ -76,6 +77,7 @@ class TextColumn(Sequence[str]):
                 return tuple(self)[index]
             if start >= stop:
                 return ()
+            prefetch(self.data, self.base + self.starts[start], self.base + self.starts[stop])
             return tuple(self.data[self.base + self.starts[start]:self.base + self.starts[stop] - 1]
                          .decode(errors="surrogateescape").split("\0"))
         at = within(index, len(self))
@@ -90,6 +92,7 @@ class TextColumn(Sequence[str]):
         """Where value is first (in C: a search of the bytes, then a bisection of the starts)."""
         stop = len(self) if stop is None else stop
         if "\0" not in value and 0 <= start < stop <= len(self):
+            prefetch(self.data, self.base + self.starts[start], self.base + self.starts[stop])
             found = self.data.find(b"\0" + value.encode() + b"\0", self.base + self.starts[start] - 1,
                                    self.base + self.starts[stop])
             if found >= 0:
@@ -152,6 +155,7 @@ class HashColumn(Sequence[str]):
             start, stop, step = index.indices(len(self))
             if step != 1:
                 return tuple(self)[index]
+            prefetch(self.data, self.base + start * self.width, self.base + stop * self.width)
             text = self.data[self.base + start * self.width:self.base + max(start, stop) * self.width] \
                 .decode("ascii", "replace")
             found = [self._hash(text[at:at + self.width]) for at in range(0, len(text), self.width)]
@@ -186,6 +190,7 @@ class HashColumn(Sequence[str]):
 
     def _found_in_data(self, wanted: bytes) -> Iterator[int]:
         end = self.base + self.count * self.width
+        prefetch(self.data, self.base, end)
         at = self.data.find(wanted, self.base, end)
         while at >= 0:
             position, offset = divmod(at - self.base, self.width)
@@ -212,6 +217,7 @@ class HashColumn(Sequence[str]):
     def block_of(self, start: int, stop: int) -> bytearray:
         """The hashes from position start to stop, one after another, as a copy."""
         stop = max(start, min(stop, len(self)))
+        prefetch(self.data, self.base + start * self.width, self.base + stop * self.width)
         joined = bytearray(self.data[self.base + start * self.width:self.base + stop * self.width])
         for position, hashed in self.changed.items():
             if start <= position < stop:
@@ -284,6 +290,7 @@ class StampColumn:
 
     def block(self) -> bytes:
         """Every stamp's numbers, one after another, as bytes (for a file)."""
+        self._prefetch()
         if not self.changed:
             return self.numbers.tobytes()
         numbers = array("q", self.numbers)
@@ -297,9 +304,14 @@ class StampColumn:
         if self._shares_numbers(other):
             return sorted(position for position in self.changed.keys() | other.changed.keys()
                           if self.stamp(position) != other.stamp(position))
+        self._prefetch()
+        other._prefetch()
         mine, theirs = (column.numbers if not column.changed else memoryview(column.block()).cast("q")
                         for column in (self, other))
         return differing_entries(mine, theirs, 0, len(self), [], 4)
+
+    def _prefetch(self) -> None:
+        prefetch(self.data, self.base, self.base + len(self.numbers) * 8)
 
     def _shares_numbers(self, other: "StampColumn") -> bool:
         return self.data is other.data and self.base == other.base and len(self) == len(other)
@@ -307,6 +319,7 @@ class StampColumn:
     def positions_of(self, stamp: tuple[int, ...]) -> list[int]:
         """The positions holding this stamp: data's bytes searched (in C), and the replacements."""
         pattern, end = array("q", stamp).tobytes(), self.base + len(self.numbers) * 8
+        self._prefetch()
         found = []
         at = self.data.find(pattern, self.base, end)
         while at >= 0:
@@ -372,6 +385,19 @@ def _differing_views(now: memoryview, then: memoryview, start: int, end: int, fo
             _differing_views(now, then, start, middle, found, width)
             _differing_views(now, then, middle, end, found, width)
     return found
+
+
+def prefetch(data: Buffer, start: int, stop: int) -> None:
+    """Ask for data[start:stop] to be read ahead, when it is a large part of a map about to be read
+    through: a map of the known hashes is advised random access (an edit looks at a few pages of
+    it, and the disk's read-ahead of 8 MB per page looked at read most of it back), which would
+    otherwise read a whole column a page at a time."""
+    if isinstance(data, mmap.mmap) and stop - start >= 1 << 20:
+        aligned = start - start % mmap.PAGESIZE
+        try:
+            data.madvise(mmap.MADV_WILLNEED, aligned, min(stop, len(data)) - aligned)
+        except (OSError, ValueError):
+            pass  # only advice
 
 
 def within(index: int, count: int) -> int:

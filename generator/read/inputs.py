@@ -546,8 +546,11 @@ def _read_known_hashes(site_dir: Path) -> tuple[KnownHashes, tuple[tuple[int, in
         with open(_known_hashes_file(site_dir), "rb") as handle:
             identity = _identity(os.fstat(handle.fileno()))
             # Mapped, not read: an edit's build looks at a few of its paths, stamps and hashes
-            # (see columns.py), and reads only those pages from the disk.
+            # (see columns.py), and reads only those pages from the disk: advised random access,
+            # as the disk's read-ahead (8 MB here) would read most of the file around them.
+            # What reads a whole column asks for it to be read ahead (columns.prefetch).
             data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            data.madvise(mmap.MADV_RANDOM)
         known = _known_hashes_in(data)
         if known is not None:
             return _with_journal(known, identity, _journal_file(site_dir))
