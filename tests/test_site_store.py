@@ -226,6 +226,32 @@ def test_a_meta_value_altered_in_the_store_gives_one_warning_and_the_whole_build
     assert_same_as_cold(site, cold(site))
 
 
+def test_a_lists_row_altered_in_the_store_gives_one_warning_and_the_whole_build(site, run, cold):
+    # An edit's build reads every tag's name, link and count (Bravo's page shows its tags) but
+    # not their members, which it reads only for the lists it renders: each part has its checksum.
+    change_store(site, "UPDATE terms SET name = ? WHERE kind = 'tags' AND key = 'roads'", "Roadz")
+    edit_bravo(site, " Added by the edit.")
+    result = run("build", "--site", site)
+    assert result.status == 0, result.err
+    assert_one_store_warning(result.err, site)
+    assert "Roadz" not in (site / "output/tags/index.html").read_text()
+    assert_same_as_cold(site, cold(site))
+
+
+def test_a_lists_members_altered_in_the_store_give_one_warning_and_the_whole_build(site, run, cold):
+    # Town's members as [Bravo, Delta | Alpha]: the same number, so its count still matches; the
+    # edit renders town's first page, which reads them, and their checksum refuses them.
+    (members,), = store_rows(site, "SELECT members FROM terms WHERE kind = 'tags' AND key = 'town'")
+    assert len(members) == 12
+    change_store(site, "UPDATE terms SET members = ? WHERE kind = 'tags' AND key = 'town'",
+                 members[4:8] + members[:4] + members[8:])
+    edit_bravo(site, " Added by the edit.")
+    result = run("build", "--site", site)
+    assert result.status == 0, result.err
+    assert_one_store_warning(result.err, site)
+    assert_same_as_cold(site, cold(site))
+
+
 # --- 4. a store from another version -----------------------------------------------------------
 
 def test_a_store_from_another_version_is_not_used_and_not_reported(site, run, cold):

@@ -19,6 +19,7 @@ unpickler that makes only Broadsheet's own classes and plain values: the file ca
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import marshal
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from ..model.stored import SiteRecords, TermRecord
     from ..read.content import Article, Content, SourceState
 
-FORMAT = 1
+FORMAT = 2
 NAME = "site.sqlite"
 
 _SCHEMA = """
@@ -54,8 +55,10 @@ CREATE TABLE sources(key TEXT PRIMARY KEY, digest TEXT NOT NULL, fields BLOB NOT
 CREATE TABLE targets(norm TEXT PRIMARY KEY, url TEXT, reason TEXT, checked BLOB NOT NULL);
 CREATE TABLE terms(kind TEXT NOT NULL, key TEXT NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL,
                    path TEXT NOT NULL, feeds INTEGER NOT NULL, per_page INTEGER NOT NULL, members BLOB NOT NULL,
-                   children TEXT NOT NULL, checked BLOB NOT NULL, PRIMARY KEY(kind, key));
+                   children TEXT NOT NULL, checked BLOB NOT NULL, summary_checked BLOB NOT NULL,
+                   PRIMARY KEY(kind, key));
 CREATE INDEX terms_in_order ON terms(kind, ord);
+CREATE TABLE search_runs(id INTEGER PRIMARY KEY, value BLOB NOT NULL, checked BLOB NOT NULL);
 """
 
 
@@ -86,6 +89,70 @@ def _read_positions(data: bytes) -> array:
     found = array("i")
     found.frombytes(data)
     return found
+
+
+def _summary_check(kind: str, key: str, name: str, path: str, feeds: int, per_page: int, size: int,
+                   children: str) -> bytes:
+    """A list's row but its members, which it counts by their size: what SiteStore.terms reads."""
+    return _check(kind, key, name, path, str(feeds), str(per_page), str(size), children)
+
+
+class _StoredSearchRuns(Sequence[tuple[str, tuple[int, ...]]]):
+    """SiteRecords.search_runs as the store has them, read when first asked for."""
+
+    __slots__ = ("_store", "_loaded")
+
+    def __init__(self, store: "SiteStore"):
+        self._store = store
+        self._loaded: tuple[tuple[str, tuple[int, ...]], ...] | None = None
+
+    def _runs(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        if self._loaded is None:
+            self._loaded = self._store.search_runs()
+        return self._loaded
+
+    def __len__(self) -> int:
+        return len(self._runs())
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._runs()[index]
+
+    def __iter__(self) -> Iterator[tuple[str, tuple[int, ...]]]:
+        return iter(self._runs())
+
+
+class _StoredMembers(Sequence[int]):
+    """A list's members (positions) as the store has them, read when first asked for; their
+    number is known before."""
+
+    __slots__ = ("_store", "_kind", "_key", "_count", "_loaded")
+
+    def __init__(self, store: "SiteStore", kind: str, key: str, count: int):
+        self._store, self._kind, self._key, self._count = store, kind, key, count
+        self._loaded: array | None = None
+
+    def _members(self) -> array:
+        if self._loaded is None:  # once per store opened: the store keeps this record
+            loaded = self._store.members(self._kind, self._key)
+            if len(loaded) != self._count:
+                raise StoreDamaged(f"the list {self._kind} {self._key}")
+            self._loaded = loaded
+        return self._loaded
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._members()[index]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._members())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._members()
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        return self._members().index(value, start, len(self) if stop is None else stop)
 
 
 class _Pickler(pickle.Pickler):
@@ -197,10 +264,22 @@ class SiteStore:
     # What model/stored.py reads
 
     def whole(self) -> "SiteRecords":
+        """The site's records, their search runs read when first asked for (4.9 MB at a million
+        articles, which an edit's build without search never looks at)."""
         try:
-            return _Unpickler(self._meta["whole"], self._bodies).load()
+            whole = _Unpickler(self._meta["whole"], self._bodies).load()
         except Exception as exc:  # noqa: BLE001
             raise StoreDamaged(str(exc)) from exc
+        return dataclasses.replace(whole, search_runs=_StoredSearchRuns(self))
+
+    def search_runs(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        rows = self._query("SELECT value, checked FROM search_runs WHERE id = 0")
+        if not rows or _check(rows[0][0]) != rows[0][1]:
+            raise StoreDamaged("the search index's runs")
+        try:
+            return _Unpickler(rows[0][0], self._bodies).load()
+        except Exception as exc:  # noqa: BLE001
+            raise StoreDamaged(f"the search index's runs: {exc}") from exc
 
     @property
     def next_change(self) -> datetime | None:
@@ -218,11 +297,20 @@ class SiteStore:
     def articles(self, positions: Sequence[int]) -> list["Article"]:
         missing = [p for p in positions if p not in self._articles]
         if len(missing) > 8:
-            # Many at once (a list of thousands iterated): one query, not one each.
+            # Many at once (a list of thousands iterated): one query, not one each; a range when
+            # they are most of it, else by position (a tag's newest ten spread over 500 rows, all
+            # of which a range read).
             wanted = set(missing)
-            for position, path, record, checked in self._query(
-                    "SELECT position, path, record, checked FROM articles WHERE position BETWEEN ? AND ?",
-                    min(missing), max(missing)):
+            low, high = min(missing), max(missing)
+            if high - low < 2 * len(wanted):
+                rows = self._query("SELECT position, path, record, checked FROM articles WHERE position BETWEEN ? AND ?",
+                                   low, high)
+            else:
+                ordered = sorted(wanted)
+                rows = [row for at in range(0, len(ordered), 500) for row in self._query(
+                    "SELECT position, path, record, checked FROM articles WHERE position IN "
+                    f"({','.join('?' * len(ordered[at:at + 500]))})", *ordered[at:at + 500])]
+            for position, path, record, checked in rows:
                 if position in wanted:
                     self._articles[position] = self._article(path, record, checked)
         return [self.article(p) for p in positions]
@@ -238,29 +326,44 @@ class SiteStore:
         except Exception as exc:  # noqa: BLE001
             raise StoreDamaged(f"the article at {path}: {exc}") from exc
 
+    # A list is read without its members, which are read when first asked for: an edit's page
+    # shows every tag, section and author with its count and link, but reading all their members
+    # was 22 MB at a million articles (length() reads a blob's size, not its bytes).
+    _SUMMARY = "SELECT kind, key, name, path, feeds, per_page, length(members), children, summary_checked FROM terms "
+
     def term(self, kind: str, key: str) -> "TermRecord | None":
         if (kind, key) not in self._terms:
-            rows = self._query("SELECT kind, key, name, path, feeds, per_page, members, children, checked FROM terms "
-                               "WHERE kind = ? AND key = ?", kind, key)
+            rows = self._query(self._SUMMARY + "WHERE kind = ? AND key = ?", kind, key)
             self._terms[kind, key] = self._term(*rows[0]) if rows else None
         return self._terms[kind, key]
 
     def terms(self, kind: str) -> list["TermRecord"]:
-        rows = self._query("SELECT kind, key, name, path, feeds, per_page, members, children, checked FROM terms "
-                           "WHERE kind = ? ORDER BY ord", kind)
-        made = [self._term(*row) for row in rows]
-        for record in made:
+        made = []
+        for row in self._query(self._SUMMARY + "WHERE kind = ? ORDER BY ord", kind):
+            record = self._terms.get((kind, row[1])) or self._term(*row)
             self._terms[kind, record.key] = record
+            made.append(record)
         return made
 
-    def _term(self, kind: str, key: str, name: str, path: str, feeds: int, per_page: int, members: bytes,
+    def _term(self, kind: str, key: str, name: str, path: str, feeds: int, per_page: int, size: int,
               children: str, checked: bytes) -> "TermRecord":
         from ..model.stored import TermRecord
 
+        if _summary_check(kind, key, name, path, feeds, per_page, size, children) != checked or size % 4:
+            raise StoreDamaged(f"the list {kind} {key}")
+        return TermRecord(kind, key, name, path, bool(feeds), per_page, _StoredMembers(self, kind, key, size // 4),
+                          tuple(children.split("\n")) if children else ())
+
+    def members(self, kind: str, key: str) -> array:
+        """A list's members (positions), checked with the rest of its row."""
+        rows = self._query("SELECT name, path, feeds, per_page, members, children, checked FROM terms "
+                           "WHERE kind = ? AND key = ?", kind, key)
+        if not rows:
+            raise StoreDamaged(f"the list {kind} {key}")
+        name, path, feeds, per_page, members, children, checked = rows[0]
         if _check(kind, key, name, path, str(feeds), str(per_page), members, children) != checked:
             raise StoreDamaged(f"the list {kind} {key}")
-        return TermRecord(kind, key, name, path, bool(feeds), per_page, _read_positions(members),
-                          tuple(children.split("\n")) if children else ())
+        return _read_positions(members)
 
     def related(self, position: int) -> tuple[int, ...]:
         return self._related(position)[0]
@@ -440,9 +543,14 @@ def _write_whole(db: sqlite3.Connection, site: "Site", content: "Content", built
             children = "\n".join(child.key for child in site.children(term)) if child_kind else ""
             terms.append((kind.name, term.key, order, term.name, term.path, int(term.feeds), term.per_page, members,
                           children, _check(kind.name, term.key, term.name, term.path, str(int(term.feeds)),
-                                           str(term.per_page), members, children)))
-    db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", terms)
-    whole = _dumps(site_records(site))
+                                           str(term.per_page), members, children),
+                          _summary_check(kind.name, term.key, term.name, term.path, int(term.feeds), term.per_page,
+                                         len(members), children)))
+    db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", terms)
+    records = site_records(site)
+    whole = _dumps(dataclasses.replace(records, search_runs=()))  # apart: see SiteStore.whole
+    runs = _dumps(records.search_runs)
+    db.execute("INSERT INTO search_runs VALUES (0, ?, ?)", (runs, _check(runs)))
     meta = {"stamp": _stamp(), "built_from": built_from, "whole": whole,
             "next_change": _dumps(content.next_change)}
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
