@@ -506,6 +506,21 @@ def test_a_body_edit_renders_the_article_and_the_feeds_carrying_it_and_no_list(s
     assert_same_as_cold(site, cold(site))
 
 
+def test_a_system_without_memory_advice_builds_an_edit_as_any_other(site, run, cold, monkeypatch):
+    # The known hashes and the manifest are mapped with madvise's advice where the system has it;
+    # Windows' mmap has no madvise, and its absence must cost speed at most, never the build.
+    import mmap
+    for advice in ("MADV_RANDOM", "MADV_WILLNEED"):
+        monkeypatch.delattr(mmap, advice, raising=False)
+    title = ARTICLES["alpha"][0]
+    edit(site, "content/2022/alpha.md", source("alpha", text=body(title, " Written without advice.")))
+    again = build(run, site)
+
+    assert "Written without advice." in read(site, art("alpha"))
+    assert again.converted == 1
+    assert_same_as_cold(site, cold(site))
+
+
 def test_editing_the_summary_paragraph_also_renders_the_lists_showing_the_card(site, run, cold):
     # The first paragraph is Bravo's summary: its card on /page/2/ and on town's page shows it,
     # and so does its neighbours' previous/next teaser (Charlie's and Alpha's pages).

@@ -393,11 +393,19 @@ def prefetch(data: Buffer, start: int, stop: int) -> None:
     it, and the disk's read-ahead of 8 MB per page looked at read most of it back), which would
     otherwise read a whole column a page at a time."""
     if isinstance(data, mmap.mmap) and stop - start >= 1 << 20:
-        aligned = start - start % mmap.PAGESIZE
+        advise(data, "MADV_WILLNEED", start, stop)
+
+
+def advise(data: mmap.mmap, advice: str, start: int = 0, stop: int | None = None) -> None:
+    """Advise the system how data[start:stop] will be read (mmap's MADV_RANDOM, MADV_WILLNEED):
+    only advice, so nothing where the system has no such call (Windows) or refuses it."""
+    aligned = start - start % mmap.PAGESIZE
+    stop = len(data) if stop is None else min(stop, len(data))
+    if stop > aligned and hasattr(data, "madvise") and hasattr(mmap, advice):
         try:
-            data.madvise(mmap.MADV_WILLNEED, aligned, min(stop, len(data)) - aligned)
+            data.madvise(getattr(mmap, advice), aligned, stop - aligned)
         except (OSError, ValueError):
-            pass  # only advice
+            pass
 
 
 def within(index: int, count: int) -> int:

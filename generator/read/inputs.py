@@ -35,7 +35,7 @@ from ..config import Config
 from ..errors import BuildFailed, SiteError
 from ..write.cache import digest as digest_of
 from .authors import authors_file
-from .columns import HashColumn, StampColumn, TextColumn, differing_entries, hashes_block
+from .columns import HashColumn, StampColumn, TextColumn, advise, differing_entries, hashes_block
 from .watched import ask
 
 # Libraries whose upgrade can change the output: a new version is a new install of their files.
@@ -550,7 +550,7 @@ def _read_known_hashes(site_dir: Path) -> tuple[KnownHashes, tuple[tuple[int, in
             # as the disk's read-ahead (8 MB here) would read most of the file around them.
             # What reads a whole column asks for it to be read ahead (columns.prefetch).
             data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            data.madvise(mmap.MADV_RANDOM)
+            advise(data, "MADV_RANDOM")
         known = _known_hashes_in(data)
         if known is not None:
             return _with_journal(known, identity, _journal_file(site_dir))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BuildFailed, SiteError
+from ..read.columns import advise
 from .parallel import forked_map, worth_it
 
 MANIFEST = ".broadsheet-manifest"
@@ -396,7 +397,7 @@ class _mapped:
         # An edit bisects it, a few pages of 240 MB at a million articles: without this advice the
         # disk's read-ahead (8 MB here) read back most of it after a pause. _count_lines, which
         # reads it through, asks for its pages ahead.
-        self._map.madvise(mmap.MADV_RANDOM)
+        advise(self._map, "MADV_RANDOM")
         return self._map
 
     def __exit__(self, *_: object) -> None:
@@ -499,8 +500,7 @@ def _count_lines(text: bytes | mmap.mmap, end: int) -> int:
     """The newlines in text[:end], a block at a time (a mapping has no count)."""
     if isinstance(text, bytes):
         return text.count(b"\n", 0, end)
-    if end:
-        text.madvise(mmap.MADV_WILLNEED, 0, end)
+    advise(text, "MADV_WILLNEED", 0, end)
     return sum(text[at:min(at + (1 << 22), end)].count(b"\n") for at in range(0, end, 1 << 22))
 
 
