@@ -20,6 +20,7 @@ unpickler that makes only Broadsheet's own classes and plain values: the file ca
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import marshal
@@ -28,10 +29,10 @@ import pickle
 import sqlite3
 import sys
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, TypeVar
 
 from .. import __version__
 from ..errors import StoreDamaged
@@ -97,62 +98,39 @@ def _summary_check(kind: str, key: str, name: str, path: str, feeds: int, per_pa
     return _check(kind, key, name, path, str(feeds), str(per_page), str(size), children)
 
 
-class _StoredSearchRuns(Sequence[tuple[str, tuple[int, ...]]]):
-    """SiteRecords.search_runs as the store has them, read when first asked for."""
+T = TypeVar("T")
 
-    __slots__ = ("_store", "_loaded")
 
-    def __init__(self, store: "SiteStore"):
-        self._store = store
-        self._loaded: tuple[tuple[str, tuple[int, ...]], ...] | None = None
+class _ReadWhenAsked(Sequence[T]):
+    """A sequence the store reads when it is first looked into (a list's members, the search
+    index's runs): an edit's build counts a list's members and never looks at most of them.
+    count, when known before (a list's, from its blob's size), answers len() without a read."""
 
-    def _runs(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
-        if self._loaded is None:
-            self._loaded = self._store.search_runs()
+    __slots__ = ("_read", "_count", "_loaded")
+
+    def __init__(self, read: Callable[[], Sequence[T]], count: int | None = None):
+        self._read, self._count = read, count
+        self._loaded: Sequence[T] | None = None
+
+    def _items(self) -> Sequence[T]:
+        if self._loaded is None:  # once: the store keeps the record that holds this
+            self._loaded = self._read()
         return self._loaded
 
     def __len__(self) -> int:
-        return len(self._runs())
+        return len(self._items()) if self._count is None else self._count
 
     def __getitem__(self, index):  # type: ignore[override]
-        return self._runs()[index]
+        return self._items()[index]
 
-    def __iter__(self) -> Iterator[tuple[str, tuple[int, ...]]]:
-        return iter(self._runs())
-
-
-class _StoredMembers(Sequence[int]):
-    """A list's members (positions) as the store has them, read when first asked for; their
-    number is known before."""
-
-    __slots__ = ("_store", "_kind", "_key", "_count", "_loaded")
-
-    def __init__(self, store: "SiteStore", kind: str, key: str, count: int):
-        self._store, self._kind, self._key, self._count = store, kind, key, count
-        self._loaded: array | None = None
-
-    def _members(self) -> array:
-        if self._loaded is None:  # once per store opened: the store keeps this record
-            loaded = self._store.members(self._kind, self._key)
-            if len(loaded) != self._count:
-                raise StoreDamaged(f"the list {self._kind} {self._key}")
-            self._loaded = loaded
-        return self._loaded
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, index):  # type: ignore[override]
-        return self._members()[index]
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._members())
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._items())
 
     def __contains__(self, value: object) -> bool:
-        return value in self._members()
+        return value in self._items()
 
     def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
-        return self._members().index(value, start, len(self) if stop is None else stop)
+        return self._items().index(value, start, len(self) if stop is None else stop)
 
 
 class _Pickler(pickle.Pickler):
@@ -270,7 +248,7 @@ class SiteStore:
             whole = _Unpickler(self._meta["whole"], self._bodies).load()
         except Exception as exc:  # noqa: BLE001
             raise StoreDamaged(str(exc)) from exc
-        return dataclasses.replace(whole, search_runs=_StoredSearchRuns(self))
+        return dataclasses.replace(whole, search_runs=_ReadWhenAsked(self.search_runs))
 
     def search_runs(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
         rows = self._query("SELECT value, checked FROM search_runs WHERE id = 0")
@@ -351,17 +329,18 @@ class SiteStore:
 
         if _summary_check(kind, key, name, path, feeds, per_page, size, children) != checked or size % 4:
             raise StoreDamaged(f"the list {kind} {key}")
-        return TermRecord(kind, key, name, path, bool(feeds), per_page, _StoredMembers(self, kind, key, size // 4),
+        return TermRecord(kind, key, name, path, bool(feeds), per_page, _ReadWhenAsked(functools.partial(self.members, kind, key, size // 4), size // 4),
                           tuple(children.split("\n")) if children else ())
 
-    def members(self, kind: str, key: str) -> array:
-        """A list's members (positions), checked with the rest of its row."""
+    def members(self, kind: str, key: str, count: int) -> array:
+        """A list's members (positions), checked with the rest of its row and their count."""
         rows = self._query("SELECT name, path, feeds, per_page, members, children, checked FROM terms "
                            "WHERE kind = ? AND key = ?", kind, key)
         if not rows:
             raise StoreDamaged(f"the list {kind} {key}")
         name, path, feeds, per_page, members, children, checked = rows[0]
-        if _check(kind, key, name, path, str(feeds), str(per_page), members, children) != checked:
+        if _check(kind, key, name, path, str(feeds), str(per_page), members, children) != checked \
+                or len(members) != 4 * count:
             raise StoreDamaged(f"the list {kind} {key}")
         return _read_positions(members)
 
